@@ -1,0 +1,105 @@
+"""The `xuncha` command line: run the bot, the demo, and the operator's tools."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.config import Settings
+
+app = typer.Typer(
+    help="巡察 complaints bot: residents report, inspection groups triage.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+roster_app = typer.Typer(help="Rounds, groups and villages.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Notifications waiting to be sent.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(roster_app, name="roster")
+app.add_typer(outbox_app, name="outbox")
+
+
+def _settings() -> Settings:
+    """Load settings, configure logging."""
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request at INFO, including the token in the URL.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return settings
+
+
+@app.command()
+def run() -> None:
+    """Run the bot (long polling). Upgrades the database first."""
+    settings = _settings()
+    if not settings.telegram_bot_token:
+        typer.echo(
+            "TELEGRAM_BOT_TOKEN is not set. Put it in the environment or in .env "
+            "(see README: 'Getting a bot token').\n"
+            "To see the bot working without Telegram, run: xuncha demo",
+            err=True,
+        )
+        raise typer.Exit(2)
+    from bot.runner import run_polling
+
+    asyncio.run(run_polling(settings))
+
+
+@app.command()
+def demo() -> None:
+    """Play a resident's report against the local Bot API emulator and print the transcript."""
+    _settings()
+    from bot.demo import run_demo
+
+    asyncio.run(run_demo())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the latest schema."""
+    settings = _settings()
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@roster_app.command("load")
+def roster_load(
+    file: Annotated[Path, typer.Argument(help="A roster YAML file.", exists=False)],
+) -> None:
+    """Create or update a round from a roster file (see roster.example.yaml)."""
+    settings = _settings()
+    from storage.roster import RosterError, load_roster_path
+
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    try:
+        summary = asyncio.run(load_roster_path(settings.database_url, file))
+    except RosterError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(summary)
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Show pending, failed and sent counts and the latest failures."""
+    settings = _settings()
+    from bot.runner import outbox_report
+
+    typer.echo(asyncio.run(outbox_report(settings)))
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

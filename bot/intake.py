@@ -1,0 +1,124 @@
+"""Long polling that confirms an update to Telegram only after its effects are committed.
+
+PTB's Updater moves the getUpdates offset as soon as updates are fetched, so a crash while
+handling them loses them. Here the offset moves past an update only once the Application
+has committed it; a crash means Telegram delivers it again, and the processed_update table
+makes that second delivery change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+
+from bot.runtime import UpdateNotProcessed, XunchaApplication
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+def _chat_key(update: Update) -> int:
+    """Updates of one chat (or user) are handled in order; others run side by side."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return 0
+
+
+async def handle_batch(app: XunchaApplication, batch: list[Update]) -> int | None:
+    """Handle a batch; return the id of the first update that could not be committed."""
+    by_chat: dict[int, list[Update]] = defaultdict(list)
+    for update in batch:
+        by_chat[_chat_key(update)].append(update)
+
+    async def handle_chat(updates: list[Update]) -> int | None:
+        for update in updates:
+            try:
+                await app.process_update(update)
+            except UpdateNotProcessed:
+                log.error("update %s not committed; it will be fetched again", update.update_id)
+                return update.update_id
+        return None
+
+    results = await asyncio.gather(*(handle_chat(u) for u in by_chat.values()))
+    failed = [update_id for update_id in results if update_id is not None]
+    return min(failed) if failed else None
+
+
+class Poller:
+    """Fetches updates with getUpdates and feeds them to the application."""
+
+    def __init__(self, app: XunchaApplication, *, timeout: int = 25) -> None:
+        self.app = app
+        self.timeout = timeout
+        self.offset: int | None = None
+        self._stopping = asyncio.Event()
+        self.handling = False
+
+    def stop(self) -> None:
+        """Ask the loop to end after the batch in hand."""
+        self._stopping.set()
+
+    async def _fetch(self) -> list[Update] | None:
+        """One getUpdates call, abandoned if a stop is requested meanwhile."""
+        fetch = asyncio.create_task(
+            self.app.bot.get_updates(
+                offset=self.offset, timeout=self.timeout, allowed_updates=Update.ALL_TYPES
+            )
+        )
+        stopping = asyncio.create_task(self._stopping.wait())
+        done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if fetch not in done:
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                await fetch
+            return None
+        return list(fetch.result())
+
+    async def run(self) -> None:
+        """Poll until stopped; updates are confirmed only once committed."""
+        backoff = 1.0
+        while not self._stopping.is_set():
+            try:
+                batch = await self._fetch()
+            except (InvalidToken, Conflict):
+                raise
+            except (NetworkError, TelegramError) as exc:
+                log.warning("getUpdates failed: %s; retrying in %.0fs", exc, backoff)
+                await self._pause(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                continue
+            backoff = 1.0
+            if not batch:
+                continue
+            self.handling = True
+            try:
+                failed = await handle_batch(self.app, batch)
+            finally:
+                self.handling = False
+            if failed is None:
+                self.offset = batch[-1].update_id + 1
+            else:
+                self.offset = failed
+                await self._pause(backoff)
+        await self._confirm()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake up at once on stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _confirm(self) -> None:
+        """Tell Telegram which updates are done, so a restart does not fetch them again."""
+        if self.offset is None:
+            return
+        with contextlib.suppress(TelegramError):
+            await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1)

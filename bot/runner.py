@@ -1,0 +1,156 @@
+"""A running bot: the application, the intake loop and the outbox sender together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from types import TracebackType
+
+from telegram import BotCommandScopeAllPrivateChats
+from telegram.error import TelegramError
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.intake import Poller
+from bot.ratelimit import RateLimits
+from bot.runtime import XunchaApplication
+from bot.sender import OutboxSender
+from handlers.i18n import LANGUAGES
+from handlers.menu import private_commands
+from storage import outbox
+from storage.clock import Clock, SystemClock
+from storage.db import Database
+from storage.migrate import upgrade_async
+
+log = logging.getLogger(__name__)
+
+
+class BotRuntime:
+    """Starts and stops everything a bot process runs."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        limits: RateLimits | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.limits = limits
+        self.database: Database | None = None
+        self.app: XunchaApplication | None = None
+        self.poller: Poller | None = None
+        self.sender: OutboxSender | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Migrate the database, start the application, the sender and the intake loop."""
+        await upgrade_async(self.settings.database_url)
+        self.database = Database(self.settings.database_url)
+        self.app = build_application(self.settings, database=self.database, clock=self.clock)
+        await self.app.initialize()
+        await self._publish_commands()
+        await self.app.start()
+        self.sender = OutboxSender(
+            database=self.database,
+            bot=self.app.bot,
+            clock=SystemClock(),
+            wakeup=self.app.outbox_wakeup,
+            limits=self.limits,
+        )
+        self.poller = Poller(self.app, timeout=self.settings.poll_timeout)
+        self._tasks = [
+            asyncio.create_task(self.sender.run(), name="outbox-sender"),
+            asyncio.create_task(self.poller.run(), name="intake"),
+        ]
+        log.info("bot @%s is running", self.app.bot.username)
+
+    async def _publish_commands(self) -> None:
+        """Show the command menu in private chats, in each language."""
+        assert self.app is not None
+        try:
+            for language in LANGUAGES:
+                await self.app.bot.set_my_commands(
+                    private_commands(language),
+                    scope=BotCommandScopeAllPrivateChats(),
+                    language_code=None if language == self.settings.default_language else language,
+                )
+        except TelegramError as exc:
+            log.warning("could not publish the command menu: %s", exc)
+
+    async def stop(self) -> None:
+        """Finish the batch in hand, confirm it, and shut down."""
+        if self.poller is not None:
+            self.poller.stop()
+        if self._tasks:
+            intake = self._tasks[1]
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(intake, timeout=30)
+            sender = self._tasks[0]
+            sender.cancel()
+            with contextlib.suppress(BaseException):
+                await sender
+        if self.app is not None:
+            if self.app.running:
+                await self.app.stop()
+            await self.app.shutdown()
+        if self.database is not None:
+            await self.database.dispose()
+        self._tasks = []
+
+    async def wait(self) -> None:
+        """Wait until the intake loop ends (on stop, or on a fatal error)."""
+        if self._tasks:
+            await self._tasks[1]
+
+    async def __aenter__(self) -> BotRuntime:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+async def run_polling(settings: Settings) -> None:
+    """Run the bot until SIGINT or SIGTERM."""
+    runtime = BotRuntime(settings)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await runtime.start()
+    try:
+        intake = asyncio.ensure_future(runtime.wait())
+        stop_wait = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait({intake, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
+        if intake.done():
+            intake.result()
+    finally:
+        log.info("stopping")
+        await runtime.stop()
+
+
+async def outbox_report(settings: Settings) -> str:
+    """A short text of the outbox's state for operators."""
+    await upgrade_async(settings.database_url)
+    database = Database(settings.database_url)
+    try:
+        async with database.transaction() as session:
+            summary = await outbox.counts(session=session)
+    finally:
+        await database.dispose()
+    lines = [f"pending {summary.pending}, failed {summary.failed}, sent {summary.sent}"]
+    for row in summary.latest_failures:
+        lines.append(
+            f"  #{row.id} chat {row.chat_id} at {row.sent_at:%Y-%m-%d %H:%M}: {row.last_error}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,145 @@
+"""The Application subclass that wraps every update in one committed unit of work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from telegram import Update
+from telegram.ext import Application
+
+from handlers.context import UpdateScope, current_scope
+from handlers.errors import apologise
+from storage import updates
+from storage.clock import Clock, SystemClock
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# How often an update is retried when the database itself fails (not the handler).
+DB_ATTEMPTS = 3
+
+
+class UpdateNotProcessed(Exception):
+    """The update's effects could not be committed; it must not be confirmed to Telegram."""
+
+
+class _HandlerFailed(Exception):
+    """Raised inside the transaction to roll back a failed handler's changes."""
+
+
+class XunchaApplication(Application):
+    """PTB's Application, with one database transaction per update and an outbox wake-up."""
+
+    database: Database
+    clock: Clock = SystemClock()
+    default_language: str = "zh"
+    outbox_wakeup: asyncio.Event
+
+    def attach(self, *, database: Database, clock: Clock, default_language: str) -> None:
+        """Give the application what the units of work need."""
+        self.database = database
+        self.clock = clock
+        self.default_language = default_language
+        self.outbox_wakeup = asyncio.Event()
+
+    async def process_update(self, update: object) -> None:
+        """Handle an update exactly once: its effects and its replies commit together."""
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        for attempt in range(1, DB_ATTEMPTS + 1):
+            try:
+                await self._process_in_transaction(update)
+                return
+            except (OperationalError, DBAPIError) as exc:
+                log.warning(
+                    "database error on update %s (attempt %s/%s): %s",
+                    update.update_id,
+                    attempt,
+                    DB_ATTEMPTS,
+                    exc,
+                )
+                await asyncio.sleep(0.2 * attempt)
+        raise UpdateNotProcessed(f"update {update.update_id} could not be committed")
+
+    async def _process_in_transaction(self, update: Update) -> None:
+        """Run the handlers inside one transaction, then the after-commit actions."""
+        try:
+            async with self.database.transaction() as session:
+                if await updates.is_processed(session=session, update_id=update.update_id):
+                    log.info("update %s was already handled; ignoring it", update.update_id)
+                    return
+                scope = UpdateScope(
+                    session=session, now=self.clock.now(), default_language=self.default_language
+                )
+                token = current_scope.set(scope)
+                try:
+                    await super().process_update(update)
+                finally:
+                    current_scope.reset(token)
+                if scope.error is not None:
+                    raise _HandlerFailed from scope.error
+                updates.mark_processed(session=session, update_id=update.update_id, now=scope.now)
+        except _HandlerFailed:
+            await self._after_failure(update)
+            return
+        await self._finish(scope)
+
+    async def _after_failure(self, update: Update) -> None:
+        """A handler failed: its changes are rolled back; tell the user, and mark it handled."""
+        async with self.database.transaction() as session:
+            scope = UpdateScope(
+                session=session, now=self.clock.now(), default_language=self.default_language
+            )
+            token = current_scope.set(scope)
+            try:
+                apologise(update, scope)
+            finally:
+                current_scope.reset(token)
+            updates.mark_processed(session=session, update_id=update.update_id, now=scope.now)
+        await self._finish(scope)
+
+    async def _finish(self, scope: UpdateScope) -> None:
+        """After commit: wake the outbox sender and run deferred actions."""
+        if scope.wrote_outbox:
+            self.outbox_wakeup.set()
+        for action in scope.after_commit:
+            try:
+                await action()
+            except Exception:
+                log.exception("an after-commit action failed")
+
+    async def process_error(
+        self, update: object | None, error: Exception, *args: Any, **kwargs: Any
+    ) -> bool:
+        """Record a handler's failure on its unit of work, and log it with its context."""
+        scope = current_scope.get(None)
+        if isinstance(update, Update) and scope is not None:
+            scope.error = error
+            chat = update.effective_chat
+            user = update.effective_user
+            log.error(
+                "handler failed on update %s (chat %s, user %s, %s)",
+                update.update_id,
+                chat.id if chat else None,
+                user.id if user else None,
+                _describe(update),
+                exc_info=error,
+            )
+            return True
+        return await super().process_error(update, error, *args, **kwargs)
+
+
+def _describe(update: Update) -> str:
+    """A short description of what the update carried, for logs."""
+    if update.callback_query is not None:
+        return f"button {update.callback_query.data!r}"
+    message = update.effective_message
+    if message is None:
+        return "no message"
+    if message.text:
+        return f"text {message.text[:60]!r}"
+    return "message without text"

@@ -1,0 +1,293 @@
+"""The tables: the system of record for rounds, rosters, residents, drafts and complaints."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (column defaults only; workflow code passes `now`)."""
+    return datetime.now(UTC)
+
+
+class ComplaintStatus(StrEnum):
+    """Where a complaint is in its lifecycle (see DESIGN.md)."""
+
+    new = "new"
+    accepted = "accepted"
+    immediate = "immediate"
+    handed_off = "handed_off"
+    transferred = "transferred"
+    resolved = "resolved"
+    rejected = "rejected"
+    merged = "merged"
+    closed = "closed"
+
+
+class DraftStep(StrEnum):
+    """The question a resident's draft is waiting to have answered."""
+
+    village = "village"
+    village_confirm = "village_confirm"
+    category = "category"
+    description = "description"
+    location = "location"
+    identity = "identity"
+    phone = "phone"
+    confirm = "confirm"
+
+
+# --- the roster -------------------------------------------------------------------------------
+
+
+class Round(SQLModel, table=True):
+    """One inspection round (巡察轮次)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True, index=True)
+    name: str
+    kind: str = "regular"
+    organizer: str = ""
+    starts_on: date
+    ends_on: date
+    timezone: str = "Asia/Shanghai"
+    contact: str = ""
+    # Last complaint number issued in this round; bumped inside the filing transaction so
+    # numbers stay gapless (a rolled-back filing gives its number back).
+    last_number: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InspectionGroup(SQLModel, table=True):
+    """One inspection group (巡察组) of a round, with the chat it works in once linked."""
+
+    __tablename__ = "inspection_group"
+    __table_args__ = (UniqueConstraint("round_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    code: str = Field(max_length=32)
+    name: str
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Village(SQLModel, table=True):
+    """A village or urban community (村/社区); its code is stable across rounds."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str
+    township: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class GroupVillage(SQLModel, table=True):
+    """Which group covers which village in a round."""
+
+    __tablename__ = "group_village"
+
+    group_id: int = Field(foreign_key="inspection_group.id", primary_key=True)
+    village_id: int = Field(foreign_key="village.id", primary_key=True, index=True)
+
+
+class Department(SQLModel, table=True):
+    """A department (责任单位) that hand-offs or clues can go to."""
+
+    __table_args__ = (UniqueConstraint("round_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    code: str = Field(max_length=32)
+    name: str
+    receives_clues: bool = False
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Category(SQLModel, table=True):
+    """A complaint category of a round, with its names and default due time."""
+
+    __table_args__ = (UniqueConstraint("round_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    code: str = Field(max_length=32)
+    name_zh: str
+    name_en: str
+    due_days: int = 7
+    sensitive: bool = False
+    position: int = 0
+
+
+# --- residents and their drafts ---------------------------------------------------------------
+
+
+class Resident(SQLModel, table=True):
+    """A person who talks to the bot in a private chat."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, unique=True, index=True)
+    language: str = "zh"
+    # True once the resident picked a language with /lang; Telegram's language_code then
+    # no longer overrides it.
+    language_chosen: bool = False
+    first_name: str = ""
+    last_name: str = ""
+    username: str | None = None
+    phone: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Draft(SQLModel, table=True):
+    """A complaint being put together; written at every step so a restart loses nothing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", unique=True)
+    step: str = DraftStep.village
+    # After "edit a field" the draft goes back to the summary once that field is answered.
+    editing: bool = False
+    village_id: int | None = Field(default=None, foreign_key="village.id")
+    # A village suggested from a shared location, waiting for the resident to confirm it.
+    suggested_village_id: int | None = Field(default=None, foreign_key="village.id")
+    category_code: str | None = None
+    description: str | None = Field(default=None, sa_type=Text)
+    voice_file_id: str | None = None
+    photo_file_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    location_answered: bool = False
+    anonymous: bool | None = None
+    phone: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- complaints -------------------------------------------------------------------------------
+
+
+class Complaint(SQLModel, table=True):
+    """A filed complaint (反映/诉求) with everything the resident gave."""
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "seq"),
+        Index("ix_complaint_resident_filed", "resident_id", "filed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=32, unique=True, index=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    seq: int
+    group_id: int = Field(foreign_key="inspection_group.id", index=True)
+    village_id: int = Field(foreign_key="village.id")
+    category_code: str
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    status: str = Field(default=ComplaintStatus.new, index=True)
+    description: str | None = Field(default=None, sa_type=Text)
+    voice_file_id: str | None = None
+    photo_file_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    anonymous: bool = True
+    # Identity as given when filing; empty for anonymous complaints.
+    reporter_name: str | None = None
+    reporter_username: str | None = None
+    reporter_phone: str | None = None
+    filed_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    due_on: date | None = None
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    merged_into_id: int | None = Field(default=None, foreign_key="complaint.id")
+    resolution: str | None = Field(default=None, sa_type=Text)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    satisfaction: str | None = None
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TimelineEvent(SQLModel, table=True):
+    """One change on a complaint's timeline: who, when, what, and a note."""
+
+    __tablename__ = "timeline_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str  # "resident", "inspector", "department", "system"
+    actor_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    actor_name: str | None = None
+    action: str  # "filed", "accepted", ...
+    from_status: str | None = None
+    to_status: str | None = None
+    note: str | None = Field(default=None, sa_type=Text)
+    # Whether the resident sees this event in /status.
+    public: bool = True
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+
+class OutboxStatus(StrEnum):
+    """Where an outbox row is in delivery."""
+
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notification to send, written in the transaction of the change that causes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "chat_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    chat_id: int = Field(sa_type=BigInteger)
+    # "api": a ready Bot API call in `payload` ({"method": ..., "params": {...}}); other kinds
+    # are rendered from the current state when sent.
+    kind: str = "api"
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
+    status: str = OutboxStatus.pending
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The Telegram message id the send produced (for later edits).
+    message_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """A Telegram update whose effects are committed; a second delivery of it is ignored."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+__all__ = [
+    "Category",
+    "Complaint",
+    "ComplaintStatus",
+    "Department",
+    "Draft",
+    "DraftStep",
+    "GroupVillage",
+    "InspectionGroup",
+    "OutboxMessage",
+    "OutboxStatus",
+    "ProcessedUpdate",
+    "Resident",
+    "Round",
+    "TimelineEvent",
+    "Village",
+]

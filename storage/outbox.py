@@ -1,0 +1,150 @@
+"""The outbox: notifications written with the change that causes them, sent afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import OutboxMessage, OutboxStatus
+
+
+def enqueue_call(
+    *,
+    session: AsyncSession,
+    chat_id: int,
+    method: str,
+    params: dict[str, Any],
+    now: datetime,
+    complaint_id: int | None = None,
+) -> OutboxMessage:
+    """Add a ready Bot API call (JSON-serialisable params) to the outbox of this transaction."""
+    row = OutboxMessage(
+        created_at=now,
+        chat_id=chat_id,
+        kind="api",
+        payload={"method": method, "params": params},
+        complaint_id=complaint_id,
+        next_attempt_at=now,
+    )
+    session.add(row)
+    return row
+
+
+async def due_chats(*, session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
+    """Chats that have a pending row whose time has come, oldest first."""
+    statement = (
+        select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first"))
+        .where(OutboxMessage.status == OutboxStatus.pending)
+        .group_by(col(OutboxMessage.chat_id))
+        .order_by(func.min(OutboxMessage.id))
+        .limit(limit)
+    )
+    rows = (await session.exec(statement)).all()
+    return [chat_id for chat_id, _ in rows]
+
+
+async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage | None:
+    """The oldest pending row of a chat: rows of one chat go out strictly in order."""
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.chat_id == chat_id)
+        .order_by(col(OutboxMessage.id))
+        .limit(1)
+    )
+    return (await session.exec(statement)).first()
+
+
+async def next_attempt_at(*, session: AsyncSession) -> datetime | None:
+    """When the earliest pending row becomes due."""
+    statement = select(func.min(OutboxMessage.next_attempt_at)).where(
+        OutboxMessage.status == OutboxStatus.pending
+    )
+    value = (await session.exec(statement)).first()
+    if value is not None and value.tzinfo is None:
+        # func.min bypasses the column type on SQLite.
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+async def mark_sent(
+    *, session: AsyncSession, row_id: int, now: datetime, message_id: int | None
+) -> None:
+    """Record a successful delivery."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(
+            status=OutboxStatus.sent,
+            sent_at=now,
+            message_id=message_id,
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+async def mark_retry(
+    *, session: AsyncSession, row_id: int, error: str, retry_at: datetime
+) -> None:
+    """Record a failed attempt that will be tried again at `retry_at`."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(last_error=error, next_attempt_at=retry_at, attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def mark_failed(*, session: AsyncSession, row_id: int, error: str, now: datetime) -> None:
+    """Record a permanent failure: the row is not tried again."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(
+            status=OutboxStatus.failed,
+            last_error=error,
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    """How many rows are in each delivery state, and the latest failures."""
+
+    pending: int
+    sent: int
+    failed: int
+    latest_failures: list[OutboxMessage]
+
+
+async def counts(*, session: AsyncSession, failures: int = 10) -> OutboxCounts:
+    """Summarise the outbox for operators."""
+    rows = (
+        await session.exec(
+            select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
+        )
+    ).all()
+    by_status = {status: n for status, n in rows}
+    latest = (
+        await session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.failed)
+            .order_by(col(OutboxMessage.id).desc())
+            .limit(failures)
+        )
+    ).all()
+    return OutboxCounts(
+        pending=by_status.get(OutboxStatus.pending, 0),
+        sent=by_status.get(OutboxStatus.sent, 0),
+        failed=by_status.get(OutboxStatus.failed, 0),
+        latest_failures=list(latest),
+    )
+
+
+RETRY_BASE = timedelta(seconds=1)
+RETRY_MAX = timedelta(minutes=5)

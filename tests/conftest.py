@@ -1,0 +1,98 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from storage.db import Database
+from storage.migrate import upgrade_async
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if TEST_DATABASE_URL else ["sqlite"]
+
+
+async def _create_pg_database(name: str) -> str:
+    """Create an empty PostgreSQL database next to TEST_DATABASE_URL; return its URL."""
+    import asyncpg
+
+    server = make_url(TEST_DATABASE_URL)
+    connection = await asyncpg.connect(
+        host=server.host or "127.0.0.1",
+        port=server.port or 5432,
+        user=server.username or "postgres",
+        password=server.password,
+        database=server.database or "postgres",
+    )
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg_database(name: str) -> None:
+    """Drop a database made by _create_pg_database."""
+    import asyncpg
+
+    server = make_url(TEST_DATABASE_URL)
+    connection = await asyncpg.connect(
+        host=server.host or "127.0.0.1",
+        port=server.port or 5432,
+        user=server.username or "postgres",
+        password=server.password,
+        database=server.database or "postgres",
+    )
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def make_database_url(backend: str, tmp_path: Path) -> tuple[str, str | None]:
+    """A migrated, empty database of the given backend: (url, pg database name or None)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'xuncha.db'}"
+        await upgrade_async(url)
+        return url, None
+    name = f"xuncha_test_{uuid.uuid4().hex[:12]}"
+    url = await _create_pg_database(name)
+    await upgrade_async(url)
+    return url, name
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """URL of a fresh, migrated database on each configured backend."""
+    url, pg_name = await make_database_url(request.param, tmp_path)
+    try:
+        yield url
+    finally:
+        if pg_name:
+            await _drop_pg_database(pg_name)
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A Database on a fresh, migrated database of each configured backend."""
+    db = Database(database_url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+async def sqlite_database(tmp_path: Path) -> AsyncIterator[Database]:
+    """A Database on a fresh, migrated SQLite file (for SQLite-only behaviour)."""
+    url, _ = await make_database_url("sqlite", tmp_path)
+    db = Database(url)
+    try:
+        yield db
+    finally:
+        await db.dispose()

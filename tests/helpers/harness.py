@@ -1,0 +1,120 @@
+"""A real bot (Application, intake loop, outbox sender) against the local Bot API emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.emulator import BotApiEmulator
+from bot.runner import BotRuntime
+from storage import outbox
+from storage.clock import FakeClock
+from storage.db import Database
+from storage.migrate import upgrade_async
+from storage.roster import load_roster
+from tests.helpers.rosters import example_roster
+
+TOKEN = "123456:TEST-TOKEN"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Inside the example round (2023-02-27 .. 2023-04-12), the day of the seed article's meeting.
+DEFAULT_START = datetime(2023, 3, 14, 10, 0, tzinfo=SHANGHAI)
+
+
+def make_settings(emu: BotApiEmulator, database_url: str, **overrides: Any) -> Settings:
+    """Settings pointing the bot at the emulator and a test database (no .env)."""
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_base_url": emu.base_url,
+        "database_url": database_url,
+        "poll_timeout": 10,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def load_roster_text(database_url: str, text: str, source: str = "roster.yaml") -> None:
+    """Migrate a database and load a roster into it."""
+    await upgrade_async(database_url)
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            await load_roster(session=session, text=text, source=source)
+    finally:
+        await database.dispose()
+
+
+@dataclass
+class BotHarness:
+    """One running bot plus the emulator it talks to."""
+
+    emu: BotApiEmulator
+    settings: Settings
+    clock: FakeClock
+    runtime: BotRuntime
+
+    @property
+    def database(self) -> Database:
+        """The bot's database."""
+        assert self.runtime.database is not None
+        return self.runtime.database
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new Application on the same database."""
+        await self.runtime.stop()
+        self.runtime = BotRuntime(self.settings, clock=self.clock)
+        await self.runtime.start()
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every queued update is handled and the outbox is empty."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if await self._idle():
+                return
+            await asyncio.sleep(0.02)
+        raise TimeoutError("the bot did not settle")
+
+    async def _idle(self) -> bool:
+        """Whether nothing is waiting to be handled or sent."""
+        poller, sender = self.runtime.poller, self.runtime.sender
+        assert poller is not None and sender is not None
+        pending = [u["update_id"] for u in self.emu.pending_updates]
+        if pending and (poller.offset is None or poller.offset <= max(pending)):
+            return False
+        if poller.handling or sender.busy:
+            return False
+        async with self.database.transaction() as session:
+            counts = await outbox.counts(session=session, failures=0)
+        return counts.pending == 0
+
+
+@asynccontextmanager
+async def running_bot(
+    tmp_path: Path,
+    *,
+    roster_yaml: str | None = None,
+    clock: FakeClock | None = None,
+    database_url: str | None = None,
+    enforce_limits: bool = True,
+    **settings_overrides: Any,
+) -> AsyncIterator[BotHarness]:
+    """Start the emulator and a bot on a fresh database with a roster loaded."""
+    url = database_url or f"sqlite:///{tmp_path / 'bot.db'}"
+    await load_roster_text(url, roster_yaml if roster_yaml is not None else example_roster())
+    async with BotApiEmulator(token=TOKEN, enforce_limits=enforce_limits) as emu:
+        settings = make_settings(emu, url, **settings_overrides)
+        fake_clock = clock or FakeClock(DEFAULT_START)
+        runtime = BotRuntime(settings, clock=fake_clock)
+        await runtime.start()
+        harness = BotHarness(emu=emu, settings=settings, clock=fake_clock, runtime=runtime)
+        try:
+            yield harness
+        finally:
+            await harness.runtime.stop()

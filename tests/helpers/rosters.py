@@ -1,0 +1,25 @@
+"""Roster texts for tests: the example round, optionally moved to other dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+EXAMPLE_ROSTER_PATH = SHARED / "domain" / "roster.example.yaml"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def example_roster() -> str:
+    """The example roster (round WD2023-1, 2023-02-27 to 2023-04-12, Asia/Shanghai)."""
+    fixture = FIXTURES / "roster_wd2023.yaml"
+    path = fixture if fixture.exists() else EXAMPLE_ROSTER_PATH
+    return path.read_text(encoding="utf-8")
+
+
+def roster_with_dates(starts_on: date, ends_on: date, text: str | None = None) -> str:
+    """A roster whose round runs between the given dates."""
+    text = text if text is not None else example_roster()
+    text = re.sub(r"starts_on: \S+", f"starts_on: {starts_on.isoformat()}", text, count=1)
+    return re.sub(r"ends_on: \S+", f"ends_on: {ends_on.isoformat()}", text, count=1)
