@@ -101,6 +101,16 @@ class BotRuntime:
             await self.database.dispose()
         self._tasks = []
 
+    async def idle(self) -> bool:
+        """Whether nothing fetched is being handled and nothing queued is unsent."""
+        if self.poller is None or self.sender is None or self.database is None:
+            return False
+        if self.poller.handling or self.sender.busy:
+            return False
+        async with self.database.transaction() as session:
+            summary = await outbox.counts(session=session, failures=0)
+        return summary.pending == 0
+
     async def wait(self) -> None:
         """Wait until the intake loop ends (on stop, or on a fatal error)."""
         if self._tasks:

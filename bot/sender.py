@@ -20,7 +20,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBUserWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.ratelimit import RateLimits
 from storage import outbox
@@ -60,7 +60,10 @@ def backoff_seconds(attempts: int) -> float:
 
 def _retry_after_seconds(exc: RetryAfter) -> float:
     """RetryAfter carries an int or a timedelta depending on PTB's settings."""
-    value: Any = exc.retry_after
+    with warnings.catch_warnings():
+        # PTB 22 warns that the type will change; both types are handled here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = exc.retry_after
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)

@@ -10,6 +10,7 @@ from bot.emulator.errors import ApiError, bad_request
 
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_SPACES = " \t\r\n\v\f"
 _TAG_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")
 _ATTR_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
 
@@ -121,9 +122,7 @@ def _parse_attributes(text: str, i: int, tag_at: int) -> tuple[dict[str, str], i
             if text[i] in "\"'":
                 end = text.find(text[i], i + 1)
                 if end < 0:
-                    raise _fail(
-                        f"Unclosed start tag at byte offset {_byte_offset(text, tag_at)}"
-                    )
+                    raise _fail(f"Unclosed start tag at byte offset {_byte_offset(text, tag_at)}")
                 raw, i = text[i + 1 : end], end + 1
             else:
                 start = i
@@ -220,9 +219,7 @@ def parse_html(text: str) -> ParsedText:
     return ParsedText("".join(out), entities)
 
 
-def _close(
-    tag: _Open, end16: int, stack: list[_Open], entities: list[dict[str, Any]]
-) -> None:
+def _close(tag: _Open, end16: int, stack: list[_Open], entities: list[dict[str, Any]]) -> None:
     """Turn a closed tag into an entity (merging <pre><code class> into one pre)."""
     entity = tag.entity
     length = end16 - tag.offset
@@ -240,6 +237,22 @@ def _close(
     if entity["type"] == "code":
         entity.pop("language", None)
     entities.append({**entity, "offset": tag.offset, "length": length})
+
+
+def trim(parsed: ParsedText) -> ParsedText:
+    """Strip leading and trailing whitespace as Telegram does, keeping entities aligned."""
+    text = parsed.text
+    left = text.lstrip(_SPACES)
+    lead = utf16_len(text[: len(text) - len(left)])
+    result = left.rstrip(_SPACES)
+    end = utf16_len(result)
+    entities = []
+    for entity in parsed.entities:
+        start = max(entity["offset"] - lead, 0)
+        stop = min(entity["offset"] + entity["length"] - lead, end)
+        if stop > start:
+            entities.append({**entity, "offset": start, "length": stop - start})
+    return ParsedText(result, entities)
 
 
 def plain_text(text: str, entities: list[dict[str, Any]] | None = None) -> ParsedText:

@@ -43,7 +43,7 @@ def check_inline_keyboard(markup: dict[str, Any]) -> None:
     """Validate an InlineKeyboardMarkup like Telegram does."""
     rows = markup.get("inline_keyboard")
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("can't parse inline keyboard: field \"inline_keyboard\" must be an Array")
+        raise bad_request('can\'t parse inline keyboard: field "inline_keyboard" must be an Array')
     for row in rows:
         for button in row:
             if not isinstance(button, dict):
@@ -85,7 +85,7 @@ class FloodConfig:
     private_window: float = 3.0
     group_limit: int = 20
     group_window: float = 60.0
-    count_edits: bool = True
+    count_edits: bool = False
 
 
 class _Window:

@@ -38,7 +38,8 @@ class User:
 
     def to_dict(self) -> dict[str, Any]:
         """The User object as the Bot API sends it."""
-        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot}
+        data["first_name"] = self.first_name
         if self.last_name:
             data["last_name"] = self.last_name
         if self.username:
@@ -208,6 +209,7 @@ class StoredFile:
     kind: str
     mime_type: str | None = None
     file_name: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

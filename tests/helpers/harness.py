@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.emulator import BotApiEmulator
 from bot.runner import BotRuntime
-from storage import outbox
 from storage.clock import FakeClock
 from storage.db import Database
 from storage.migrate import upgrade_async
@@ -83,16 +82,12 @@ class BotHarness:
 
     async def _idle(self) -> bool:
         """Whether nothing is waiting to be handled or sent."""
-        poller, sender = self.runtime.poller, self.runtime.sender
-        assert poller is not None and sender is not None
+        poller = self.runtime.poller
+        assert poller is not None
         pending = [u["update_id"] for u in self.emu.pending_updates]
         if pending and (poller.offset is None or poller.offset <= max(pending)):
             return False
-        if poller.handling or sender.busy:
-            return False
-        async with self.database.transaction() as session:
-            counts = await outbox.counts(session=session, failures=0)
-        return counts.pending == 0
+        return await self.runtime.idle()
 
 
 @asynccontextmanager
@@ -118,3 +113,12 @@ async def running_bot(
             yield harness
         finally:
             await harness.runtime.stop()
+
+
+async def redeliver(harness: BotHarness, update: dict[str, Any]) -> None:
+    """Deliver an update again, as Telegram does after a bot died before confirming it."""
+    await harness.runtime.stop()
+    harness.emu.enqueue_update(dict(update))
+    harness.runtime = BotRuntime(harness.settings, clock=harness.clock)
+    await harness.runtime.start()
+    await harness.settle()

@@ -1,0 +1,63 @@
+"""The resident's side: filing and tracking complaints in a private chat with the bot.
+
+There is no ConversationHandler: the draft row in the database is the conversation's state,
+read and written at every step, so a restart between any two steps loses nothing.
+
+/start while a draft is running asks whether to continue it or start over (a deep-linked
+village is carried into the new draft); nothing is thrown away without the resident's say.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from handlers.resident import commands, conversation, keyboards, tracking, village
+from handlers.resident.base import PRIVATE, PrivateCallbackQueryHandler
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """Every resident handler, in the order they go into one group (the first match wins).
+
+    Commands come first (a command in the middle of a complaint is that command), then
+    buttons by their prefix, then messages by what they carry, then catch-alls for any
+    button or message nobody else took. Later resident-side handlers go before the
+    catch-alls (the last two).
+    """
+    return [
+        # 1. Commands.
+        CommandHandler("start", conversation.on_start, filters=PRIVATE),
+        CommandHandler("cancel", conversation.on_cancel, filters=PRIVATE),
+        CommandHandler("my", tracking.on_my, filters=PRIVATE),
+        CommandHandler("status", tracking.on_status, filters=PRIVATE),
+        CommandHandler("lang", commands.on_lang, filters=PRIVATE),
+        CommandHandler("help", commands.on_help, filters=PRIVATE),
+        CommandHandler("privacy", commands.on_privacy, filters=PRIVATE),
+        MessageHandler(PRIVATE & filters.COMMAND, commands.on_unknown_command),
+        # 2. Buttons, by prefix; each checks the draft id and step it carries.
+        PrivateCallbackQueryHandler(commands.on_language, pattern=keyboards.LANGUAGE),
+        PrivateCallbackQueryHandler(conversation.on_resume, pattern=keyboards.RESUME),
+        PrivateCallbackQueryHandler(conversation.on_restart, pattern=keyboards.RESTART),
+        PrivateCallbackQueryHandler(village.on_townships, pattern=keyboards.TOWNSHIPS),
+        PrivateCallbackQueryHandler(village.on_villages, pattern=keyboards.VILLAGES),
+        PrivateCallbackQueryHandler(village.on_village, pattern=keyboards.VILLAGE),
+        PrivateCallbackQueryHandler(village.on_suggestion, pattern=keyboards.SUGGESTION),
+        PrivateCallbackQueryHandler(conversation.on_category, pattern=keyboards.CATEGORY),
+        PrivateCallbackQueryHandler(conversation.on_done, pattern=keyboards.DONE),
+        PrivateCallbackQueryHandler(conversation.on_identity, pattern=keyboards.IDENTITY),
+        PrivateCallbackQueryHandler(conversation.on_summary, pattern=keyboards.SUMMARY),
+        PrivateCallbackQueryHandler(conversation.on_edit, pattern=keyboards.EDIT),
+        # 3. Messages, by content; each is read against the draft's current step.
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, conversation.on_text),
+        MessageHandler(PRIVATE & filters.LOCATION, conversation.on_location),
+        MessageHandler(PRIVATE & filters.CONTACT, conversation.on_contact),
+        MessageHandler(PRIVATE & filters.PHOTO, conversation.on_photo),
+        MessageHandler(PRIVATE & filters.VOICE, conversation.on_voice),
+        # 4. Catch-alls: a forged or retired button; a sticker, video, file, ...
+        PrivateCallbackQueryHandler(commands.on_stray_button),
+        MessageHandler(PRIVATE, conversation.on_other),
+    ]
+
+
+__all__ = ["handlers"]

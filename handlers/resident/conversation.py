@@ -1,0 +1,370 @@
+"""The steps of a complaint, from /start to the receipt; the draft row holds the state."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from telegram import ReplyKeyboardRemove
+
+from handlers.resident import keyboards, render, village
+from handlers.resident.base import Visit, resident_handler
+from storage import complaints, drafts
+from storage.complaints import FilingOutcome
+from storage.drafts import EditField, Outcome, StepResult
+from storage.models import DraftStep
+
+# Hints for input a step cannot use; the step's question follows them.
+DESCRIPTION_PROBLEMS = {
+    Outcome.too_short: "description.too_short",
+    Outcome.too_long: "description.too_long",
+    Outcome.too_many_photos: "description.too_many_photos",
+    Outcome.voice_taken: "description.voice_taken",
+    Outcome.empty: "description.empty",
+}
+
+
+async def hint(visit: Visit, key: str | None = None) -> None:
+    """Input the current step cannot use: say what it takes, and ask again."""
+    if visit.draft is None:
+        visit.say("help.pointer")
+        return
+    view = await drafts.view(session=visit.session, draft=visit.draft, now=visit.now)
+    render.ask(visit, view, visit.text(key or f"hint.{visit.draft.step}"))
+
+
+def _stale(visit: Visit, pattern: re.Pattern[str], *steps: str) -> bool:
+    """Whether a pressed button is not for the draft's current question."""
+    return not drafts.is_current(visit.draft, int(visit.match(pattern)[1]), *steps)
+
+
+# --- start, resume, cancel ----------------------------------------------------------------
+
+
+def started(visit: Visit, result: StepResult) -> None:
+    """Answer /start or "start over"."""
+    first = visit.text("start.unknown_link") if result.unknown_link else None
+    if result.outcome == Outcome.closed:
+        if first:
+            visit.send(first)
+        render.closed(visit, result.village, result.contact)
+        return
+    assert result.view is not None
+    draft = result.view.draft
+    if result.outcome == Outcome.running:
+        assert draft.id is not None
+        text = visit.text("start.running", step=visit.text(f"step.{draft.step}"))
+        village_id = result.village.id if result.village is not None else None
+        visit.send(
+            render.lead(first, text), keyboards.resume(visit.language, draft.id, village_id)
+        )
+        return
+    render.ask(visit, result.view, render.lead(first, visit.text("start.welcome")))
+
+
+@resident_handler(after_expiry=True)
+async def on_start(visit: Visit) -> None:
+    """/start, with an optional deep link v_<village code>."""
+    args = visit.context.args or []
+    payload = args[0] if args else ""
+    code = payload.removeprefix("v_") if payload else None
+    assert visit.resident.id is not None
+    result = await drafts.start(
+        session=visit.session,
+        resident_id=visit.resident.id,
+        draft=visit.draft,
+        village_code=code,
+        now=visit.now,
+    )
+    started(visit, result)
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_resume(visit: Visit) -> str | None:
+    """Continue the running draft where it was."""
+    if _stale(visit, keyboards.RESUME):
+        return visit.text("button.stale")
+    assert visit.draft is not None
+    view = await drafts.view(session=visit.session, draft=visit.draft, now=visit.now)
+    render.ask(visit, view)
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_restart(visit: Visit) -> str | None:
+    """Throw the running draft away and start again."""
+    if _stale(visit, keyboards.RESTART):
+        return visit.text("button.stale")
+    assert visit.draft is not None
+    village_id = int(visit.match(keyboards.RESTART)[2]) or None
+    result = await drafts.restart(
+        session=visit.session, draft=visit.draft, village_id=village_id, now=visit.now
+    )
+    started(visit, result)
+    return None
+
+
+@resident_handler(after_expiry=True)
+async def on_cancel(visit: Visit) -> None:
+    """/cancel at any step."""
+    if visit.draft is None:
+        visit.say("cancel.nothing", ReplyKeyboardRemove())
+        return None
+    await drafts.cancel(session=visit.session, draft=visit.draft)
+    visit.say("cancel.done", ReplyKeyboardRemove())
+    return None
+
+
+# --- answers by button --------------------------------------------------------------------
+
+
+@resident_handler(after_expiry=False)
+async def on_category(visit: Visit) -> str | None:
+    """A category button."""
+    if _stale(visit, keyboards.CATEGORY, DraftStep.category):
+        return visit.text("button.stale")
+    assert visit.draft is not None
+    result = await drafts.choose_category(
+        session=visit.session,
+        draft=visit.draft,
+        code=visit.match(keyboards.CATEGORY)[2],
+        now=visit.now,
+    )
+    assert result.view is not None
+    if result.outcome != Outcome.ok:
+        return visit.text("button.stale")
+    render.ask(visit, result.view)
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_done(visit: Visit) -> str | None:
+    """The description is complete."""
+    if _stale(visit, keyboards.DONE, DraftStep.description):
+        return visit.text("button.stale")
+    assert visit.draft is not None
+    result = await drafts.finish_description(
+        session=visit.session, draft=visit.draft, now=visit.now
+    )
+    described(visit, result)
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_identity(visit: Visit) -> str | None:
+    """Anonymous or named."""
+    if _stale(visit, keyboards.IDENTITY, DraftStep.identity):
+        return visit.text("button.stale")
+    assert visit.draft is not None
+    anonymous = visit.match(keyboards.IDENTITY)[2] == "a"
+    result = await drafts.set_identity(
+        session=visit.session, draft=visit.draft, anonymous=anonymous, now=visit.now
+    )
+    assert result.view is not None
+    render.ask(visit, result.view)
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_summary(visit: Visit) -> str | None:
+    """Confirm, edit, back to these buttons, or cancel."""
+    if _stale(visit, keyboards.SUMMARY, DraftStep.confirm):
+        return visit.text("button.stale")
+    assert visit.draft is not None and visit.draft.id is not None
+    action = visit.match(keyboards.SUMMARY)[2]
+    if action == "ed":
+        visit.set_buttons(keyboards.edit_fields(visit.language, visit.draft.id))
+    elif action == "bk":
+        visit.set_buttons(keyboards.summary(visit.language, visit.draft.id))
+    elif action == "cx":
+        await drafts.cancel(session=visit.session, draft=visit.draft)
+        visit.set_buttons(None)
+        visit.say("cancel.done", ReplyKeyboardRemove())
+    else:
+        return await confirm(visit, visit.draft.id)
+    return None
+
+
+async def confirm(visit: Visit, draft_id: int) -> str | None:
+    """File the draft, in this update's transaction, and give the receipt."""
+    assert visit.resident.id is not None
+    limit = int(
+        visit.context.bot_data.get("daily_complaint_limit", complaints.DEFAULT_DAILY_LIMIT)
+    )
+    filing = await complaints.file_complaint(
+        session=visit.session,
+        resident_id=visit.resident.id,
+        draft_id=draft_id,
+        now=visit.now,
+        daily_limit=limit,
+    )
+    if filing.outcome == FilingOutcome.filed:
+        assert filing.complaint is not None and filing.group is not None
+        visit.set_buttons(None)
+        visit.say(
+            "filed.receipt",
+            number=escape(filing.complaint.number),
+            group=escape(filing.group.name),
+        )
+    elif filing.outcome == FilingOutcome.limit:
+        visit.say("filed.limit", limit=filing.limit)
+    elif filing.outcome == FilingOutcome.closed:
+        render.closed(visit, filing.village, filing.contact)
+    elif filing.outcome == FilingOutcome.incomplete and filing.draft is not None:
+        view = await drafts.view(session=visit.session, draft=filing.draft, now=visit.now)
+        render.ask(visit, view, visit.text("filed.incomplete"))
+    else:
+        return visit.text("button.stale")
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_edit(visit: Visit) -> str | None:
+    """Change one field from the summary."""
+    if _stale(visit, keyboards.EDIT, DraftStep.confirm):
+        return visit.text("button.stale")
+    assert visit.draft is not None
+    which = EditField(visit.match(keyboards.EDIT)[2])
+    result = await drafts.edit_field(
+        session=visit.session, draft=visit.draft, which=which, now=visit.now
+    )
+    assert result.view is not None
+    render.ask(visit, result.view)
+    return None
+
+
+# --- answers by message -------------------------------------------------------------------
+
+
+def described(visit: Visit, result: StepResult) -> None:
+    """Answer a piece of the description (or "done")."""
+    assert result.view is not None
+    problem = DESCRIPTION_PROBLEMS.get(result.outcome)
+    first = None
+    if problem is not None:
+        first = visit.text(
+            problem,
+            min=drafts.DESCRIPTION_MIN,
+            max=drafts.DESCRIPTION_MAX,
+            photos=drafts.MAX_PHOTOS,
+        )
+    render.ask(visit, result.view, first)
+
+
+def moved_on(visit: Visit, result: StepResult, note: str, problem: str) -> None:
+    """Answer a reply-keyboard step: take the keyboard away, then the next question."""
+    assert result.view is not None
+    if result.outcome == Outcome.ok:
+        render.acknowledge(visit, note)
+        render.ask(visit, result.view)
+    else:
+        render.ask(visit, result.view, visit.text(problem, max=drafts.ADDRESS_MAX))
+
+
+@resident_handler(after_expiry=False)
+async def on_text(visit: Visit) -> None:
+    """Text: a village name, description, address, or "skip", depending on the step."""
+    draft, message = visit.draft, visit.message
+    assert message is not None and message.text is not None
+    text = message.text
+    if draft is None:
+        visit.say("help.pointer")
+        return None
+    session, now = visit.session, visit.now
+    if draft.step == DraftStep.village:
+        await village.typed(visit, text)
+    elif draft.step == DraftStep.description:
+        described(visit, await drafts.add_text(session=session, draft=draft, text=text, now=now))
+    elif draft.step == DraftStep.location and keyboards.is_skip(text):
+        result = await drafts.skip_location(session=session, draft=draft, now=now)
+        moved_on(visit, result, "location.skipped", "hint.location")
+    elif draft.step == DraftStep.location:
+        result = await drafts.set_address(session=session, draft=draft, text=text, now=now)
+        moved_on(visit, result, "location.address_saved", "location.too_long")
+    elif draft.step == DraftStep.phone and keyboards.is_skip(text):
+        result = await drafts.set_phone(session=session, draft=draft, phone=None, now=now)
+        moved_on(visit, result, "phone.skipped", "hint.phone")
+    else:
+        await hint(visit)
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_location(visit: Visit) -> None:
+    """A shared location: finds the village, or says where the problem is."""
+    draft, message = visit.draft, visit.message
+    assert message is not None and message.location is not None
+    latitude, longitude = message.location.latitude, message.location.longitude
+    if draft is not None and draft.step == DraftStep.village:
+        await village.located(visit, latitude, longitude)
+    elif draft is not None and draft.step == DraftStep.location:
+        result = await drafts.set_location(
+            session=visit.session,
+            draft=draft,
+            latitude=latitude,
+            longitude=longitude,
+            now=visit.now,
+        )
+        moved_on(visit, result, "location.saved", "hint.location")
+    else:
+        await hint(visit)
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_contact(visit: Visit) -> None:
+    """A shared contact: the resident's own phone, at the phone step."""
+    draft, message, user = visit.draft, visit.message, visit.update.effective_user
+    assert message is not None and message.contact is not None and user is not None
+    if draft is None or draft.step != DraftStep.phone:
+        await hint(visit)
+    elif message.contact.user_id != user.id:
+        await hint(visit, "phone.not_own")
+    else:
+        result = await drafts.set_phone(
+            session=visit.session, draft=draft, phone=message.contact.phone_number, now=visit.now
+        )
+        moved_on(visit, result, "phone.saved", "hint.phone")
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_photo(visit: Visit) -> None:
+    """A photo for the description (the largest size Telegram offers)."""
+    draft, message = visit.draft, visit.message
+    assert message is not None and message.photo
+    if draft is None or draft.step != DraftStep.description:
+        await hint(visit)
+        return None
+    result = await drafts.add_photo(
+        session=visit.session,
+        draft=draft,
+        file_id=message.photo[-1].file_id,
+        caption=message.caption,
+        now=visit.now,
+    )
+    described(visit, result)
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_voice(visit: Visit) -> None:
+    """A voice message for the description."""
+    draft, message = visit.draft, visit.message
+    assert message is not None and message.voice is not None
+    if draft is None or draft.step != DraftStep.description:
+        await hint(visit)
+        return None
+    result = await drafts.add_voice(
+        session=visit.session, draft=draft, file_id=message.voice.file_id, now=visit.now
+    )
+    described(visit, result)
+    return None
+
+
+@resident_handler(after_expiry=False)
+async def on_other(visit: Visit) -> None:
+    """Anything else (sticker, video, file, ...): say what the step takes."""
+    await hint(visit)
+    return None

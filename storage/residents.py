@@ -1,0 +1,60 @@
+"""Residents: the people who talk to the bot in private chats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import drafts
+from storage.models import Draft, Resident
+
+
+@dataclass
+class Arrival:
+    """A resident as of this update, their running draft, and whether an idle one expired."""
+
+    resident: Resident
+    draft: Draft | None
+    expired: bool
+
+
+async def arrive(
+    *,
+    session: AsyncSession,
+    telegram_id: int,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    language: str,
+    now: datetime,
+) -> Arrival:
+    """Create or refresh the resident from their Telegram profile; load (or expire) the draft.
+
+    `language` is the one Telegram's language_code maps to; it does not override a
+    language the resident chose with /lang.
+    """
+    statement = select(Resident).where(Resident.telegram_id == telegram_id)
+    resident = (await session.exec(statement)).first()
+    if resident is None:
+        resident = Resident(telegram_id=telegram_id, language=language, created_at=now)
+        session.add(resident)
+    # Assigning equal values writes nothing: unchanged profiles cost no UPDATE.
+    resident.first_name = first_name
+    resident.last_name = last_name or ""
+    resident.username = username
+    if not resident.language_chosen:
+        resident.language = language
+    await session.flush()
+    assert resident.id is not None
+    draft, expired = await drafts.current(session=session, resident_id=resident.id, now=now)
+    return Arrival(resident=resident, draft=draft, expired=expired)
+
+
+async def choose_language(*, session: AsyncSession, resident: Resident, language: str) -> None:
+    """The resident's own choice of language, kept from now on."""
+    resident.language = language
+    resident.language_chosen = True
+    await session.flush()
