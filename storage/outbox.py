@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, update
@@ -71,19 +71,25 @@ async def next_attempt_at(*, session: AsyncSession) -> datetime | None:
     return value
 
 
+async def _update_row(*, session: AsyncSession, row_id: int, **values: Any) -> None:
+    """Write delivery fields of one row, counting the attempt."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(attempts=OutboxMessage.attempts + 1, **values)
+    )
+
+
 async def mark_sent(
     *, session: AsyncSession, row_id: int, now: datetime, message_id: int | None
 ) -> None:
     """Record a successful delivery."""
-    await session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id)
-        .values(
-            status=OutboxStatus.sent,
-            sent_at=now,
-            message_id=message_id,
-            attempts=OutboxMessage.attempts + 1,
-        )
+    await _update_row(
+        session=session,
+        row_id=row_id,
+        status=OutboxStatus.sent,
+        sent_at=now,
+        message_id=message_id,
     )
 
 
@@ -91,24 +97,13 @@ async def mark_retry(
     *, session: AsyncSession, row_id: int, error: str, retry_at: datetime
 ) -> None:
     """Record a failed attempt that will be tried again at `retry_at`."""
-    await session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id)
-        .values(last_error=error, next_attempt_at=retry_at, attempts=OutboxMessage.attempts + 1)
-    )
+    await _update_row(session=session, row_id=row_id, last_error=error, next_attempt_at=retry_at)
 
 
 async def mark_failed(*, session: AsyncSession, row_id: int, error: str, now: datetime) -> None:
     """Record a permanent failure: the row is not tried again."""
-    await session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id)
-        .values(
-            status=OutboxStatus.failed,
-            last_error=error,
-            sent_at=now,
-            attempts=OutboxMessage.attempts + 1,
-        )
+    await _update_row(
+        session=session, row_id=row_id, status=OutboxStatus.failed, last_error=error, sent_at=now
     )
 
 
@@ -144,7 +139,3 @@ async def counts(*, session: AsyncSession, failures: int = 10) -> OutboxCounts:
         failed=by_status.get(OutboxStatus.failed, 0),
         latest_failures=list(latest),
     )
-
-
-RETRY_BASE = timedelta(seconds=1)
-RETRY_MAX = timedelta(minutes=5)

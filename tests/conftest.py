@@ -17,8 +17,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if TEST_DATABASE_URL else ["sqlite"]
 
 
-async def _create_pg_database(name: str) -> str:
-    """Create an empty PostgreSQL database next to TEST_DATABASE_URL; return its URL."""
+async def _on_pg_server(statement: str) -> None:
+    """Run one statement on the server behind TEST_DATABASE_URL (outside any transaction)."""
     import asyncpg
 
     server = make_url(TEST_DATABASE_URL)
@@ -30,28 +30,20 @@ async def _create_pg_database(name: str) -> str:
         database=server.database or "postgres",
     )
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(statement)
     finally:
         await connection.close()
-    return server.set(database=name).render_as_string(hide_password=False)
+
+
+async def _create_pg_database(name: str) -> str:
+    """Create an empty PostgreSQL database next to TEST_DATABASE_URL; return its URL."""
+    await _on_pg_server(f'CREATE DATABASE "{name}"')
+    return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
 
 
 async def _drop_pg_database(name: str) -> None:
     """Drop a database made by _create_pg_database."""
-    import asyncpg
-
-    server = make_url(TEST_DATABASE_URL)
-    connection = await asyncpg.connect(
-        host=server.host or "127.0.0.1",
-        port=server.port or 5432,
-        user=server.username or "postgres",
-        password=server.password,
-        database=server.database or "postgres",
-    )
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    await _on_pg_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def make_database_url(backend: str, tmp_path: Path) -> tuple[str, str | None]:
