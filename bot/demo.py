@@ -93,12 +93,17 @@ class Transcript:
         self, user: User, message: StoredMessage, prefix: str, suffix: str = ""
     ) -> StoredMessage:
         """Press the first button whose data has that prefix (and suffix)."""
-        for text, data in message.buttons:
-            if data and data.startswith(prefix) and data.endswith(suffix):
-                return await self.act(
-                    user, f"[{text}]", lambda: self.emu.press_button(user, message, data)
-                )
-        raise RuntimeError(f"no button {prefix}…{suffix} in {message.buttons}")
+        matches = [
+            (text, data)
+            for text, data in message.buttons
+            if data and data.startswith(prefix) and data.endswith(suffix)
+        ]
+        if not matches:
+            raise RuntimeError(f"no button {prefix}…{suffix} in {message.buttons}")
+        text, data = matches[0]
+        return await self.act(
+            user, f"[{text}]", lambda: self.emu.press_button(user, message, data)
+        )
 
 
 def _name(user: User) -> str:
@@ -165,7 +170,7 @@ async def run_demo(out: Callable[[str], None] = print) -> None:
         await database.dispose()
         out(f"巡察演示 · {summary}")
         async with BotApiEmulator(token=DEMO_TOKEN, enforce_limits=True) as emu:
-            settings = Settings(  # type: ignore[call-arg]
+            settings = Settings(
                 _env_file=None,
                 telegram_bot_token=DEMO_TOKEN,
                 telegram_api_base_url=emu.base_url,

@@ -127,11 +127,9 @@ async def file_complaint(
     now: datetime,
     daily_limit: int = DEFAULT_DAILY_LIMIT,
 ) -> Filing:
-    """File a confirmed draft: number, complaint, first timeline event; the draft goes.
-
-    Everything happens in the caller's transaction, so the complaint exists exactly when
-    the transaction commits; a refusal changes nothing but, for a missing answer, the step.
-    """
+    """File a confirmed draft: number, complaint, first timeline event; the draft goes."""
+    # All in the caller's transaction: the complaint exists exactly when it commits. A refusal
+    # changes nothing (a missing answer only sends the draft back to that question).
     statement = select(Draft).where(Draft.id == draft_id, Draft.resident_id == resident_id)
     draft = (await session.exec(statement)).first()
     if draft is None or draft.step != DraftStep.confirm:

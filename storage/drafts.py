@@ -196,11 +196,9 @@ async def start(
     if village_code:
         village = await villages.village_by_code(session=session, code=village_code)
         unknown = village is None
-    if village is not None and village.id is not None:
-        coverage = await villages.open_coverage(session=session, village_id=village.id, now=now)
-        if coverage is None:
-            contact = await villages.office_contact(session=session, village_id=village.id)
-            return StepResult(Outcome.closed, village=village, contact=contact)
+    closed = await _closed(session, village, now)
+    if closed is not None:
+        return closed
     if draft is not None:
         view_ = await view(session=session, draft=draft, now=now)
         return StepResult(Outcome.running, view_, village=village, unknown_link=unknown)
@@ -214,16 +212,26 @@ async def restart(
 ) -> StepResult:
     """Throw the running draft away and start a new one (with a village, if given)."""
     village = await session.get(Village, village_id) if village_id else None
-    if village is not None and village.id is not None:
-        coverage = await villages.open_coverage(session=session, village_id=village.id, now=now)
-        if coverage is None:
-            contact = await villages.office_contact(session=session, village_id=village.id)
-            return StepResult(Outcome.closed, village=village, contact=contact)
+    closed = await _closed(session, village, now)
+    if closed is not None:
+        return closed
     resident_id = draft.resident_id
     await session.delete(draft)
     # The unit of work inserts before it deletes; the new draft needs the old one gone.
     await session.flush()
     return await _create(session, resident_id, village, now)
+
+
+async def _closed(
+    session: AsyncSession, village: Village | None, now: datetime
+) -> StepResult | None:
+    """A `closed` result (with the office contact) when no open round covers the village."""
+    if village is None or village.id is None:
+        return None
+    if await villages.open_coverage(session=session, village_id=village.id, now=now):
+        return None
+    contact = await villages.office_contact(session=session, village_id=village.id)
+    return StepResult(Outcome.closed, village=village, contact=contact)
 
 
 async def _create(

@@ -148,6 +148,10 @@ class Resident(SQLModel, table=True):
 class Draft(SQLModel, table=True):
     """A complaint being put together; written at every step so a restart loses nothing."""
 
+    # Buttons carry the draft id; without AUTOINCREMENT SQLite would hand a cancelled
+    # draft's id to the next draft, and the old buttons would work again.
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: int | None = Field(default=None, primary_key=True)
     resident_id: int = Field(foreign_key="resident.id", unique=True)
     step: str = DraftStep.village

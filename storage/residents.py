@@ -31,11 +31,9 @@ async def arrive(
     language: str,
     now: datetime,
 ) -> Arrival:
-    """Create or refresh the resident from their Telegram profile; load (or expire) the draft.
-
-    `language` is the one Telegram's language_code maps to; it does not override a
-    language the resident chose with /lang.
-    """
+    """Create or refresh the resident from their Telegram profile; load (or expire) the draft."""
+    # `language` is what Telegram's language_code maps to: it does not override a language
+    # the resident chose with /lang.
     statement = select(Resident).where(Resident.telegram_id == telegram_id)
     resident = (await session.exec(statement)).first()
     if resident is None:

@@ -1,11 +1,9 @@
-"""The resident's side: filing and tracking complaints in a private chat with the bot.
+"""The resident's side: filing and tracking complaints in a private chat with the bot."""
 
-There is no ConversationHandler: the draft row in the database is the conversation's state,
-read and written at every step, so a restart between any two steps loses nothing.
-
-/start while a draft is running asks whether to continue it or start over (a deep-linked
-village is carried into the new draft); nothing is thrown away without the resident's say.
-"""
+# There is no ConversationHandler: the draft row in the database is the conversation's state,
+# read and written at every step, so a restart between any two steps loses nothing.
+# /start while a draft is running asks whether to continue it or start over (a deep-linked
+# village is carried into the new draft): nothing is thrown away without the resident's say.
 
 from __future__ import annotations
 
@@ -18,13 +16,11 @@ from handlers.resident.base import PRIVATE, PrivateCallbackQueryHandler
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    """Every resident handler, in the order they go into one group (the first match wins).
-
-    Commands come first (a command in the middle of a complaint is that command), then
-    buttons by their prefix, then messages by what they carry, then catch-alls for any
-    button or message nobody else took. Later resident-side handlers go before the
-    catch-alls (the last two).
-    """
+    """Every resident handler, in the order they go into one group (the first match wins)."""
+    # Commands come first (a command in the middle of a complaint is that command), then
+    # buttons by their prefix, then messages by what they carry, then catch-alls for any
+    # button or message nobody else took. Later private-chat handlers (e.g. the survey of a
+    # resolved complaint) must be registered before the catch-alls, the last two.
     return [
         # 1. Commands.
         CommandHandler("start", conversation.on_start, filters=PRIVATE),

@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, filters
 
 from handlers.context import BotContext, ReplyMarkup
 from handlers.i18n import language_for, t
-from storage import residents
+from storage import drafts, residents
 from storage.models import Draft, Resident
 
 # Everything here is for new messages in private chats (edits are not answers).
@@ -69,6 +69,11 @@ class Visit:
             raise ValueError(f"button data does not match {pattern.pattern}")
         return found
 
+    def button_draft(self, pattern: re.Pattern[str], *steps: str) -> Draft | None:
+        """The draft, if the pressed button (draft id first) is for its current question."""
+        draft_id = int(self.match(pattern)[1])
+        return self.draft if drafts.is_current(self.draft, draft_id, *steps) else None
+
     def text(self, key: str, **values: Any) -> str:
         """A catalog text in the resident's language."""
         return t(self.language, key, **values)
@@ -109,11 +114,9 @@ PtbCallback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 def resident_handler(*, after_expiry: bool) -> Callable[[Step], PtbCallback]:
-    """Wrap a step: refresh the resident, expire an idle draft, answer the button once.
-
-    With `after_expiry` False (answers to a draft's question) an update that finds the
-    draft expired is only told so; commands (True) go on after saying it.
-    """
+    """Wrap a step: refresh the resident, expire an idle draft, answer a button once."""
+    # An answer to a draft's question (after_expiry=False) that finds the draft expired is
+    # only told so; a command (True) is carried out after that.
 
     def decorate(step: Step) -> PtbCallback:
         @functools.wraps(step)

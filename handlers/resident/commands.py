@@ -11,7 +11,6 @@ from storage import drafts, residents, villages
 async def on_help(visit: Visit) -> None:
     """What the bot does and its commands."""
     visit.say("help.text")
-    return None
 
 
 @resident_handler(after_expiry=True)
@@ -19,14 +18,12 @@ async def on_privacy(visit: Visit) -> None:
     """What is stored, who sees it, and for how long (and whom to ask for deletion)."""
     contact = await villages.office_contact(session=visit.session, village_id=None)
     visit.say("privacy.text", contact=render.contact_text(visit, contact))
-    return None
 
 
 @resident_handler(after_expiry=True)
 async def on_lang(visit: Visit) -> None:
     """Offer the languages."""
     visit.say("lang.ask", keyboards.languages())
-    return None
 
 
 @resident_handler(after_expiry=True)
@@ -47,7 +44,6 @@ async def on_language(visit: Visit) -> str | None:
 async def on_unknown_command(visit: Visit) -> None:
     """A command the bot does not have: point to /help (a running draft is untouched)."""
     visit.say("command.unknown")
-    return None
 
 
 @resident_handler(after_expiry=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from telegram import ReplyKeyboardRemove
@@ -14,7 +13,7 @@ from storage.complaints import FilingOutcome
 from storage.drafts import EditField, Outcome, StepResult
 from storage.models import DraftStep
 
-# Hints for input a step cannot use; the step's question follows them.
+# What to say when a piece of the description is refused (the draft stays as it was).
 DESCRIPTION_PROBLEMS = {
     Outcome.too_short: "description.too_short",
     Outcome.too_long: "description.too_long",
@@ -31,11 +30,6 @@ async def hint(visit: Visit, key: str | None = None) -> None:
         return
     view = await drafts.view(session=visit.session, draft=visit.draft, now=visit.now)
     render.ask(visit, view, visit.text(key or f"hint.{visit.draft.step}"))
-
-
-def _stale(visit: Visit, pattern: re.Pattern[str], *steps: str) -> bool:
-    """Whether a pressed button is not for the draft's current question."""
-    return not drafts.is_current(visit.draft, int(visit.match(pattern)[1]), *steps)
 
 
 # --- start, resume, cancel ----------------------------------------------------------------
@@ -77,16 +71,15 @@ async def on_start(visit: Visit) -> None:
         now=visit.now,
     )
     started(visit, result)
-    return None
 
 
 @resident_handler(after_expiry=False)
 async def on_resume(visit: Visit) -> str | None:
     """Continue the running draft where it was."""
-    if _stale(visit, keyboards.RESUME):
+    draft = visit.button_draft(keyboards.RESUME)
+    if draft is None:
         return visit.text("button.stale")
-    assert visit.draft is not None
-    view = await drafts.view(session=visit.session, draft=visit.draft, now=visit.now)
+    view = await drafts.view(session=visit.session, draft=draft, now=visit.now)
     render.ask(visit, view)
     return None
 
@@ -94,12 +87,12 @@ async def on_resume(visit: Visit) -> str | None:
 @resident_handler(after_expiry=False)
 async def on_restart(visit: Visit) -> str | None:
     """Throw the running draft away and start again."""
-    if _stale(visit, keyboards.RESTART):
+    draft = visit.button_draft(keyboards.RESTART)
+    if draft is None:
         return visit.text("button.stale")
-    assert visit.draft is not None
     village_id = int(visit.match(keyboards.RESTART)[2]) or None
     result = await drafts.restart(
-        session=visit.session, draft=visit.draft, village_id=village_id, now=visit.now
+        session=visit.session, draft=draft, village_id=village_id, now=visit.now
     )
     started(visit, result)
     return None
@@ -110,10 +103,9 @@ async def on_cancel(visit: Visit) -> None:
     """/cancel at any step."""
     if visit.draft is None:
         visit.say("cancel.nothing", ReplyKeyboardRemove())
-        return None
+        return
     await drafts.cancel(session=visit.session, draft=visit.draft)
     visit.say("cancel.done", ReplyKeyboardRemove())
-    return None
 
 
 # --- answers by button --------------------------------------------------------------------
@@ -122,12 +114,12 @@ async def on_cancel(visit: Visit) -> None:
 @resident_handler(after_expiry=False)
 async def on_category(visit: Visit) -> str | None:
     """A category button."""
-    if _stale(visit, keyboards.CATEGORY, DraftStep.category):
+    draft = visit.button_draft(keyboards.CATEGORY, DraftStep.category)
+    if draft is None:
         return visit.text("button.stale")
-    assert visit.draft is not None
     result = await drafts.choose_category(
         session=visit.session,
-        draft=visit.draft,
+        draft=draft,
         code=visit.match(keyboards.CATEGORY)[2],
         now=visit.now,
     )
@@ -141,12 +133,10 @@ async def on_category(visit: Visit) -> str | None:
 @resident_handler(after_expiry=False)
 async def on_done(visit: Visit) -> str | None:
     """The description is complete."""
-    if _stale(visit, keyboards.DONE, DraftStep.description):
+    draft = visit.button_draft(keyboards.DONE, DraftStep.description)
+    if draft is None:
         return visit.text("button.stale")
-    assert visit.draft is not None
-    result = await drafts.finish_description(
-        session=visit.session, draft=visit.draft, now=visit.now
-    )
+    result = await drafts.finish_description(session=visit.session, draft=draft, now=visit.now)
     described(visit, result)
     return None
 
@@ -154,12 +144,12 @@ async def on_done(visit: Visit) -> str | None:
 @resident_handler(after_expiry=False)
 async def on_identity(visit: Visit) -> str | None:
     """Anonymous or named."""
-    if _stale(visit, keyboards.IDENTITY, DraftStep.identity):
+    draft = visit.button_draft(keyboards.IDENTITY, DraftStep.identity)
+    if draft is None:
         return visit.text("button.stale")
-    assert visit.draft is not None
     anonymous = visit.match(keyboards.IDENTITY)[2] == "a"
     result = await drafts.set_identity(
-        session=visit.session, draft=visit.draft, anonymous=anonymous, now=visit.now
+        session=visit.session, draft=draft, anonymous=anonymous, now=visit.now
     )
     assert result.view is not None
     render.ask(visit, result.view)
@@ -169,20 +159,20 @@ async def on_identity(visit: Visit) -> str | None:
 @resident_handler(after_expiry=False)
 async def on_summary(visit: Visit) -> str | None:
     """Confirm, edit, back to these buttons, or cancel."""
-    if _stale(visit, keyboards.SUMMARY, DraftStep.confirm):
+    draft = visit.button_draft(keyboards.SUMMARY, DraftStep.confirm)
+    if draft is None or draft.id is None:
         return visit.text("button.stale")
-    assert visit.draft is not None and visit.draft.id is not None
     action = visit.match(keyboards.SUMMARY)[2]
     if action == "ed":
-        visit.set_buttons(keyboards.edit_fields(visit.language, visit.draft.id))
+        visit.set_buttons(keyboards.edit_fields(visit.language, draft.id))
     elif action == "bk":
-        visit.set_buttons(keyboards.summary(visit.language, visit.draft.id))
+        visit.set_buttons(keyboards.summary(visit.language, draft.id))
     elif action == "cx":
-        await drafts.cancel(session=visit.session, draft=visit.draft)
+        await drafts.cancel(session=visit.session, draft=draft)
         visit.set_buttons(None)
         visit.say("cancel.done", ReplyKeyboardRemove())
     else:
-        return await confirm(visit, visit.draft.id)
+        return await confirm(visit, draft.id)
     return None
 
 
@@ -222,12 +212,12 @@ async def confirm(visit: Visit, draft_id: int) -> str | None:
 @resident_handler(after_expiry=False)
 async def on_edit(visit: Visit) -> str | None:
     """Change one field from the summary."""
-    if _stale(visit, keyboards.EDIT, DraftStep.confirm):
+    draft = visit.button_draft(keyboards.EDIT, DraftStep.confirm)
+    if draft is None:
         return visit.text("button.stale")
-    assert visit.draft is not None
     which = EditField(visit.match(keyboards.EDIT)[2])
     result = await drafts.edit_field(
-        session=visit.session, draft=visit.draft, which=which, now=visit.now
+        session=visit.session, draft=draft, which=which, now=visit.now
     )
     assert result.view is not None
     render.ask(visit, result.view)
@@ -270,7 +260,7 @@ async def on_text(visit: Visit) -> None:
     text = message.text
     if draft is None:
         visit.say("help.pointer")
-        return None
+        return
     session, now = visit.session, visit.now
     if draft.step == DraftStep.village:
         await village.typed(visit, text)
@@ -287,7 +277,6 @@ async def on_text(visit: Visit) -> None:
         moved_on(visit, result, "phone.skipped", "hint.phone")
     else:
         await hint(visit)
-    return None
 
 
 @resident_handler(after_expiry=False)
@@ -309,7 +298,6 @@ async def on_location(visit: Visit) -> None:
         moved_on(visit, result, "location.saved", "hint.location")
     else:
         await hint(visit)
-    return None
 
 
 @resident_handler(after_expiry=False)
@@ -326,7 +314,6 @@ async def on_contact(visit: Visit) -> None:
             session=visit.session, draft=draft, phone=message.contact.phone_number, now=visit.now
         )
         moved_on(visit, result, "phone.saved", "hint.phone")
-    return None
 
 
 @resident_handler(after_expiry=False)
@@ -336,7 +323,7 @@ async def on_photo(visit: Visit) -> None:
     assert message is not None and message.photo
     if draft is None or draft.step != DraftStep.description:
         await hint(visit)
-        return None
+        return
     result = await drafts.add_photo(
         session=visit.session,
         draft=draft,
@@ -345,7 +332,6 @@ async def on_photo(visit: Visit) -> None:
         now=visit.now,
     )
     described(visit, result)
-    return None
 
 
 @resident_handler(after_expiry=False)
@@ -355,16 +341,14 @@ async def on_voice(visit: Visit) -> None:
     assert message is not None and message.voice is not None
     if draft is None or draft.step != DraftStep.description:
         await hint(visit)
-        return None
+        return
     result = await drafts.add_voice(
         session=visit.session, draft=draft, file_id=message.voice.file_id, now=visit.now
     )
     described(visit, result)
-    return None
 
 
 @resident_handler(after_expiry=False)
 async def on_other(visit: Visit) -> None:
     """Anything else (sticker, video, file, ...): say what the step takes."""
     await hint(visit)
-    return None

@@ -1,8 +1,7 @@
-"""Buttons of the resident's conversation, and the callback data they carry.
+"""Buttons of the resident's conversation, and the callback data they carry."""
 
-Callback data is short and prefixed, and carries the draft id so that a button from an old
-message can be told apart on the server side: `<prefix>:<draft id>[:<value>...]`.
-"""
+# Callback data is short and prefixed, and carries the draft id so that a button from an old
+# message can be told apart on the server side: `<prefix>:<draft id>[:<value>...]`.
 
 from __future__ import annotations
 

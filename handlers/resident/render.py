@@ -60,6 +60,11 @@ def local(round_: Round, when: datetime) -> str:
     return villages.local_time(round_, when).strftime("%Y-%m-%d %H:%M")
 
 
+def local_day(round_: Round, when: datetime) -> str:
+    """The day of a moment on the round's clock, e.g. 2023-03-14."""
+    return villages.local_time(round_, when).strftime("%Y-%m-%d")
+
+
 def contact_text(visit: Visit, contact: str | None) -> str:
     """The round office's contact, or a generic pointer."""
     return escape(contact) if contact else visit.text("closed.no_contact")

@@ -18,7 +18,7 @@ async def on_my(visit: Visit) -> None:
     )
     if not found:
         visit.say("my.none")
-        return None
+        return
     lines = [visit.text("my.title")]
     for item in found:
         lines.append(
@@ -27,13 +27,12 @@ async def on_my(visit: Visit) -> None:
                 number=escape(item.complaint.number),
                 status=render.status_name(visit.language, item.complaint.status),
                 village=escape(item.village.name),
-                date=render.local(item.round, item.complaint.filed_at)[:10],
+                date=render.local_day(item.round, item.complaint.filed_at),
             )
         )
     lines.append("")
     lines.append(visit.text("my.hint"))
     visit.send("\n".join(lines))
-    return None
 
 
 @resident_handler(after_expiry=True)
@@ -42,7 +41,7 @@ async def on_status(visit: Visit) -> None:
     args = visit.context.args or []
     if not args:
         visit.say("status.usage")
-        return None
+        return
     assert visit.resident.id is not None
     item = await complaints.resident_complaint(
         session=visit.session, resident_id=visit.resident.id, number=args[0]
@@ -50,7 +49,7 @@ async def on_status(visit: Visit) -> None:
     if item is None:
         # The same answer for someone else's number as for no such number: nothing leaks.
         visit.say("status.not_found", number=escape(args[0][:40]))
-        return None
+        return
     language = visit.language
     complaint = item.complaint
     lines = [
@@ -75,4 +74,3 @@ async def on_status(visit: Visit) -> None:
             line = f"{line}: {escape(event.note)}"
         lines.append(line)
     visit.send("\n".join(lines))
-    return None

@@ -23,12 +23,11 @@ def chosen(visit: Visit, result: StepResult) -> None:
 @resident_handler(after_expiry=False)
 async def on_townships(visit: Visit) -> str | None:
     """‹ › through the townships (and back to them from a township's villages)."""
-    found = visit.match(keyboards.TOWNSHIPS)
-    if not drafts.is_current(visit.draft, int(found[1]), DraftStep.village):
+    draft = visit.button_draft(keyboards.TOWNSHIPS, DraftStep.village)
+    if draft is None:
         return visit.text("button.stale")
-    assert visit.draft is not None
-    view = await drafts.view(session=visit.session, draft=visit.draft, now=visit.now)
-    text, markup = render.village_list(visit, view, int(found[2]))
+    view = await drafts.view(session=visit.session, draft=draft, now=visit.now)
+    text, markup = render.village_list(visit, view, int(visit.match(keyboards.TOWNSHIPS)[2]))
     visit.replace(text, markup)
     return None
 
@@ -36,16 +35,16 @@ async def on_townships(visit: Visit) -> str | None:
 @resident_handler(after_expiry=False)
 async def on_villages(visit: Visit) -> str | None:
     """A township's villages, a page at a time."""
-    found = visit.match(keyboards.VILLAGES)
-    draft_id = int(found[1])
-    if not drafts.is_current(visit.draft, draft_id, DraftStep.village):
+    draft = visit.button_draft(keyboards.VILLAGES, DraftStep.village)
+    if draft is None or draft.id is None:
         return visit.text("button.stale")
+    found = visit.match(keyboards.VILLAGES)
     choice = await villages.township_choice(
         session=visit.session, anchor_id=int(found[2]), now=visit.now
     )
     if choice is None:
         return visit.text("button.stale")
-    text, markup = render.township_page(visit, draft_id, choice, int(found[3]))
+    text, markup = render.township_page(visit, draft.id, choice, int(found[3]))
     visit.replace(text, markup)
     return None
 
@@ -53,12 +52,12 @@ async def on_villages(visit: Visit) -> str | None:
 @resident_handler(after_expiry=False)
 async def on_village(visit: Visit) -> str | None:
     """A village button."""
-    found = visit.match(keyboards.VILLAGE)
-    if not drafts.is_current(visit.draft, int(found[1]), DraftStep.village):
+    draft = visit.button_draft(keyboards.VILLAGE, DraftStep.village)
+    if draft is None:
         return visit.text("button.stale")
-    assert visit.draft is not None
+    village_id = int(visit.match(keyboards.VILLAGE)[2])
     result = await drafts.choose_village(
-        session=visit.session, draft=visit.draft, village_id=int(found[2]), now=visit.now
+        session=visit.session, draft=draft, village_id=village_id, now=visit.now
     )
     chosen(visit, result)
     return None
@@ -67,13 +66,12 @@ async def on_village(visit: Visit) -> str | None:
 @resident_handler(after_expiry=False)
 async def on_suggestion(visit: Visit) -> str | None:
     """Yes, the suggested village is mine / let me choose another."""
-    found = visit.match(keyboards.SUGGESTION)
-    if not drafts.is_current(visit.draft, int(found[1]), DraftStep.village_confirm):
+    draft = visit.button_draft(keyboards.SUGGESTION, DraftStep.village_confirm)
+    if draft is None:
         return visit.text("button.stale")
-    assert visit.draft is not None
-    accept = found[2] == "y"
+    accept = visit.match(keyboards.SUGGESTION)[2] == "y"
     result = await drafts.confirm_suggestion(
-        session=visit.session, draft=visit.draft, accept=accept, now=visit.now
+        session=visit.session, draft=draft, accept=accept, now=visit.now
     )
     if accept:
         chosen(visit, result)

@@ -7,8 +7,9 @@ import os
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -66,7 +67,7 @@ class BotProcess:
 async def world(tmp_path: Path) -> AsyncIterator[tuple[BotApiEmulator, BotProcess, str]]:
     """The emulator, a database with a round open today, and a bot process (not started)."""
     url = f"sqlite:///{tmp_path / 'bot.db'}"
-    today = date.today()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     await load_roster_text(
         url, roster_with_dates(today - timedelta(days=7), today + timedelta(30))
     )

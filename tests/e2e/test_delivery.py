@@ -91,7 +91,7 @@ async def test_messages_to_one_chat_keep_their_order_under_faults(tmp_path: Path
         harness.emu.inject(method="sendMessage", kind="5xx", times=2, chat_id=resident.id)
         texts = [f"第{i}条" for i in range(1, 8)]
         await _queue(harness, resident.id, texts)
-        await harness.settle(timeout=30)
+        await harness.settle(within=30)
         assert [m.text for m in harness.emu.bot_messages(resident)] == texts
 
 

@@ -5,24 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from tests.e2e.test_resident_helpers import (
+from tests.helpers.harness import SHANGHAI, BotHarness, running_bot
+from tests.helpers.resident import (
     DESCRIPTION_ZH,
     Person,
-    bot,
     complaints_of,
     draft_of,
-    fast_outbox,
     person,
     texts,
     walk_to_summary,
     with_buttons,
 )
-from tests.helpers.harness import SHANGHAI, BotHarness, running_bot
 from tests.helpers.rosters import roster_with_dates
-
-__all__ = ["bot", "fast_outbox"]
 
 
 async def at_description(someone: Person) -> None:
@@ -145,11 +139,6 @@ async def test_buttons_from_old_messages_are_out_of_date(bot: BotHarness) -> Non
     await unchanged(bot, someone, before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SQLite gives a new row the id of a just-deleted highest row, so the new draft "
-    "inherits the cancelled one's buttons; needs sqlite_autoincrement on the draft table",
-)
 async def test_buttons_of_a_replaced_draft_are_out_of_date(bot: BotHarness) -> None:
     someone = person(bot)
     messages = await someone.say("/start v_xiaodian")
@@ -244,7 +233,7 @@ async def test_text_without_a_draft_points_to_start(bot: BotHarness) -> None:
     assert await draft_of(bot, someone.user.id) is None
 
 
-async def test_no_open_round_gives_the_office_contact(tmp_path: Path, fast_outbox: None) -> None:
+async def test_no_open_round_gives_the_office_contact(tmp_path: Path) -> None:
     past = roster_with_dates(date(2022, 9, 1), date(2022, 10, 15))
     async with running_bot(tmp_path, roster_yaml=past) as harness:
         someone = person(harness)

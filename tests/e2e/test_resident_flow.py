@@ -4,28 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.emulator.models import StoredMessage
-from tests.e2e.test_resident_helpers import (
+import pytest
+
+from tests.helpers.harness import BotHarness, running_bot
+from tests.helpers.resident import (
     DESCRIPTION_EN,
     DESCRIPTION_ZH,
     FIXTURES,
-    Person,
-    bot,
     button_data,
     complaints_of,
     draft_of,
-    fast_outbox,
+    labels_of,
     person,
     removes_keyboard,
     requests_contact,
     requests_location,
     texts,
+    walk_from_category,
     walk_to_summary,
     with_buttons,
 )
-from tests.helpers.harness import BotHarness, running_bot
-
-__all__ = ["bot", "fast_outbox"]
 
 XIAODIAN = (33.742, 113.351)
 NEAR_YUEJIA = (33.737, 113.361)
@@ -149,7 +147,7 @@ async def test_a_location_far_from_every_village_offers_the_buttons(bot: BotHarn
     assert draft is not None and draft.step == "village"
 
 
-async def test_buttons_township_then_village_with_pages(tmp_path: Path, fast_outbox: None) -> None:
+async def test_buttons_township_then_village_with_pages(tmp_path: Path) -> None:
     roster = (FIXTURES / "roster_many.yaml").read_text("utf-8")
     async with running_bot(tmp_path, roster_yaml=roster) as harness:
         someone = person(harness)
@@ -194,20 +192,10 @@ async def test_buttons_township_then_village_with_pages(tmp_path: Path, fast_out
         assert removes_keyboard(messages[0]) and "已选择：东高皇10村" in texts(messages)
         assert "请选择问题类别" in texts(messages)
 
-        summary = await walk_rest(someone, messages)
+        summary = await walk_from_category(someone, messages)
         _answer, messages = await someone.press(summary, "提交")
         assert "编号 MANY-1-0001" in texts(messages)
         assert "第一巡察组" in texts(messages)
-
-
-async def walk_rest(someone: Person, messages: list[StoredMessage]) -> StoredMessage:
-    """From the category question to the summary, anonymously, without a location."""
-    _answer, messages = await someone.press(with_buttons(messages), "道路交通")
-    messages = await someone.say(DESCRIPTION_ZH)
-    _answer, messages = await someone.press(with_buttons(messages), "完成")
-    messages = await someone.say("跳过")
-    _answer, messages = await someone.press(with_buttons(messages), "匿名反映")
-    return with_buttons(messages)
 
 
 async def test_a_typed_village_name_is_understood(bot: BotHarness) -> None:
@@ -256,3 +244,31 @@ async def test_editing_a_field_returns_to_the_summary(bot: BotHarness) -> None:
     _answer, messages = await someone.press(summary, "提交")
     (complaint,) = await complaints_of(bot, someone.user.id)
     assert complaint.category_code == "power" and complaint.reporter_phone == "+8613900000000"
+
+
+@pytest.mark.parametrize("way", ["link", "location", "buttons"])
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_every_way_of_choosing_in_both_languages(
+    bot: BotHarness, language: str, way: str
+) -> None:
+    someone = person(bot, "Li", language=language)
+    labels = labels_of(someone)
+    if way == "link":
+        messages = await someone.say("/start v_youyue")
+    elif way == "location":
+        await someone.say("/start")
+        messages = await someone.location(33.7581, 113.3291)
+        _answer, messages = await someone.press(with_buttons(messages), labels["yes"])
+    else:
+        listing = with_buttons(await someone.say("/start"))
+        await someone.press(listing, "优越路街道")
+        _answer, messages = await someone.press(someone.message(listing.message_id), "优越社区")
+    description = DESCRIPTION_EN if language == "en" else DESCRIPTION_ZH
+    summary = await walk_from_category(someone, messages, description=description)
+    assert "优越社区" in (summary.text or "")
+    _answer, messages = await someone.press(summary, labels["submit"])
+    receipt = texts(messages)
+    assert "WD2023-1-0001" in receipt and "第五巡察组" in receipt
+    assert ("Filed as" in receipt) is (language == "en")
+    (complaint,) = await complaints_of(bot, someone.user.id)
+    assert complaint.description == description

@@ -9,23 +9,19 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.emulator.models import StoredMessage
-from tests.e2e.test_resident_helpers import (
+from tests.helpers.harness import BotHarness, running_bot
+from tests.helpers.resident import (
     DESCRIPTION_ZH,
     Person,
-    bot,
     button_data,
     complaints_of,
     draft_of,
-    fast_outbox,
     person,
     removes_keyboard,
     texts,
     walk_to_summary,
     with_buttons,
 )
-from tests.helpers.harness import BotHarness, running_bot
-
-__all__ = ["bot", "fast_outbox"]
 
 T = TypeVar("T")
 
@@ -173,7 +169,7 @@ async def file_one(someone: Person) -> list[StoredMessage]:
     return messages
 
 
-async def test_the_daily_limit(tmp_path: Path, fast_outbox: None) -> None:
+async def test_the_daily_limit(tmp_path: Path) -> None:
     async with running_bot(tmp_path, daily_complaint_limit=2) as harness:
         someone = person(harness)
         assert "WD2023-1-0001" in texts(await file_one(someone))

@@ -7,17 +7,13 @@ from datetime import timedelta
 from sqlmodel import select
 
 from storage.models import Complaint, TimelineEvent
-from tests.e2e.test_resident_helpers import (
-    bot,
-    fast_outbox,
+from tests.helpers.harness import BotHarness
+from tests.helpers.resident import (
     person,
     texts,
     walk_to_summary,
     with_buttons,
 )
-from tests.helpers.harness import BotHarness
-
-__all__ = ["bot", "fast_outbox"]
 
 
 async def test_my_and_status_show_only_ones_own(bot: BotHarness) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.emulator import BotApiEmulator
+from bot.ratelimit import RateLimits, Window
 from bot.runner import BotRuntime
 from storage.clock import FakeClock
 from storage.db import Database
@@ -24,6 +25,12 @@ TOKEN = "123456:TEST-TOKEN"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Inside the example round (2023-02-27 .. 2023-04-12), the day of the seed article's meeting.
 DEFAULT_START = datetime(2023, 3, 14, 10, 0, tzinfo=SHANGHAI)
+
+
+def unpaced() -> RateLimits:
+    """Limits no test conversation reaches: pacing has tests of its own and only slows others."""
+    roomy = Window(count=10_000, seconds=1.0)
+    return RateLimits(overall=roomy, private=roomy, group=roomy)
 
 
 def make_settings(emu: BotApiEmulator, database_url: str, **overrides: Any) -> Settings:
@@ -57,6 +64,7 @@ class BotHarness:
     settings: Settings
     clock: FakeClock
     runtime: BotRuntime
+    limits: RateLimits | None = None
 
     @property
     def database(self) -> Database:
@@ -67,13 +75,17 @@ class BotHarness:
     async def restart(self) -> None:
         """Stop the bot and start a new Application on the same database."""
         await self.runtime.stop()
-        self.runtime = BotRuntime(self.settings, clock=self.clock)
+        await self.restart_stopped()
+
+    async def restart_stopped(self) -> None:
+        """Start a new Application on the same database (the old one is stopped)."""
+        self.runtime = BotRuntime(self.settings, clock=self.clock, limits=self.limits)
         await self.runtime.start()
 
-    async def settle(self, timeout: float = 10.0) -> None:
+    async def settle(self, within: float = 10.0) -> None:
         """Wait until every queued update is handled and the outbox is empty."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while loop.time() < deadline:
             if await self._idle():
                 return
@@ -98,17 +110,24 @@ async def running_bot(
     clock: FakeClock | None = None,
     database_url: str | None = None,
     enforce_limits: bool = True,
+    limits: RateLimits | None = None,
     **settings_overrides: Any,
 ) -> AsyncIterator[BotHarness]:
-    """Start the emulator and a bot on a fresh database with a roster loaded."""
+    """Start the emulator and a bot on a fresh database with a roster loaded.
+
+    The outbox is unpaced unless `limits` are given.
+    """
+    limits = limits or unpaced()
     url = database_url or f"sqlite:///{tmp_path / 'bot.db'}"
     await load_roster_text(url, roster_yaml if roster_yaml is not None else example_roster())
     async with BotApiEmulator(token=TOKEN, enforce_limits=enforce_limits) as emu:
         settings = make_settings(emu, url, **settings_overrides)
         fake_clock = clock or FakeClock(DEFAULT_START)
-        runtime = BotRuntime(settings, clock=fake_clock)
+        runtime = BotRuntime(settings, clock=fake_clock, limits=limits)
         await runtime.start()
-        harness = BotHarness(emu=emu, settings=settings, clock=fake_clock, runtime=runtime)
+        harness = BotHarness(
+            emu=emu, settings=settings, clock=fake_clock, runtime=runtime, limits=limits
+        )
         try:
             yield harness
         finally:
@@ -119,6 +138,5 @@ async def redeliver(harness: BotHarness, update: dict[str, Any]) -> None:
     """Deliver an update again, as Telegram does after a bot died before confirming it."""
     await harness.runtime.stop()
     harness.emu.enqueue_update(dict(update))
-    harness.runtime = BotRuntime(harness.settings, clock=harness.clock)
-    await harness.runtime.start()
+    await harness.restart_stopped()
     await harness.settle()

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import col, select
 
 from bot.emulator.models import StoredMessage, User
-from bot.ratelimit import RateLimits, Window
 from storage.models import Complaint, Draft, Resident
-from tests.helpers.harness import BotHarness, running_bot
+from tests.helpers.harness import BotHarness
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DESCRIPTION_ZH = "村里机井水压太低，浇不了地，已经两个月了。"
@@ -144,25 +142,6 @@ async def draft_of(harness: BotHarness, telegram_id: int) -> Draft | None:
         return (await session.exec(statement)).first()
 
 
-@pytest.fixture
-def fast_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let the outbox send to a private chat without Telegram's pacing (about one a second).
-
-    The pacing has its own tests; here it would only make every conversation slow.
-    """
-    roomy = Window(count=10_000, seconds=1.0)
-    monkeypatch.setattr(
-        "bot.sender.RateLimits", lambda: RateLimits(overall=roomy, private=roomy, group=roomy)
-    )
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, fast_outbox: None) -> AsyncIterator[BotHarness]:
-    """A running bot with the example roster (clock: 2023-03-14 10:00 in Shanghai)."""
-    async with running_bot(tmp_path) as harness:
-        yield harness
-
-
 def person(
     harness: BotHarness, first_name: str = "张", language: str = "zh", **kwargs: Any
 ) -> Person:
@@ -173,21 +152,39 @@ def person(
 
 # Button labels by language, for walking through a conversation.
 LABELS = {
-    "zh": {"done": "完成", "skip": "跳过", "anonymous": "匿名反映", "named": "实名反映"},
-    "en": {"done": "Done", "skip": "Skip", "anonymous": "Anonymous", "named": "With my name"},
+    "zh": {
+        "done": "完成",
+        "skip": "跳过",
+        "anonymous": "匿名反映",
+        "named": "实名反映",
+        "yes": "是的",
+        "submit": "提交",
+    },
+    "en": {
+        "done": "Done",
+        "skip": "Skip",
+        "anonymous": "Anonymous",
+        "named": "With my name",
+        "yes": "Yes",
+        "submit": "Submit",
+    },
 }
 
 
-async def walk_to_summary(
+def labels_of(someone: Person) -> dict[str, str]:
+    """The button labels in the person's language."""
+    return LABELS["en" if someone.user.language_code == "en" else "zh"]
+
+
+async def walk_from_category(
     someone: Person,
+    messages: list[StoredMessage],
     *,
-    start: str = "/start v_xiaodian",
     description: str = DESCRIPTION_ZH,
     anonymous: bool = True,
 ) -> StoredMessage:
-    """Deep link, first category, a text, no location, identity (no phone): the summary."""
-    labels = LABELS["en" if someone.user.language_code == "en" else "zh"]
-    messages = await someone.say(start)
+    """From the category question: first category, a text, no location, identity: the summary."""
+    labels = labels_of(someone)
     categories = with_buttons(messages)
     _answer, messages = await someone.press(categories, categories.buttons[0][0])
     messages = await someone.say(description)
@@ -198,3 +195,17 @@ async def walk_to_summary(
     if not anonymous:
         messages = await someone.say(labels["skip"])
     return with_buttons(messages)
+
+
+async def walk_to_summary(
+    someone: Person,
+    *,
+    start: str = "/start v_xiaodian",
+    description: str = DESCRIPTION_ZH,
+    anonymous: bool = True,
+) -> StoredMessage:
+    """A deep link, then walk_from_category: the summary message."""
+    messages = await someone.say(start)
+    return await walk_from_category(
+        someone, messages, description=description, anonymous=anonymous
+    )
