@@ -63,6 +63,8 @@ class Round(SQLModel, table=True):
     # numbers stay gapless (a rolled-back filing gives its number back).
     last_number: int = 0
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The round office's (巡察办) chat, once linked: digests and reports go there.
+    office_chat_id: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class InspectionGroup(SQLModel, table=True):
@@ -143,6 +145,9 @@ class Resident(SQLModel, table=True):
     username: str | None = None
     phone: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The inspector's question (FollowUp.id) the resident's next text answers; no foreign
+    # key, to keep resident -> follow_up -> complaint -> resident free of a cycle.
+    answering_follow_up_id: int | None = None
 
 
 class Draft(SQLModel, table=True):
@@ -214,6 +219,72 @@ class Complaint(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     satisfaction: str | None = None
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # 认领: the inspector now on it.
+    taken_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    taken_by_name: str | None = None
+    # The message showing this complaint in the group chat and in a department chat.
+    group_card_id: int | None = Field(default=None, foreign_key="card_message.id")
+    department_card_id: int | None = Field(default=None, foreign_key="card_message.id")
+    survey_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CardMessage(SQLModel, table=True):
+    """A message in a group or department chat that shows one complaint, or several (burst)."""
+
+    __tablename__ = "card_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    # None until the outbox sender has sent it.
+    message_id: int | None = Field(default=None, sa_type=BigInteger)
+    kind: str = "group"  # "group" or "department"
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code that links a Telegram chat to a group, a department or a round office."""
+
+    __tablename__ = "link_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    target: str  # "group", "department" or "office"
+    target_id: int  # InspectionGroup.id, Department.id or Round.id
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Prompt(SQLModel, table=True):
+    """An inspector (or department member) asked to write something: the next reply answers it."""
+
+    __table_args__ = (UniqueConstraint("chat_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    user_id: int = Field(sa_type=BigInteger)
+    complaint_id: int = Field(foreign_key="complaint.id")
+    # "reject", "merge", "ask", "resolve", "note", "report", ...
+    action: str
+    # Extra choices made with buttons before the text (due date, department...).
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FollowUp(SQLModel, table=True):
+    """A question an inspector asked the resident (追问), and the resident's answer."""
+
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    question: str = Field(sa_type=Text)
+    asked_at: datetime = Field(sa_type=UTCDateTime)
+    asked_by_name: str | None = None
+    answer: str | None = Field(default=None, sa_type=Text)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TimelineEvent(SQLModel, table=True):
@@ -250,7 +321,7 @@ class OutboxMessage(SQLModel, table=True):
     """A notification to send, written in the transaction of the change that causes it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "chat_id", "id"),)
+    __table_args__ = (Index("ix_outbox_pending", "status", "chat_id", "priority", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -267,6 +338,8 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The Telegram message id the send produced (for later edits).
     message_id: int | None = Field(default=None, sa_type=BigInteger)
+    # Lower goes first within a chat: cards before the attachments that reply to them.
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ProcessedUpdate(SQLModel, table=True):
@@ -279,17 +352,21 @@ class ProcessedUpdate(SQLModel, table=True):
 
 
 __all__ = [
+    "CardMessage",
     "Category",
     "Complaint",
     "ComplaintStatus",
     "Department",
     "Draft",
     "DraftStep",
+    "FollowUp",
     "GroupVillage",
     "InspectionGroup",
+    "LinkCode",
     "OutboxMessage",
     "OutboxStatus",
     "ProcessedUpdate",
+    "Prompt",
     "Resident",
     "Round",
     "TimelineEvent",
