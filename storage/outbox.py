@@ -10,7 +10,14 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import Complaint, OutboxMessage, OutboxStatus, TimelineEvent
+
+# Kinds rendered from the current state when sent (see handlers/outbox_views.py).
+CARD = "card"
+DEPARTMENT_CARD = "dept_card"
+ATTACHMENTS = "attachments"
+EVENT = "event"
+API = "api"
 
 
 def enqueue_call(
@@ -23,16 +30,100 @@ def enqueue_call(
     complaint_id: int | None = None,
 ) -> OutboxMessage:
     """Add a ready Bot API call (JSON-serialisable params) to the outbox of this transaction."""
+    return _enqueue(
+        session=session,
+        chat_id=chat_id,
+        kind=API,
+        payload={"method": method, "params": params},
+        now=now,
+        complaint_id=complaint_id,
+    )
+
+
+def _enqueue(
+    *,
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    complaint_id: int | None,
+    priority: int = 0,
+) -> OutboxMessage:
+    """Add a row of any kind."""
     row = OutboxMessage(
         created_at=now,
         chat_id=chat_id,
-        kind="api",
-        payload={"method": method, "params": params},
+        kind=kind,
+        payload=payload,
         complaint_id=complaint_id,
         next_attempt_at=now,
+        priority=priority,
     )
     session.add(row)
     return row
+
+
+def enqueue_card(
+    *, session: AsyncSession, complaint: Complaint, chat_id: int, now: datetime
+) -> OutboxMessage:
+    """Show the complaint's group card as it is when sent (new, or an edit in place)."""
+    return _enqueue(
+        session=session,
+        chat_id=chat_id,
+        kind=CARD,
+        payload={"complaint_id": complaint.id},
+        now=now,
+        complaint_id=complaint.id,
+    )
+
+
+def enqueue_department_card(
+    *, session: AsyncSession, complaint: Complaint, chat_id: int, now: datetime
+) -> OutboxMessage:
+    """Show the complaint's card in a department chat (never with the resident's identity)."""
+    return _enqueue(
+        session=session,
+        chat_id=chat_id,
+        kind=DEPARTMENT_CARD,
+        payload={"complaint_id": complaint.id},
+        now=now,
+        complaint_id=complaint.id,
+    )
+
+
+def enqueue_attachments(
+    *, session: AsyncSession, complaint: Complaint, chat_id: int, now: datetime
+) -> OutboxMessage:
+    """Send the location, photos and voice under the card, after any pending cards."""
+    return _enqueue(
+        session=session,
+        chat_id=chat_id,
+        kind=ATTACHMENTS,
+        payload={"complaint_id": complaint.id},
+        now=now,
+        complaint_id=complaint.id,
+        priority=1,
+    )
+
+
+def enqueue_event(
+    *,
+    session: AsyncSession,
+    event: TimelineEvent,
+    chat_id: int,
+    now: datetime,
+    complaint_id: int | None = None,
+) -> OutboxMessage:
+    """Tell a chat about one timeline event (flushed, so it has an id), rendered when sent."""
+    return _enqueue(
+        session=session,
+        chat_id=chat_id,
+        kind=EVENT,
+        payload={"event_id": event.id},
+        now=now,
+        complaint_id=complaint_id if complaint_id is not None else event.complaint_id,
+    )
 
 
 async def due_chats(*, session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
