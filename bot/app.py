@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import handlers.resident
 from telegram.ext import ApplicationBuilder, ContextTypes
 
+import handlers.department
+import handlers.group
+import handlers.resident
 from bot.config import Settings
 from bot.runtime import XunchaApplication
 from handlers.context import BotContext
+from handlers.resident import followup, survey
 from storage.clock import Clock, SystemClock
 from storage.db import Database
 
@@ -37,7 +40,16 @@ def build_application(
     application.bot_data["daily_complaint_limit"] = settings.daily_complaint_limit
     application.bot_data["admin_ids"] = frozenset(settings.admin_ids)
 
-    # Handlers, in the order PTB tries them (one group: the first match wins).
-    # 1. Residents in private chats: commands, then buttons, then the draft's current step.
+    # Handlers. PTB tries handler groups in ascending order and runs the first match of each
+    # group; a handler that has dealt with an update stops the rest (ApplicationHandlerStop).
+    # 1. Private chats, before the conversation (group -1): survey buttons and answers to an
+    #    inspector's question. They stop further handling only when they acted.
+    application.add_handlers(survey.handlers() + followup.handlers(), group=-1)
+    # 2. Group chats (group 0): linking, card buttons, reply prompts, /open /find /overdue.
+    application.add_handlers(handlers.group.handlers())
+    # 3. Residents in private chats (group 0): commands, then buttons, then the draft's step.
     application.add_handlers(handlers.resident.handlers())
+    # 4. Department chats (group 1): the card's "done" button and the report it asks for;
+    #    they act only in a chat linked to a department, after the group chat's handlers.
+    application.add_handlers(handlers.department.handlers(), group=1)
     return application

@@ -31,6 +31,11 @@ class SlidingWindow:
             return 0.0
         return self._sent[0] + self.window.seconds - now
 
+    def remaining(self, now: float) -> int:
+        """How many more sends the window allows at `now`."""
+        self.wait(now)
+        return self.window.count - len(self._sent)
+
     def record(self, now: float) -> None:
         """Note a send at `now`."""
         self._sent.append(now)
@@ -73,9 +78,9 @@ class RateLimits:
         now = self._monotonic()
         return max(self._overall.wait(now), self._chat(chat_id).wait(now))
 
-    def chat_backlog_wait(self, chat_id: int) -> float:
-        """Seconds until this chat alone allows a send (ignoring the overall limit)."""
-        return self._chat(chat_id).wait(self._monotonic())
+    def remaining(self, chat_id: int) -> int:
+        """How many more sends this chat's window allows right now."""
+        return self._chat(chat_id).remaining(self._monotonic())
 
     def record(self, chat_id: int) -> None:
         """Note a send to `chat_id`."""

@@ -7,11 +7,20 @@ import contextlib
 import logging
 import random
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import (
+    Bot,
+    InputMedia,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -23,10 +32,12 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.ratelimit import RateLimits
+from handlers import outbox_views
+from handlers.outbox_views import RenderedCall
 from storage import outbox
 from storage.clock import Clock
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import CardMessage, Complaint, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +49,22 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 MAX_ATTEMPTS = 12
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 300.0
+# A burst message shows at most this many cards (Telegram allows 100 buttons a message).
+MAX_CARDS_PER_MESSAGE = 8
+BURST_LOOKAHEAD = 200
 # How often the sender looks for rows written by other processes or due for a retry.
 IDLE_POLL_SECONDS = 1.0
+
+
+@dataclass
+class Job:
+    """One outbox row, rendered into the calls that deliver it."""
+
+    row: OutboxMessage
+    calls: list[RenderedCall]
+    # Other pending rows whose content this row's send brings up to date.
+    covered: list[int] = field(default_factory=list)
+    broken: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +81,31 @@ def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with full jitter for the n-th failed attempt."""
     ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0)))
     return random.uniform(ceiling / 2, ceiling)
+
+
+_INPUT_MEDIA: dict[str, Callable[..., InputMedia]] = {
+    "photo": InputMediaPhoto,
+    "video": InputMediaVideo,
+    "audio": InputMediaAudio,
+    "document": InputMediaDocument,
+}
+
+
+def _api_kwargs(call: RenderedCall) -> dict[str, Any]:
+    """The call's parameters as PTB takes them: a media list must be InputMedia objects."""
+    params = dict(call.params)
+    media = params.get("media")
+    if isinstance(media, list):
+        # PTB sets parse_mode on every item of "media" and fails on plain dicts.
+        params["media"] = [
+            _INPUT_MEDIA[item["type"]](
+                media=item["media"],
+                caption=item.get("caption"),
+                parse_mode=item.get("parse_mode"),
+            )
+            for item in media
+        ]
+    return params
 
 
 def _retry_after_seconds(exc: RetryAfter) -> float:
@@ -123,16 +173,73 @@ class OutboxSender:
     async def _work_chat(self, chat_id: int) -> None:
         """Send one chat's due rows in order until none is due."""
         while True:
-            async with self.database.transaction() as session:
-                row = await outbox.head_of_chat(session=session, chat_id=chat_id)
-            if row is None or row.next_attempt_at > self.clock.now():
+            job = await self._prepare(chat_id)
+            if job is None:
                 return
-            await self._take_slot(chat_id)
-            outcome = await self.deliver(row)
-            await self._record(row, outcome)
+            outcome, card_messages = await self._send(job)
+            await self._record(job, outcome, card_messages)
             if outcome.kind == "retry":
                 # Later rows of this chat wait for this one: per-chat order is kept.
                 return
+
+    async def _prepare(self, chat_id: int) -> Job | None:
+        """Read the chat's next due row and render it from the current state."""
+        async with self.database.transaction() as session:
+            row = await outbox.head_of_chat(session=session, chat_id=chat_id)
+            if row is None or row.next_attempt_at > self.clock.now():
+                return None
+            if row.kind == outbox.API:
+                call = RenderedCall(
+                    str(row.payload.get("method", "")), row.payload.get("params", {})
+                )
+                return Job(row=row, calls=[call])
+            covered: list[int] = []
+            if row.kind == outbox.CARD:
+                covered = await self._cover_card_rows(session, row)
+            try:
+                calls = await outbox_views.render(session=session, row=row)
+            except Exception:
+                log.exception("outbox row %s (%s) could not be rendered", row.id, row.kind)
+                return Job(row=row, calls=[], covered=[], broken=True)
+        return Job(row=row, calls=calls, covered=covered)
+
+    async def _cover_card_rows(self, session: AsyncSession, row: OutboxMessage) -> list[int]:
+        """Combine a burst of new cards into this row's message; list rows this send covers."""
+        complaint = await session.get(Complaint, row.complaint_id) if row.complaint_id else None
+        if complaint is None or complaint.group_card_id is None:
+            return []
+        card = await session.get(CardMessage, complaint.group_card_id)
+        if card is not None and card.message_id is None and card.id is not None:
+            unsent = await outbox.unsent_cards(
+                session=session, chat_id=row.chat_id, limit=BURST_LOOKAHEAD
+            )
+            # Behind: more new cards wait than half of what the chat's window still lets out
+            # (the other half stays free for edits and prompts while the burst lasts).
+            if len(unsent) > max(self.limits.remaining(row.chat_id) // 2, 1):
+                shown = await outbox.card_complaint_ids(session=session, card_id=card.id)
+                room = MAX_CARDS_PER_MESSAGE - len(shown)
+                others = [other for other in unsent if other.id != card.id][: max(room, 0)]
+                await outbox.combine_cards(session=session, into=card, others=others)
+        shown = await outbox.card_complaint_ids(session=session, card_id=complaint.group_card_id)
+        rows = await outbox.pending_card_rows(
+            session=session, chat_id=row.chat_id, complaint_ids=shown
+        )
+        return [row_id for row_id in rows if row_id != row.id]
+
+    async def _send(self, job: Job) -> tuple[Outcome, dict[int, int]]:
+        """Make the job's calls in order; stop at the first that is not delivered."""
+        if job.broken:
+            return Outcome("failed", "could not be rendered (see the log)"), {}
+        card_messages: dict[int, int] = {}
+        outcome = Outcome("sent")
+        for call in job.calls:
+            await self._take_slot(job.row.chat_id)
+            outcome = await self.deliver(call, attempts=job.row.attempts)
+            if outcome.kind != "sent":
+                break
+            if call.card_id is not None and outcome.message_id is not None:
+                card_messages[call.card_id] = outcome.message_id
+        return outcome, card_messages
 
     async def _take_slot(self, chat_id: int) -> None:
         """Wait until a send to `chat_id` is within the limits, then claim it."""
@@ -143,12 +250,10 @@ class OutboxSender:
         # No await between the last check and the claim: workers cannot overtake each other.
         self.limits.record(chat_id)
 
-    async def deliver(self, row: OutboxMessage) -> Outcome:
-        """Make the Bot API call of one row and classify the result."""
-        method = str(row.payload.get("method", ""))
-        params = dict(row.payload.get("params", {}))
+    async def deliver(self, call: RenderedCall, *, attempts: int = 0) -> Outcome:
+        """Make one Bot API call and classify the result."""
         try:
-            result = await self.bot.do_api_request(method, api_kwargs=params)
+            result = await self.bot.do_api_request(call.method, api_kwargs=_api_kwargs(call))
         except RetryAfter as exc:
             return Outcome("retry", f"429: {exc.message}", _retry_after_seconds(exc))
         except Forbidden as exc:
@@ -161,22 +266,30 @@ class OutboxSender:
             return Outcome("failed", f"400: {exc.message}")
         except NetworkError as exc:
             # Includes timeouts and 5xx answers.
-            if row.attempts + 1 >= MAX_ATTEMPTS:
+            if attempts + 1 >= MAX_ATTEMPTS:
                 return Outcome("failed", f"gave up after {MAX_ATTEMPTS} attempts: {exc.message}")
-            return Outcome("retry", f"network: {exc.message}", backoff_seconds(row.attempts + 1))
+            return Outcome("retry", f"network: {exc.message}", backoff_seconds(attempts + 1))
         except TelegramError as exc:
             return Outcome("failed", f"telegram: {exc.message}")
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return Outcome("sent", message_id=message_id)
 
-    async def _record(self, row: OutboxMessage, outcome: Outcome) -> None:
+    async def _record(self, job: Job, outcome: Outcome, card_messages: dict[int, int]) -> None:
         """Write the outcome of a delivery attempt."""
+        row = job.row
         assert row.id is not None
         now = self.clock.now()
         async with self.database.transaction() as session:
+            for card_id, message_id in card_messages.items():
+                await outbox.record_card_message(
+                    session=session, card_id=card_id, message_id=message_id
+                )
             if outcome.kind == "sent":
                 await outbox.mark_sent(
                     session=session, row_id=row.id, now=now, message_id=outcome.message_id
+                )
+                await outbox.mark_covered(
+                    session=session, row_ids=job.covered, by_row=row.id, now=now
                 )
             elif outcome.kind == "retry":
                 await outbox.mark_retry(

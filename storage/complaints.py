@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from storage import villages
+from storage import outbox, villages, workflow
 from storage.models import (
     Category,
     Complaint,
@@ -61,8 +61,8 @@ class Filing:
     limit: int = 0
     # The draft after `incomplete`, `closed` or `limit` (it is deleted once filed).
     draft: Draft | None = None
-    # Where the complaint's card goes: the group's linked chat (None while unlinked).
-    # The group side (a later issue) queues the card here, in this same transaction.
+    # Where the complaint's card goes: the group's linked chat (None while unlinked). The
+    # card and attachments are queued there in this same transaction.
     group_chat_id: int | None = None
 
 
@@ -203,6 +203,17 @@ async def file_complaint(
     )
     await session.delete(draft)
     await session.flush()
+    if group.chat_id is not None:
+        # The group's card (and the location, photos and voice under it), sent after commit.
+        await workflow.ensure_group_card(
+            session=session, complaint=complaint, chat_id=group.chat_id, now=now
+        )
+        outbox.enqueue_card(session=session, complaint=complaint, chat_id=group.chat_id, now=now)
+        if workflow.has_attachments(complaint):
+            outbox.enqueue_attachments(
+                session=session, complaint=complaint, chat_id=group.chat_id, now=now
+            )
+        await session.flush()
     return Filing(
         FilingOutcome.filed,
         complaint=complaint,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Complaint, OutboxMessage, OutboxStatus, TimelineEvent
+from storage.models import CardMessage, Complaint, OutboxMessage, OutboxStatus, TimelineEvent
 
 # Kinds rendered from the current state when sent (see handlers/outbox_views.py).
 CARD = "card"
@@ -140,26 +140,88 @@ async def due_chats(*, session: AsyncSession, now: datetime, limit: int = 100) -
 
 
 async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage | None:
-    """The oldest pending row of a chat: rows of one chat go out strictly in order."""
+    """The next row of a chat: by priority, then strictly in the order written."""
     statement = (
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.chat_id == chat_id)
-        .order_by(col(OutboxMessage.id))
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
         .limit(1)
     )
     return (await session.exec(statement)).first()
 
 
-async def next_attempt_at(*, session: AsyncSession) -> datetime | None:
-    """When the earliest pending row becomes due."""
-    statement = select(func.min(OutboxMessage.next_attempt_at)).where(
-        OutboxMessage.status == OutboxStatus.pending
+async def pending_card_rows(
+    *, session: AsyncSession, chat_id: int, complaint_ids: list[int]
+) -> list[int]:
+    """Pending card rows of these complaints in a chat: one render makes them all current."""
+    statement = select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.pending,
+        OutboxMessage.chat_id == chat_id,
+        OutboxMessage.kind == CARD,
+        col(OutboxMessage.complaint_id).in_(complaint_ids),
     )
-    value = (await session.exec(statement)).first()
-    if value is not None and value.tzinfo is None:
-        # func.min bypasses the column type on SQLite.
-        value = value.replace(tzinfo=UTC)
-    return value
+    return [row_id for row_id in (await session.exec(statement)).all() if row_id is not None]
+
+
+async def unsent_cards(*, session: AsyncSession, chat_id: int, limit: int) -> list[CardMessage]:
+    """Group cards of a chat not sent yet, oldest first (their first row is pending)."""
+    statement = (
+        select(CardMessage)
+        .where(
+            CardMessage.chat_id == chat_id,
+            col(CardMessage.message_id).is_(None),
+            CardMessage.kind == "group",
+        )
+        .order_by(col(CardMessage.id))
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def combine_cards(
+    *, session: AsyncSession, into: CardMessage, others: list[CardMessage]
+) -> None:
+    """Show the complaints of `others` in the message of `into` (a burst, one message)."""
+    other_ids = [card.id for card in others]
+    if not other_ids:
+        return
+    await session.exec(
+        update(Complaint)
+        .where(col(Complaint.group_card_id).in_(other_ids))
+        .values(group_card_id=into.id)
+    )
+    await session.exec(delete(CardMessage).where(col(CardMessage.id).in_(other_ids)))
+
+
+async def card_complaint_ids(*, session: AsyncSession, card_id: int) -> list[int]:
+    """The complaints a card message shows."""
+    statement = select(Complaint.id).where(
+        or_(col(Complaint.group_card_id) == card_id, col(Complaint.department_card_id) == card_id)
+    )
+    return [cid for cid in (await session.exec(statement)).all() if cid is not None]
+
+
+async def record_card_message(*, session: AsyncSession, card_id: int, message_id: int) -> None:
+    """Remember which Telegram message shows a card, for later edits and replies."""
+    card = await session.get(CardMessage, card_id)
+    if card is not None and card.message_id is None:
+        card.message_id = message_id
+        session.add(card)
+
+
+async def mark_covered(
+    *, session: AsyncSession, row_ids: list[int], by_row: int, now: datetime
+) -> None:
+    """Rows whose content went out with another row (a newer render, a burst message)."""
+    if not row_ids:
+        return
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.status) == OutboxStatus.pending
+        )
+        .values(status=OutboxStatus.sent, sent_at=now, last_error=f"covered by row {by_row}")
+    )
 
 
 async def _update_row(*, session: AsyncSession, row_id: int, **values: Any) -> None:

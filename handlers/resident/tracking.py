@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from html import escape
 
-from handlers.resident import render
+from handlers.resident import render, updates
 from handlers.resident.base import Visit, resident_handler
 from storage import complaints
+
+# Room for /status within Telegram's 4096 characters.
+STATUS_BUDGET = 3900
 
 
 @resident_handler(after_expiry=True)
@@ -64,13 +67,17 @@ async def on_status(visit: Visit) -> None:
         "",
         visit.text("status.timeline"),
     ]
-    for event in item.events:
-        line = visit.text(
+    entries = [
+        # What happened and its note (a transfer's never; a rating's in words).
+        visit.text(
             "status.event",
             at=render.local(item.round, event.at),
-            what=render.event_name(language, event),
+            what=updates.timeline_entry(language, event),
         )
-        if event.note:
-            line = f"{line}: {escape(event.note)}"
-        lines.append(line)
-    visit.send("\n".join(lines))
+        for event in item.events
+    ]
+    # A long timeline keeps its latest steps within one message.
+    while len(entries) > 1 and updates.units("\n".join([*lines, *entries])) > STATUS_BUDGET:
+        entries = entries[2:] if entries[0] == updates.ELLIPSIS else entries[1:]
+        entries.insert(0, updates.ELLIPSIS)
+    visit.send("\n".join([*lines, *entries]))

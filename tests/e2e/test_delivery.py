@@ -10,8 +10,11 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
-from storage import outbox
+from storage import outbox, workflow
 from storage.models import OutboxMessage, OutboxStatus, ProcessedUpdate
+from storage.workflow import Actor
+from tests.helpers import factories
+from tests.helpers.group_flow import linked_chat
 from tests.helpers.harness import redeliver, running_bot
 
 
@@ -116,3 +119,57 @@ def _delivered(harness) -> list[dict]:
         for record in harness.emu.requests_of("getUpdates")
         for update in (record.result or [])
     ]
+
+
+async def test_several_pending_edits_of_one_card_become_one_edit(tmp_path: Path) -> None:
+    async with running_bot(tmp_path) as harness:
+        inspector = await linked_chat(harness)
+        complaint = await factories.file(harness.database, 8_100_000_001, now=harness.clock.now())
+        assert complaint.id is not None
+        await harness.settle()
+        actor = Actor("inspector", inspector.user.id, "王组长")
+
+        async def change(action) -> None:  # type: ignore[no-untyped-def]
+            async with harness.database.transaction() as session:
+                outcome = await action(session)
+                assert outcome.ok, outcome
+            harness.runtime.app.outbox_wakeup.set()
+
+        harness.emu.hold("editMessageText")
+        await change(
+            lambda s: workflow.accept(
+                session=s,
+                complaint_id=complaint.id,
+                chat_id=inspector.chat.id,
+                expected="new",
+                actor=actor,
+                now=harness.clock.now(),
+            )
+        )
+        await harness.emu.wait_for_request("editMessageText", timeout=10)
+        await change(
+            lambda s: workflow.take(
+                session=s,
+                complaint_id=complaint.id,
+                chat_id=inspector.chat.id,
+                actor=actor,
+                now=harness.clock.now(),
+            )
+        )
+        for i in range(3):
+            await change(
+                lambda s, i=i: workflow.add_note(
+                    session=s,
+                    complaint_id=complaint.id,
+                    chat_id=inspector.chat.id,
+                    note=f"核实中 {i}",
+                    actor=actor,
+                    now=harness.clock.now(),
+                )
+            )
+        harness.emu.release("editMessageText")
+        await harness.settle()
+        edits = harness.emu.requests_of("editMessageText")
+        assert len(edits) == 2, [r.status for r in edits]
+        (card,) = [m for m in harness.emu.bot_messages(inspector.chat.id) if m.edits and m.text]
+        assert complaint.number in (card.text or "") and "王组长" in (card.text or "")

@@ -1,0 +1,265 @@
+"""A department's linked chat (责任单位): its hand-off cards, and reporting one done.
+
+The card (`render_department_card`, rendered by the outbox when sent) shows what, where and by
+when, and never who reported it: no name, username or phone, not even for a named complaint.
+While the complaint is with the department the card has a "done" button (`dep:done:<id>`);
+pressing it asks the presser (a selective ForceReply that mentions them) to reply with what
+was done; that reply resolves the complaint (`storage.workflow.report_done`), which refreshes
+the cards, tells the group chat and asks the resident whether they are satisfied.
+
+Everything here acts only in a chat that serves a department; in any other chat a "done"
+button is refused and replies are left to others.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from handlers.group.base import GROUPS, Desk, GroupCallbackQueryHandler, group_handler
+from handlers.group.prompts import is_answer, mention
+from handlers.i18n import catalog, t
+from storage import triage, workflow
+from storage.models import ComplaintStatus
+from storage.triage import CardView
+from storage.workflow import TEXT_MAX, Refusal
+
+DONE = re.compile(r"^dep:done:(\d{1,18})$")
+# Prompt.action of a department's report.
+REPORT = "report"
+ELLIPSIS = "…"
+MAX_TEXT = 4096
+MARGIN = 64
+
+
+# --- the card -------------------------------------------------------------------------------
+
+
+def _units(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fit(raw: str, budget: int) -> str:
+    """`raw` escaped, cut (with …) so that the escaped text takes at most `budget` units."""
+    escaped = escape(raw)
+    if _units(escaped) <= budget:
+        return escaped
+    low, high = 0, len(raw)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _units(escape(raw[:middle])) + _units(ELLIPSIS) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return escape(raw[:low]) + ELLIPSIS
+
+
+def status_name(language: str, status: str) -> str:
+    """A status as the department sees it."""
+    for key in (f"dept.status.{status}", f"status.{status}"):
+        if key in catalog(language):
+            return t(language, key)
+    return escape(status)
+
+
+def done_keyboard(language: str, complaint_id: int) -> InlineKeyboardMarkup:
+    """The "report done" button."""
+    button = InlineKeyboardButton(
+        t(language, "dept.button.done"), callback_data=f"dep:done:{complaint_id}"
+    )
+    return InlineKeyboardMarkup([[button]])
+
+
+def department_text(view: CardView, language: str) -> str:
+    """The card's text: number, status, department, place, category, due date, description.
+
+    Built only from fields that say nothing about who reported it.
+    """
+    category = view.category_en if language == "en" else view.category_zh
+    head = [
+        t(
+            language,
+            "dept.card.title",
+            number=escape(view.number),
+            status=status_name(language, view.status),
+        ),
+        t(language, "dept.card.department", name=escape(view.department_name or "")),
+        t(
+            language,
+            "dept.card.village",
+            village=escape(view.village),
+            township=escape(view.township),
+        ),
+        t(language, "dept.card.category", category=escape(category or view.category_code)),
+    ]
+    if view.due_on is not None:
+        head.append(t(language, "dept.card.due", date=view.due_on.isoformat()))
+    tail: list[str] = []
+    if view.latitude is not None and view.longitude is not None:
+        tail.append(
+            t(
+                language,
+                "dept.card.location",
+                lat=f"{view.latitude:.5f}",
+                lon=f"{view.longitude:.5f}",
+            )
+        )
+    if view.address:
+        tail.append(t(language, "dept.card.address", address=_fit(view.address, 300)))
+    if view.resolution and view.status not in (
+        ComplaintStatus.handed_off,
+        ComplaintStatus.accepted,
+        ComplaintStatus.immediate,
+    ):
+        tail.append(t(language, "dept.card.resolution", text=_fit(view.resolution, 1200)))
+    if view.status == ComplaintStatus.handed_off:
+        tail.append(t(language, "dept.card.hint"))
+    if view.description:
+        empty = t(language, "dept.card.description", text="")
+        used = _units("\n".join([*head, empty, *tail]))
+        text = _fit(view.description, MAX_TEXT - MARGIN - used)
+        description = t(language, "dept.card.description", text=text)
+    else:
+        description = t(language, "dept.card.no_description")
+    return "\n".join([*head, description, *tail])
+
+
+def render_department_card(
+    view: CardView, language: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A department's card of one complaint: text, and the "done" button while it is theirs."""
+    markup = None
+    if view.status == ComplaintStatus.handed_off:
+        markup = done_keyboard(language, view.complaint_id)
+    return department_text(view, language), markup
+
+
+# --- the "done" button and the report -----------------------------------------------------
+
+
+def _is_department(desk: Desk) -> bool:
+    """Whether the chat serves a department."""
+    return desk.role is not None and desk.role.kind == "department"
+
+
+def _refusal(desk: Desk, refusal: Refusal | None, detail: str | None) -> str:
+    """Why a report cannot be made."""
+    if refusal == Refusal.moved_on:
+        if detail in (ComplaintStatus.resolved, ComplaintStatus.closed):
+            return desk.text("dept.already_done")
+        return desk.text("dept.moved_on", status=status_name(desk.language, detail or ""))
+    if refusal == Refusal.wrong_chat:
+        return desk.text("dept.not_yours")
+    if refusal == Refusal.invalid and detail == "too_long":
+        return desk.text("dept.too_long", max=TEXT_MAX)
+    if refusal == Refusal.invalid:
+        return desk.text("dept.empty")
+    return desk.text("dept.stale")
+
+
+@group_handler
+async def on_done(desk: Desk) -> str | None:
+    """The "done" button of a department card: ask the presser for what was done."""
+    if not _is_department(desk):
+        return desk.text("dept.not_here")
+    found = (
+        DONE.match(desk.update.callback_query.data or "") if desk.update.callback_query else None
+    )
+    if found is None:
+        return desk.text("dept.stale")
+    view = await triage.card_view(session=desk.session, complaint_id=int(found[1]))
+    if view is None:
+        return desk.text("dept.stale")
+    if view.department_chat_id != desk.chat_id:
+        return desk.text("dept.not_yours")
+    if view.status != ComplaintStatus.handed_off:
+        return _refusal(desk, Refusal.moved_on, view.status)
+    await workflow.open_prompt(
+        session=desk.session,
+        chat_id=desk.chat_id,
+        user_id=desk.user.id,
+        complaint_id=view.complaint_id,
+        action=REPORT,
+        details={"number": view.number},
+        now=desk.now,
+    )
+    _ask(desk, view.number, reply_to=desk.pressed.message_id if desk.pressed else None)
+    return desk.text("dept.prompt_sent")
+
+
+def _ask(desk: Desk, number: str, *, reply_to: int | None, first: str | None = None) -> None:
+    """Ask the member (mentioned) to reply with what was done for the complaint."""
+    text = desk.text("dept.prompt", who=mention(desk), number=escape(number))
+    markup: dict[str, Any] = {
+        "force_reply": True,
+        "selective": True,
+        "input_field_placeholder": desk.text("dept.placeholder")[:64],
+    }
+    desk.send(f"{first}\n{text}" if first else text, markup, reply_to=reply_to)
+
+
+@group_handler
+async def on_reply(desk: Desk) -> None:
+    """A reply to the bot's "what was done?" in a department chat: the report."""
+    message = desk.message
+    if message is None or not _is_department(desk) or not is_answer(desk):
+        return
+    prompt = await workflow.take_prompt(
+        session=desk.session, chat_id=desk.chat_id, user_id=desk.user.id, now=desk.now
+    )
+    if prompt is None or prompt.action != REPORT:
+        if prompt is None:
+            desk.reply(desk.text("dept.no_prompt"))
+        return
+    outcome = await workflow.report_done(
+        session=desk.session,
+        complaint_id=prompt.complaint_id,
+        department_chat_id=desk.chat_id,
+        note=message.text or "",
+        actor=workflow.Actor("department", desk.user.id, desk.user.full_name),
+        now=desk.now,
+    )
+    number = str(prompt.details.get("number", ""))
+    if outcome.ok:
+        complaint = outcome.complaint
+        desk.reply(
+            desk.text("dept.reported", number=escape(complaint.number if complaint else number))
+        )
+        return
+    if outcome.refusal == Refusal.invalid:
+        # Too long or empty: the question stays open, asked again.
+        await workflow.open_prompt(
+            session=desk.session,
+            chat_id=desk.chat_id,
+            user_id=desk.user.id,
+            complaint_id=prompt.complaint_id,
+            action=REPORT,
+            details=dict(prompt.details),
+            now=desk.now,
+        )
+        _ask(
+            desk,
+            number,
+            reply_to=message.message_id,
+            first=_refusal(desk, outcome.refusal, outcome.detail),
+        )
+        return
+    desk.reply(_refusal(desk, outcome.refusal, outcome.detail))
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """The department chat's handlers, for a handler group after the group chat's own.
+
+    Both only act in a chat that serves a department; the reply handler leaves other chats'
+    replies alone, so it must not sit in the same handler group as the group chat's reply
+    handler (only the first match of a group runs).
+    """
+    return [
+        GroupCallbackQueryHandler(on_done, pattern=DONE),
+        MessageHandler(GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, on_reply),
+    ]

@@ -1,0 +1,39 @@
+"""The inspection group's side: linking chats, complaint cards, their buttons, reply prompts
+and the group commands. Everything here is for group and supergroup chats only.
+
+An unlinked chat hears nothing from the bot except the answers to /link and /help: every
+other handler returns silently when the chat serves nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from handlers.group import actions, commands, keyboards, linking, prompts
+from handlers.group.base import GROUPS, GroupCallbackQueryHandler
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """Every group-chat handler, in the order they go into one group (the first match wins)."""
+    return [
+        # 1. Linking, in any group chat (linked or not).
+        CommandHandler("link", linking.on_link, filters=GROUPS),
+        CommandHandler("unlink", linking.on_unlink, filters=GROUPS),
+        CommandHandler("help", commands.on_help, filters=GROUPS),
+        # 2. The group's lists and cards (silent in an unlinked chat).
+        CommandHandler("open", commands.on_open, filters=GROUPS),
+        CommandHandler("find", commands.on_find, filters=GROUPS),
+        CommandHandler("overdue", commands.on_overdue, filters=GROUPS),
+        # 3. Card buttons and the choices they lead to; each checks chat, status and data.
+        GroupCallbackQueryHandler(actions.on_button, pattern=keyboards.ANY),
+        # 4. A reply to the bot's prompt (text, or a photo with a caption when resolving).
+        MessageHandler(
+            GROUPS & filters.REPLY & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND,
+            prompts.on_reply,
+        ),
+    ]
+
+
+__all__ = ["handlers"]

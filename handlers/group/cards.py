@@ -1,0 +1,245 @@
+"""How a complaint looks in the group chat: the card's text and buttons.
+
+Pure functions of `CardView`s and a language. Everything people typed is escaped; long text
+is cut so that a message stays within Telegram's 4096 characters. The resident's identity is
+shown only on the group's card, and never for an anonymous complaint (a department's card,
+with no identity at all, is handlers/department.py's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.group import keyboards
+from handlers.i18n import catalog, t
+from storage.triage import CardView
+
+MAX_TEXT = 4096
+# Room kept free below the limit (an ellipsis, rounding).
+MARGIN = 16
+# At most this much of a message goes to the resolution note; the description gets the rest.
+RESOLUTION_SHARE = 1200
+# A burst card: each complaint's description is cut to about this much.
+BURST_DESCRIPTION = 160
+ELLIPSIS = "…"
+
+
+def units(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units); never less than the visible length."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(raw: str, budget: int) -> str:
+    """`raw` escaped for HTML, cut (with …) so that the escaped text takes at most `budget`."""
+    escaped = escape(raw)
+    if units(escaped) <= budget:
+        return escaped
+    if budget <= units(ELLIPSIS):
+        return ""
+    low, high = 0, len(raw)
+    # The longest prefix whose escaped form plus the ellipsis fits.
+    while low < high:
+        middle = (low + high + 1) // 2
+        if units(escape(raw[:middle])) + units(ELLIPSIS) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return escape(raw[:low]) + ELLIPSIS
+
+
+def status_name(language: str, status: str) -> str:
+    """A status in words."""
+    key = f"status.{status}"
+    return t(language, key) if key in catalog(language) else escape(status)
+
+
+def category_name(language: str, view: CardView) -> str:
+    """The category in the chat's language, escaped."""
+    name = view.category_en if language == "en" else view.category_zh
+    return escape(name or view.category_code)
+
+
+def local_time(view: CardView, when: datetime) -> str:
+    """A moment on the round's clock, e.g. 2023-03-14 10:05."""
+    return when.astimezone(ZoneInfo(view.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def day(value: date) -> str:
+    """A date, e.g. 2023-03-21."""
+    return value.isoformat()
+
+
+def identity(language: str, view: CardView) -> str:
+    """Who filed it, for the group's eyes only: name, @username, phone; or anonymous."""
+    if view.anonymous:
+        return t(language, "card.anonymous")
+    parts = []
+    if view.reporter_name:
+        parts.append(escape(view.reporter_name))
+    if view.reporter_username:
+        parts.append(escape(f"@{view.reporter_username}"))
+    if view.reporter_phone:
+        parts.append(t(language, "card.phone", phone=escape(view.reporter_phone)))
+    return " · ".join(parts) if parts else t(language, "card.named_unknown")
+
+
+def place(view: CardView) -> str:
+    """小店村（东高皇街道）, escaped."""
+    return f"{escape(view.village)} ({escape(view.township)})"
+
+
+def attachments(language: str, view: CardView) -> str | None:
+    """What follows the card as replies: location, photos, voice."""
+    items = []
+    if view.latitude is not None and view.longitude is not None:
+        items.append(t(language, "card.attach.location"))
+    if view.photo_count:
+        items.append(t(language, "card.attach.photos", count=view.photo_count))
+    if view.has_voice:
+        items.append(t(language, "card.attach.voice"))
+    if not items:
+        return None
+    return t(language, "card.attachments", items=t(language, "card.list_separator").join(items))
+
+
+def satisfaction_name(language: str, value: str) -> str:
+    """satisfied / basic / unsatisfied in words."""
+    key = f"card.satisfaction.{value}"
+    return t(language, key) if key in catalog(language) else escape(value)
+
+
+def _with_budget(head: list[str], tail: list[str], key: str, language: str, raw: str) -> str:
+    """The `key` line filled with `raw`, cut to what the rest of the message leaves."""
+    empty = t(language, key, text="")
+    rest = units("\n".join([*head, empty, *tail]))
+    return t(language, key, text=fit(raw, MAX_TEXT - MARGIN - rest))
+
+
+# --- the group's card -----------------------------------------------------------------------
+
+
+def card_text(view: CardView, language: str) -> str:
+    """The full card of one complaint."""
+    head = [
+        t(
+            language,
+            "card.title",
+            number=escape(view.number),
+            status=status_name(language, view.status),
+        ),
+        t(language, "card.village", village=place(view)),
+        t(language, "card.category", category=category_name(language, view)),
+    ]
+    if view.sensitive:
+        head.append(t(language, "card.sensitive"))
+    head.append(t(language, "card.filed", time=local_time(view, view.filed_at)))
+    head.append(t(language, "card.reporter", who=identity(language, view)))
+
+    tail: list[str] = []
+    if view.address:
+        # Typed by the resident; short (the draft limits it), but cut all the same.
+        tail.append(t(language, "card.address", address=fit(view.address, 300)))
+    extra = attachments(language, view)
+    if extra:
+        tail.append(extra)
+    if view.due_on is not None:
+        tail.append(t(language, "card.due", date=day(view.due_on)))
+    if view.taken_by_name:
+        tail.append(t(language, "card.taken", name=fit(view.taken_by_name, 100)))
+    if view.department_name:
+        tail.append(t(language, "card.department", name=escape(view.department_name)))
+    if view.merged_into_number:
+        tail.append(t(language, "card.merged_into", number=escape(view.merged_into_number)))
+    if view.duplicates > 0:
+        tail.append(t(language, "card.duplicates", count=view.duplicates + 1))
+    if view.resolution:
+        tail.append(t(language, "card.resolution", text=fit(view.resolution, RESOLUTION_SHARE)))
+    if view.satisfaction:
+        tail.append(
+            t(language, "card.satisfaction", value=satisfaction_name(language, view.satisfaction))
+        )
+
+    if view.description:
+        body = _with_budget(head, tail, "card.description", language, view.description)
+    else:
+        body = t(language, "card.no_description")
+    return "\n".join([*head, body, *tail])
+
+
+def card_buttons(view: CardView, language: str) -> InlineKeyboardMarkup | None:
+    """The buttons that fit the complaint's status, three to a row."""
+    acts = keyboards.actions_for(view.status, view.sensitive)
+    buttons = [
+        keyboards.action_button(language, act, view.complaint_id, view.status) for act in acts
+    ]
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(keyboards.rows(buttons, 3))
+
+
+def card(view: CardView, language: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The card of one complaint: text and buttons."""
+    return card_text(view, language), card_buttons(view, language)
+
+
+# --- a burst: several complaints in one message ---------------------------------------------
+
+# In a burst each complaint gets one row: its first actions, then "more" (the full card).
+BURST_ACTIONS = 2
+
+
+def burst_text(views: Sequence[CardView], language: str) -> str:
+    """Several complaints listed briefly."""
+    head = t(language, "card.burst_title", count=len(views))
+    items = []
+    for view in views:
+        line = t(
+            language,
+            "card.burst_item",
+            number=escape(view.number),
+            status=status_name(language, view.status),
+            village=place(view),
+            category=category_name(language, view),
+            who=identity(language, view),
+        )
+        if view.duplicates > 0:
+            line += "\n" + t(language, "card.duplicates", count=view.duplicates + 1)
+        items.append(line)
+    fixed = units(head) + sum(units(item) + 4 for item in items)
+    per_item = max(0, (MAX_TEXT - MARGIN - fixed) // max(len(views), 1))
+    budget = min(BURST_DESCRIPTION, per_item)
+    blocks = [head]
+    for view, item in zip(views, items, strict=True):
+        if view.description and budget > 0:
+            item += "\n" + fit(view.description, budget)
+        blocks.append(item)
+    return "\n\n".join(blocks)
+
+
+def burst_buttons(views: Sequence[CardView], language: str) -> InlineKeyboardMarkup | None:
+    """One row per complaint, labelled with its short number."""
+    layout: list[list[InlineKeyboardButton]] = []
+    for view in views:
+        label = keyboards.short_number(view.number)
+        acts = keyboards.actions_for(view.status, view.sensitive)[:BURST_ACTIONS]
+        row = [
+            keyboards.action_button(language, act, view.complaint_id, view.status, label)
+            for act in acts
+        ]
+        row.append(keyboards.show_button(language, view.complaint_id, label))
+        layout.append(row)
+    return InlineKeyboardMarkup(layout) if layout else None
+
+
+def card_message(
+    views: Sequence[CardView], language: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The group card message showing these complaints (one: the full card; more: a burst)."""
+    if len(views) == 1:
+        return card(views[0], language)
+    return burst_text(views, language), burst_buttons(views, language)

@@ -1,0 +1,198 @@
+"""Buttons of the group chat, and the callback data they carry.
+
+Every button of a card names the complaint and the status the card showed:
+`cmp:<action>:<complaint id>:<status code>`. A press is checked on the server side: the chat
+must own the complaint and the complaint must still be in that status, so a stale card or a
+forged button changes nothing. The steps after a press (department, due date) carry the same:
+`cmp:dep:<id>:<status>:<h|t>:<department id>`, `cmp:due:<id>:<status>:<i|h>:<department id
+or 0>:<days>`; `cmp:shw:<id>` shows a complaint's full card, `cmp:cxl:<id>` drops a choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.i18n import t
+from storage.models import ComplaintStatus, Department
+
+PREFIX = "cmp"
+# Every button of the group chat (one handler parses them all; anything else is forged).
+ANY = re.compile(rf"^{PREFIX}:")
+
+# The status a card showed, in one letter.
+STATUS_CODES: dict[str, str] = {
+    ComplaintStatus.new: "n",
+    ComplaintStatus.accepted: "a",
+    ComplaintStatus.immediate: "i",
+    ComplaintStatus.handed_off: "h",
+    ComplaintStatus.transferred: "t",
+    ComplaintStatus.resolved: "r",
+    ComplaintStatus.rejected: "j",
+    ComplaintStatus.merged: "m",
+    ComplaintStatus.closed: "c",
+}
+CODE_STATUS: dict[str, str] = {code: status for status, code in STATUS_CODES.items()}
+
+# The due dates offered besides the category's default, in days from today.
+DUE_CHOICES = (1, 3, 7, 15)
+MAX_DUE_DAYS = 366
+
+
+class Act(StrEnum):
+    """What a card button does (its code in the callback data)."""
+
+    accept = "acc"
+    take = "tak"
+    immediate = "imm"
+    hand_off = "hof"
+    transfer = "trf"
+    reject = "rej"
+    merge = "mrg"
+    ask = "ask"
+    resolve = "res"
+    note = "not"
+    reconsider = "rec"
+    close = "cls"
+
+
+# The buttons a card shows in each status, in this order (DESIGN.md's lifecycle).
+BUTTONS: dict[str, tuple[Act, ...]] = {
+    ComplaintStatus.new: (
+        Act.accept,
+        Act.take,
+        Act.immediate,
+        Act.hand_off,
+        Act.transfer,
+        Act.reject,
+        Act.merge,
+        Act.ask,
+        Act.note,
+    ),
+    ComplaintStatus.accepted: (
+        Act.immediate,
+        Act.hand_off,
+        Act.transfer,
+        Act.resolve,
+        Act.reject,
+        Act.merge,
+        Act.ask,
+        Act.take,
+        Act.note,
+    ),
+    ComplaintStatus.immediate: (Act.resolve, Act.hand_off, Act.ask, Act.note),
+    ComplaintStatus.handed_off: (Act.resolve, Act.hand_off, Act.ask, Act.note),
+    ComplaintStatus.rejected: (Act.reconsider, Act.note),
+    ComplaintStatus.resolved: (Act.note,),
+    # The discipline body has it: the group closes it when it is done with it.
+    ComplaintStatus.transferred: (Act.close, Act.note),
+    ComplaintStatus.closed: (Act.note,),
+    ComplaintStatus.merged: (),
+}
+
+_ID = r"(\d{1,18})"
+_STATUS = "([" + "".join(STATUS_CODES.values()) + "])"
+_ACTS = "|".join(act.value for act in Act)
+ACTION = re.compile(rf"^{PREFIX}:({_ACTS}):{_ID}:{_STATUS}$")
+DEPARTMENT = re.compile(rf"^{PREFIX}:dep:{_ID}:{_STATUS}:([ht]):{_ID}$")
+DUE = re.compile(rf"^{PREFIX}:due:{_ID}:{_STATUS}:([ih]):{_ID}:(\d{{1,3}})$")
+SHOW = re.compile(rf"^{PREFIX}:shw:{_ID}$")
+CANCEL = re.compile(rf"^{PREFIX}:cxl:{_ID}$")
+
+
+def actions_for(status: str, sensitive: bool) -> tuple[Act, ...]:
+    """The buttons of a complaint in this status (a sensitive one is never handed off)."""
+    acts = BUTTONS.get(status, ())
+    if sensitive:
+        acts = tuple(act for act in acts if act != Act.hand_off)
+    return acts
+
+
+def short_number(number: str) -> str:
+    """The part of a complaint number that tells it apart in its round: WD2023-1-0042 → 0042."""
+    return number.rsplit("-", 1)[-1]
+
+
+def data(*parts: object) -> str:
+    """Callback data: the prefix and the parts joined with ':'."""
+    return ":".join((PREFIX, *(str(p) for p in parts)))
+
+
+def action_button(
+    language: str, act: Act, complaint_id: int, status: str, label_prefix: str = ""
+) -> InlineKeyboardButton:
+    """One action button of a card."""
+    text = t(language, f"card.button.{act.name}")
+    if label_prefix:
+        text = f"{label_prefix} {text}"
+    return InlineKeyboardButton(
+        text, callback_data=data(act.value, complaint_id, STATUS_CODES.get(status, "n"))
+    )
+
+
+def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    """Buttons laid out `width` to a row."""
+    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+def show_button(language: str, complaint_id: int, label_prefix: str) -> InlineKeyboardButton:
+    """Show the complaint's full card (from a burst card)."""
+    text = f"{label_prefix} {t(language, 'card.button.more')}"
+    return InlineKeyboardButton(text, callback_data=data("shw", complaint_id))
+
+
+def cancel_button(language: str, complaint_id: int) -> InlineKeyboardButton:
+    """Drop a choice (department, due date)."""
+    return InlineKeyboardButton(
+        t(language, "action.button.cancel"), callback_data=data("cxl", complaint_id)
+    )
+
+
+def departments(
+    language: str,
+    complaint_id: int,
+    status: str,
+    kind: str,
+    items: Sequence[Department],
+) -> InlineKeyboardMarkup:
+    """The departments to hand off (kind "h") or transfer (kind "t") to."""
+    code = STATUS_CODES.get(status, "n")
+    buttons = [
+        InlineKeyboardButton(d.name, callback_data=data("dep", complaint_id, code, kind, d.id))
+        for d in items
+        if d.id is not None
+    ]
+    layout = rows(buttons, 2)
+    layout.append([cancel_button(language, complaint_id)])
+    return InlineKeyboardMarkup(layout)
+
+
+def due_dates(
+    language: str,
+    complaint_id: int,
+    status: str,
+    kind: str,
+    department_id: int,
+    default_days: int | None,
+) -> InlineKeyboardMarkup:
+    """The category's default due time first, then 1 / 3 / 7 / 15 days."""
+    code = STATUS_CODES.get(status, "n")
+    days: list[int] = []
+    if default_days is not None and 0 < default_days <= MAX_DUE_DAYS:
+        days.append(default_days)
+    days.extend(d for d in DUE_CHOICES if d not in days)
+    buttons = []
+    for n in days:
+        key = "action.button.due_default" if n == default_days else "action.button.due"
+        buttons.append(
+            InlineKeyboardButton(
+                t(language, key, days=n),
+                callback_data=data("due", complaint_id, code, kind, department_id, n),
+            )
+        )
+    layout = [[buttons[0]], *rows(buttons[1:], 4)]
+    layout.append([cancel_button(language, complaint_id)])
+    return InlineKeyboardMarkup(layout)

@@ -1,0 +1,172 @@
+"""Reply prompts: an inspector is asked to write something (a reason, a number, a question,
+what was done, a note), and their next reply to the bot's prompt in that chat is the answer.
+
+The prompt lives in the database (storage.workflow.open_prompt), so it survives a restart; a
+ForceReply with `selective` opens the reply field for the inspector it mentions only.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from telegram import Message, MessageEntity
+
+from handlers.group.base import Desk, group_handler
+from handlers.group.refusals import invalid_text, refusal_text
+from storage import workflow
+from storage.models import Prompt
+from storage.triage import CardView
+from storage.workflow import Outcome, Refusal
+
+# Prompt.action values of the group chat.
+REJECT = "reject"
+MERGE = "merge"
+ASK = "ask"
+RESOLVE = "resolve"
+NOTE = "note"
+ACTIONS = (REJECT, MERGE, ASK, RESOLVE, NOTE)
+# Long enough for a reason, a question or what was done; the workflow has the last word.
+MAX_TEXT = 2000
+
+
+def mention(desk: Desk) -> str:
+    """The inspector, as a mention (which a selective ForceReply is for)."""
+    return f'<a href="tg://user?id={desk.user.id}">{escape(desk.user.full_name)}</a>'
+
+
+def force_reply(desk: Desk, action: str) -> dict[str, Any]:
+    """Open the reply field for the mentioned inspector only."""
+    return {
+        "force_reply": True,
+        "selective": True,
+        "input_field_placeholder": desk.text(f"action.placeholder.{action}")[:64],
+    }
+
+
+def prompt_text(desk: Desk, number: str, action: str, first: str | None = None) -> str:
+    """The prompt: "@inspector, reply to this message with ... for <number>"."""
+    text = desk.text(f"action.prompt.{action}", who=mention(desk), number=escape(number))
+    return f"{first}\n{text}" if first else text
+
+
+async def ask_for(
+    desk: Desk,
+    view: CardView,
+    action: str,
+    details: dict[str, Any],
+    reply_to: int | None,
+    first: str | None = None,
+) -> None:
+    """Wait for the inspector's reply in this chat, and ask for it."""
+    await workflow.open_prompt(
+        session=desk.session,
+        chat_id=desk.chat_id,
+        user_id=desk.user.id,
+        complaint_id=view.complaint_id,
+        action=action,
+        details={**details, "number": view.number},
+        now=desk.now,
+    )
+    desk.send(
+        prompt_text(desk, view.number, action, first), force_reply(desk, action), reply_to=reply_to
+    )
+
+
+def _mentions(message: Message, user_id: int) -> bool:
+    """Whether a (bot's) message mentions this user: then it is their prompt."""
+    link = f"tg://user?id={user_id}"
+    for entity in message.entities or ():
+        mentioned = entity.user.id if entity.user is not None else None
+        if entity.type == MessageEntity.TEXT_MENTION and mentioned == user_id:
+            return True
+        if entity.type == MessageEntity.TEXT_LINK and entity.url == link:
+            return True
+    return False
+
+
+def is_answer(desk: Desk) -> bool:
+    """Whether the message replies to a prompt of the bot that is meant for its sender."""
+    message = desk.message
+    replied = message.reply_to_message if message is not None else None
+    if replied is None or replied.from_user is None:
+        return False
+    return replied.from_user.id == desk.context.bot.id and _mentions(replied, desk.user.id)
+
+
+@group_handler
+async def on_reply(desk: Desk) -> None:
+    """A reply to the bot's prompt: the answer the prompt waited for (else: not for us)."""
+    message = desk.message
+    if message is None or not desk.is_group or not is_answer(desk):
+        return
+    prompt = await workflow.take_prompt(
+        session=desk.session, chat_id=desk.chat_id, user_id=desk.user.id, now=desk.now
+    )
+    if prompt is None or prompt.action not in ACTIONS:
+        if prompt is not None:
+            # Not one of ours (a department's, say): put it back untouched.
+            await _reopen(desk, prompt)
+        return
+    text = (message.text or message.caption or "").strip()
+    photo = message.photo[-1].file_id if message.photo else None
+    problem: str | None = None
+    if photo is not None and prompt.action != RESOLVE:
+        problem = "photo"
+    elif not text:
+        problem = "empty"
+    elif len(text) > MAX_TEXT:
+        problem = "too_long"
+    if problem is not None:
+        await _again(desk, prompt, problem)
+        return
+    outcome = await _carry_out(desk, prompt, text, photo)
+    if outcome.ok:
+        number = outcome.complaint.number if outcome.complaint is not None else ""
+        desk.reply(desk.text(f"action.done.{prompt.action}", number=escape(number)))
+    elif outcome.refusal == Refusal.invalid:
+        await _again(desk, prompt, outcome.detail)
+    else:
+        desk.reply(refusal_text(desk, outcome))
+
+
+async def _carry_out(desk: Desk, prompt: Prompt, text: str, photo: str | None) -> Outcome:
+    """The workflow call the prompt was for."""
+    common: dict[str, Any] = {
+        "session": desk.session,
+        "complaint_id": prompt.complaint_id,
+        "chat_id": desk.chat_id,
+        "actor": desk.actor,
+        "now": desk.now,
+    }
+    expected = str(prompt.details.get("expected", ""))
+    if prompt.action == REJECT:
+        return await workflow.reject(expected=expected, reason=text, **common)
+    if prompt.action == MERGE:
+        return await workflow.merge(expected=expected, into_number=text, **common)
+    if prompt.action == ASK:
+        return await workflow.ask_resident(question=text, **common)
+    if prompt.action == RESOLVE:
+        return await workflow.resolve(expected=expected, note=text, photo_file_id=photo, **common)
+    return await workflow.add_note(note=text, **common)
+
+
+async def _reopen(desk: Desk, prompt: Prompt) -> None:
+    """Open the same prompt again (after a reply it could not use)."""
+    await workflow.open_prompt(
+        session=desk.session,
+        chat_id=desk.chat_id,
+        user_id=desk.user.id,
+        complaint_id=prompt.complaint_id,
+        action=prompt.action,
+        details=dict(prompt.details),
+        now=desk.now,
+    )
+
+
+async def _again(desk: Desk, prompt: Prompt, detail: str | None) -> None:
+    """Say what is wrong with the reply, and ask again (the prompt stays open)."""
+    await _reopen(desk, prompt)
+    number = str(prompt.details.get("number", ""))
+    text = prompt_text(desk, number, prompt.action, invalid_text(desk, detail))
+    desk.reply(text, force_reply(desk, prompt.action))

@@ -1,0 +1,284 @@
+"""How outbox rows of kind card / dept_card / attachments / event look when they are sent.
+
+The sender (bot/sender.py) calls `render` for every row that is not a ready Bot API call, at
+send time, so what goes out shows the complaint as it is then: several pending refreshes of
+one card become one edit. Nothing is rendered for a group or department chat that serves
+nothing any more (the bot posts nothing to an unlinked chat).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardMarkup
+from telegram.constants import ParseMode
+
+from handlers import department
+from handlers.group import cards
+from handlers.i18n import DEFAULT_LANGUAGE, catalog, language_for, t
+from storage import links, outbox, triage
+from storage.models import OutboxMessage
+from storage.triage import CardView, EventView
+
+# How much of a typed answer or report a notice in the group chat shows.
+NOTICE_TEXT = 3000
+
+
+@dataclass
+class RenderedCall:
+    """One Bot API call to make for an outbox row (params JSON-ready)."""
+
+    method: str
+    params: dict[str, Any]
+    # Set on the sendMessage that shows a CardMessage for the first time: the sender records
+    # the message id it gets into CardMessage.message_id.
+    card_id: int | None = None
+
+
+async def render(*, session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+    """The calls that deliver one row, from the current state (empty: nothing to send)."""
+    if row.kind == outbox.CARD:
+        return await _group_card(session, row)
+    if row.kind == outbox.DEPARTMENT_CARD:
+        return await _department_card(session, row)
+    if row.kind == outbox.ATTACHMENTS:
+        return await _attachments(session, row)
+    if row.kind == outbox.EVENT:
+        return await _event(session, row)
+    raise ValueError(f"outbox rows of kind {row.kind!r} are not rendered here")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _message(
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    reply_to: int | None = None,
+    card_id: int | None = None,
+) -> RenderedCall:
+    """sendMessage with HTML text."""
+    params: dict[str, Any] = {
+        "chat_id": chat_id,
+        "text": text,
+        "parse_mode": ParseMode.HTML.value,
+        "link_preview_options": {"is_disabled": True},
+    }
+    if markup is not None:
+        params["reply_markup"] = markup.to_dict()
+    if reply_to is not None:
+        params["reply_parameters"] = _reply(reply_to)
+    return RenderedCall("sendMessage", params, card_id)
+
+
+def _edit(
+    chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> RenderedCall:
+    """editMessageText (no markup: the buttons go)."""
+    params: dict[str, Any] = {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "text": text,
+        "parse_mode": ParseMode.HTML.value,
+        "link_preview_options": {"is_disabled": True},
+    }
+    if markup is not None:
+        params["reply_markup"] = markup.to_dict()
+    return RenderedCall("editMessageText", params)
+
+
+def _reply(message_id: int) -> dict[str, Any]:
+    """Reply to a message; send all the same if it is gone."""
+    return {"message_id": message_id, "allow_sending_without_reply": True}
+
+
+def _complaint_id(row: OutboxMessage) -> int | None:
+    """The complaint a row is about."""
+    value = row.payload.get("complaint_id", row.complaint_id)
+    return int(value) if value is not None else None
+
+
+async def _chat_language(session: AsyncSession, chat_id: int, kind: str) -> str | None:
+    """The language of a linked chat of this kind (None: the chat does not serve that)."""
+    role = await links.chat_role(session=session, chat_id=chat_id)
+    if role is None or role.kind != kind:
+        return None
+    return language_for(role.language, DEFAULT_LANGUAGE)
+
+
+# --- cards ----------------------------------------------------------------------------------
+
+
+async def _group_card(session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+    """The group's card: sent the first time (with every complaint it shows), else edited."""
+    complaint_id = _complaint_id(row)
+    if complaint_id is None:
+        return []
+    view = await triage.card_view(session=session, complaint_id=complaint_id)
+    if view is None or view.group_card_id is None:
+        return []
+    language = await _chat_language(session, row.chat_id, "group")
+    if language is None:
+        return []
+    views = await triage.cards_of_message(session=session, card_id=view.group_card_id)
+    if not views:
+        views = [view]
+    text, markup = cards.card_message(views, language)
+    if view.group_card_message_id is None:
+        return [_message(row.chat_id, text, markup, card_id=view.group_card_id)]
+    return [_edit(row.chat_id, view.group_card_message_id, text, markup)]
+
+
+async def _department_card(session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+    """The department's card (no identity): sent the first time, else edited."""
+    complaint_id = _complaint_id(row)
+    if complaint_id is None:
+        return []
+    view = await triage.card_view(session=session, complaint_id=complaint_id)
+    if view is None or view.department_card_id is None:
+        return []
+    language = await _chat_language(session, row.chat_id, "department")
+    if language is None:
+        return []
+    text, markup = department.render_department_card(view, language)
+    if view.department_card_message_id is None:
+        return [_message(row.chat_id, text, markup, card_id=view.department_card_id)]
+    return [_edit(row.chat_id, view.department_card_message_id, text, markup)]
+
+
+async def _attachments(session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+    """The location, photos and voice of a complaint, as replies under its group card."""
+    complaint_id = _complaint_id(row)
+    if complaint_id is None:
+        return []
+    view = await triage.card_view(session=session, complaint_id=complaint_id)
+    if view is None:
+        return []
+    if await _chat_language(session, row.chat_id, "group") is None:
+        return []
+    return attachment_calls(view, row.chat_id)
+
+
+def attachment_calls(view: CardView, chat_id: int) -> list[RenderedCall]:
+    """sendLocation, sendPhoto / sendMediaGroup, sendVoice, each replying to the card."""
+    base: dict[str, Any] = {"chat_id": chat_id}
+    if view.group_card_message_id is not None:
+        base["reply_parameters"] = _reply(view.group_card_message_id)
+    caption = {"caption": escape(view.number), "parse_mode": ParseMode.HTML.value}
+    calls: list[RenderedCall] = []
+    if view.latitude is not None and view.longitude is not None:
+        calls.append(
+            RenderedCall(
+                "sendLocation", {**base, "latitude": view.latitude, "longitude": view.longitude}
+            )
+        )
+    # One sendPhoto each: the outbox sends plain JSON, and PTB's do_api_request wants
+    # InputMedia objects for sendMediaGroup.
+    for file_id in view.photo_file_ids:
+        calls.append(RenderedCall("sendPhoto", {**base, "photo": file_id, **caption}))
+    if view.voice_file_id:
+        calls.append(RenderedCall("sendVoice", {**base, "voice": view.voice_file_id, **caption}))
+    return calls
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+async def _event(session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+    """A notice about one timeline event, for the chat it goes to."""
+    event_id = row.payload.get("event_id")
+    if event_id is None:
+        return []
+    view = await triage.event_view(session=session, event_id=int(event_id))
+    if view is None:
+        return []
+    if row.chat_id > 0:
+        # A user's private chat: a resident hears it in their language.
+        return _resident_event(view, row)
+    if view.card.department_chat_id == row.chat_id:
+        language = await _chat_language(session, row.chat_id, "department")
+        if language is None:
+            return []
+        return [_message(row.chat_id, department_notice(view, language))]
+    language = await _chat_language(session, row.chat_id, "group")
+    if language is None:
+        return []
+    reply_to = view.card.group_card_message_id
+    return [_message(row.chat_id, group_notice(view, language), reply_to=reply_to)]
+
+
+def _resident_event(view: EventView, row: OutboxMessage) -> list[RenderedCall]:
+    """A resident's update, rendered by the resident side (handlers/resident/updates.py)."""
+    from handlers.resident import updates
+
+    language = view.language_for(row.chat_id)
+    photo = row.payload.get("photo_file_id")
+    calls = updates.render_resident_event(
+        view, language, chat_id=row.chat_id, photo_file_id=str(photo) if photo else None
+    )
+    return [RenderedCall(method, {"chat_id": row.chat_id, **params}) for method, params in calls]
+
+
+def _event_name(language: str, action: str, to_status: str | None) -> str:
+    """What an event did, in words."""
+    key = f"card.event_name.{action}"
+    if key in catalog(language):
+        return t(language, key)
+    if to_status:
+        return cards.status_name(language, to_status)
+    return escape(action)
+
+
+def group_notice(view: EventView, language: str) -> str:
+    """An event told in the group chat, as a reply to the card (never the identity)."""
+    event, card = view.event, view.card
+    number = escape(card.number)
+    note = event.note or ""
+    if event.action == "follow_up_answered":
+        question = view.follow_up.question if view.follow_up is not None else ""
+        answer = view.follow_up.answer if view.follow_up and view.follow_up.answer else note
+        return t(
+            language,
+            "card.event.follow_up_answered",
+            number=number,
+            question=cards.fit(question, NOTICE_TEXT // 3),
+            answer=cards.fit(answer or "", NOTICE_TEXT),
+        )
+    if event.action == "reopened":
+        return t(language, "card.event.reopened", number=number)
+    if event.action == "resolved" and event.actor == "department":
+        return t(
+            language,
+            "card.event.department_done",
+            number=number,
+            department=escape(card.department_name or event.actor_name or ""),
+            note=cards.fit(note, NOTICE_TEXT),
+        )
+    if event.action == "closed":
+        value = cards.satisfaction_name(language, card.satisfaction or note or "")
+        return t(language, "card.event.closed", number=number, value=value)
+    text = t(
+        language,
+        "card.event.other",
+        number=number,
+        what=_event_name(language, event.action, event.to_status),
+    )
+    if note:
+        text += "\n" + cards.fit(note, NOTICE_TEXT)
+    return text
+
+
+def department_notice(view: EventView, language: str) -> str:
+    """An event told in a department chat: what happened, never a note or an identity."""
+    event = view.event
+    return t(
+        language,
+        "card.event.other",
+        number=escape(view.card.number),
+        what=_event_name(language, event.action, event.to_status),
+    )

@@ -1,0 +1,393 @@
+"""Queries for the group and department chats: cards, lists, events, departments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    CardMessage,
+    Category,
+    Complaint,
+    ComplaintStatus,
+    Department,
+    FollowUp,
+    InspectionGroup,
+    Resident,
+    Round,
+    TimelineEvent,
+    Village,
+)
+
+S = ComplaintStatus
+# Statuses a group is no longer working on.
+NOT_OPEN = (S.closed, S.merged, S.rejected, S.transferred)
+# Statuses with a due date that can pass.
+DUE = (S.immediate, S.handed_off)
+
+
+def normalise_number(number: str) -> str:
+    """A complaint number as typed, made comparable: ' wd2023-1-0042 ' -> WD2023-1-0042."""
+    return "".join(number.split()).upper()
+
+
+@dataclass
+class CardView:
+    """Everything a card shows, built fresh from the database."""
+
+    complaint_id: int
+    number: str
+    status: str
+    village: str
+    township: str
+    category_code: str
+    category_zh: str
+    category_en: str
+    sensitive: bool
+    description: str | None
+    has_voice: bool
+    photo_count: int
+    latitude: float | None
+    longitude: float | None
+    address: str | None
+    anonymous: bool
+    # Empty for anonymous complaints. Never show these outside the group chat.
+    reporter_name: str | None
+    reporter_username: str | None
+    reporter_phone: str | None
+    filed_at: datetime
+    due_on: date | None
+    taken_by_name: str | None
+    department_name: str | None
+    merged_into_number: str | None
+    # How many complaints were merged into this one.
+    duplicates: int
+    resolution: str | None
+    satisfaction: str | None
+    timezone: str
+    group_chat_id: int | None
+    group_card_message_id: int | None
+    department_chat_id: int | None
+    department_card_message_id: int | None
+    # Extras beyond the contract.
+    round_id: int = 0
+    group_id: int = 0
+    department_id: int | None = None
+    group_card_id: int | None = None
+    department_card_id: int | None = None
+    voice_file_id: str | None = None
+    photo_file_ids: list[str] = field(default_factory=list)
+    updated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass
+class EventView:
+    """One timeline event with what is needed to tell a chat about it."""
+
+    event: TimelineEvent
+    card: CardView
+    # The complaint's own resident (None if unknown); language for a private chat.
+    resident_telegram_id: int | None
+    resident_language: str
+    follow_up: FollowUp | None
+    # The round office contact (for rejections).
+    contact: str
+    # Resident telegram id -> the number of that resident's own complaint (the complaint
+    # itself, or a duplicate merged into it), and -> language, for every resident told.
+    numbers: dict[int, str] = field(default_factory=dict)
+    languages: dict[int, str] = field(default_factory=dict)
+
+    def language_for(self, chat_id: int) -> str:
+        """The language of a resident's private chat."""
+        return self.languages.get(chat_id, self.resident_language)
+
+    def number_for(self, chat_id: int) -> str:
+        """The complaint number a resident knows (their duplicate's, after a merge)."""
+        return self.numbers.get(chat_id, self.card.number)
+
+    def is_own(self, chat_id: int) -> bool:
+        """Whether a private chat is the complaint's own resident's (who may answer and rate).
+
+        Residents of merged duplicates hear the updates but get no answer or survey buttons.
+        """
+        return chat_id == self.resident_telegram_id
+
+
+async def _by_id(session: AsyncSession, model: Any, ids: Iterable[int | None]) -> dict[int, Any]:
+    """Rows of one table by id."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = (await session.exec(select(model).where(col(model.id).in_(wanted)))).all()
+    return {row.id: row for row in rows}
+
+
+async def _merged_tree(session: AsyncSession, roots: Iterable[int]) -> dict[int, list[Complaint]]:
+    """For each root, every complaint merged into it, directly or through another duplicate."""
+    tree: dict[int, list[Complaint]] = {root: [] for root in roots}
+    root_of = {root: root for root in tree}
+    frontier = set(tree)
+    while frontier:
+        statement = select(Complaint).where(col(Complaint.merged_into_id).in_(frontier))
+        children = (await session.exec(statement)).all()
+        frontier = set()
+        for child in children:
+            assert child.id is not None and child.merged_into_id is not None
+            if child.id in root_of:  # a cycle would be a bug; never loop on one
+                continue
+            root = root_of[child.merged_into_id]
+            root_of[child.id] = root
+            tree[root].append(child)
+            frontier.add(child.id)
+    return tree
+
+
+async def _views(session: AsyncSession, complaints: Sequence[Complaint]) -> list[CardView]:
+    """Card views of complaints, in the given order, with a handful of queries in all."""
+    if not complaints:
+        return []
+    rounds: dict[int, Round] = await _by_id(session, Round, (c.round_id for c in complaints))
+    groups: dict[int, InspectionGroup] = await _by_id(
+        session, InspectionGroup, (c.group_id for c in complaints)
+    )
+    villages: dict[int, Village] = await _by_id(
+        session, Village, (c.village_id for c in complaints)
+    )
+    departments_: dict[int, Department] = await _by_id(
+        session, Department, (c.department_id for c in complaints)
+    )
+    cards: dict[int, CardMessage] = await _by_id(
+        session,
+        CardMessage,
+        [c.group_card_id for c in complaints] + [c.department_card_id for c in complaints],
+    )
+    targets: dict[int, Complaint] = await _by_id(
+        session, Complaint, (c.merged_into_id for c in complaints)
+    )
+    statement = select(Category).where(col(Category.round_id).in_(set(rounds)))
+    categories = {(c.round_id, c.code): c for c in (await session.exec(statement)).all()}
+    tree = await _merged_tree(session, (c.id for c in complaints if c.id is not None))
+
+    views = []
+    for c in complaints:
+        assert c.id is not None
+        round_ = rounds[c.round_id]
+        group = groups[c.group_id]
+        village = villages[c.village_id]
+        category = categories.get((c.round_id, c.category_code))
+        department = departments_.get(c.department_id) if c.department_id is not None else None
+        group_card = cards.get(c.group_card_id) if c.group_card_id is not None else None
+        department_card = (
+            cards.get(c.department_card_id) if c.department_card_id is not None else None
+        )
+        department_chat = department.chat_id if department is not None else None
+        target = targets.get(c.merged_into_id) if c.merged_into_id is not None else None
+        views.append(
+            CardView(
+                complaint_id=c.id,
+                number=c.number,
+                status=c.status,
+                village=village.name,
+                township=village.township,
+                category_code=c.category_code,
+                category_zh=category.name_zh if category is not None else c.category_code,
+                category_en=category.name_en if category is not None else c.category_code,
+                sensitive=bool(category is not None and category.sensitive),
+                description=c.description,
+                has_voice=c.voice_file_id is not None,
+                photo_count=len(c.photo_file_ids),
+                latitude=c.latitude,
+                longitude=c.longitude,
+                address=c.address,
+                anonymous=c.anonymous,
+                reporter_name=None if c.anonymous else c.reporter_name,
+                reporter_username=None if c.anonymous else c.reporter_username,
+                reporter_phone=None if c.anonymous else c.reporter_phone,
+                filed_at=c.filed_at,
+                due_on=c.due_on,
+                taken_by_name=c.taken_by_name,
+                department_name=department.name if department is not None else None,
+                merged_into_number=target.number if target is not None else None,
+                duplicates=len(tree.get(c.id, [])),
+                resolution=c.resolution,
+                satisfaction=c.satisfaction,
+                timezone=round_.timezone,
+                group_chat_id=group.chat_id,
+                group_card_message_id=(
+                    group_card.message_id
+                    if group_card is not None and group_card.chat_id == group.chat_id
+                    else None
+                ),
+                department_chat_id=department_chat,
+                department_card_message_id=(
+                    department_card.message_id
+                    if department_card is not None and department_card.chat_id == department_chat
+                    else None
+                ),
+                round_id=c.round_id,
+                group_id=c.group_id,
+                department_id=c.department_id,
+                group_card_id=c.group_card_id,
+                department_card_id=c.department_card_id,
+                voice_file_id=c.voice_file_id,
+                photo_file_ids=list(c.photo_file_ids),
+                updated_at=c.updated_at,
+                resolved_at=c.resolved_at,
+                closed_at=c.closed_at,
+            )
+        )
+    return views
+
+
+async def card_view(*, session: AsyncSession, complaint_id: int) -> CardView | None:
+    """The card of one complaint."""
+    complaint = await session.get(Complaint, complaint_id)
+    if complaint is None:
+        return None
+    (view,) = await _views(session, [complaint])
+    return view
+
+
+async def cards_of_message(*, session: AsyncSession, card_id: int) -> list[CardView]:
+    """All complaints one CardMessage shows (group or department card), by number."""
+    statement = (
+        select(Complaint)
+        .where(
+            or_(
+                col(Complaint.group_card_id) == card_id,
+                col(Complaint.department_card_id) == card_id,
+            )
+        )
+        .order_by(col(Complaint.round_id), col(Complaint.seq))
+    )
+    return await _views(session, (await session.exec(statement)).all())
+
+
+async def open_complaints(
+    *, session: AsyncSession, group_id: int, limit: int = 50
+) -> list[CardView]:
+    """The group's complaints still being worked on, oldest first.
+
+    Not closed, merged, rejected or transferred.
+    """
+    statement = (
+        select(Complaint)
+        .where(Complaint.group_id == group_id, col(Complaint.status).not_in(NOT_OPEN))
+        .order_by(col(Complaint.filed_at), col(Complaint.id))
+        .limit(limit)
+    )
+    return await _views(session, (await session.exec(statement)).all())
+
+
+async def find(*, session: AsyncSession, group_id: int, number: str) -> CardView | None:
+    """One of the group's complaints by number (case and spaces ignored)."""
+    statement = select(Complaint).where(
+        Complaint.group_id == group_id,
+        func.upper(col(Complaint.number)) == normalise_number(number),
+    )
+    complaint = (await session.exec(statement)).first()
+    if complaint is None:
+        return None
+    (view,) = await _views(session, [complaint])
+    return view
+
+
+async def overdue(*, session: AsyncSession, group_id: int, today: date) -> list[CardView]:
+    """The group's immediate/handed_off complaints whose due date has passed, oldest due first."""
+    statement = (
+        select(Complaint)
+        .where(
+            Complaint.group_id == group_id,
+            col(Complaint.status).in_(DUE),
+            col(Complaint.due_on).is_not(None),
+            col(Complaint.due_on) < today,
+        )
+        .order_by(col(Complaint.due_on), col(Complaint.filed_at), col(Complaint.id))
+    )
+    return await _views(session, (await session.exec(statement)).all())
+
+
+async def departments(
+    *, session: AsyncSession, round_id: int, clues: bool | None = None
+) -> list[Department]:
+    """The round's departments in roster order; `clues` filters on receives_clues."""
+    statement = select(Department).where(Department.round_id == round_id)
+    if clues is not None:
+        statement = statement.where(Department.receives_clues == clues)
+    return list((await session.exec(statement.order_by(col(Department.id)))).all())
+
+
+async def _follow_up_of(session: AsyncSession, event: TimelineEvent) -> FollowUp | None:
+    """The question a follow-up event is about (asked or answered at the event's moment)."""
+    if event.action not in ("follow_up_asked", "follow_up_answered"):
+        return None
+    statement = (
+        select(FollowUp)
+        .where(FollowUp.complaint_id == event.complaint_id)
+        .order_by(col(FollowUp.id).desc())
+    )
+    for follow_up in (await session.exec(statement)).all():
+        if event.action == "follow_up_asked":
+            if follow_up.asked_at == event.at and follow_up.question == event.note:
+                return follow_up
+        elif follow_up.answered_at == event.at and follow_up.answer == event.note:
+            return follow_up
+    return None
+
+
+async def event_view(*, session: AsyncSession, event_id: int) -> EventView | None:
+    """An event with its complaint's card, the residents told, the follow-up and the contact."""
+    event = await session.get(TimelineEvent, event_id)
+    if event is None:
+        return None
+    complaint = await session.get(Complaint, event.complaint_id)
+    if complaint is None:
+        return None
+    (card,) = await _views(session, [complaint])
+    round_ = await session.get(Round, complaint.round_id)
+    own = await session.get(Resident, complaint.resident_id)
+    view = EventView(
+        event=event,
+        card=card,
+        resident_telegram_id=own.telegram_id if own is not None else None,
+        resident_language=own.language if own is not None else "zh",
+        follow_up=await _follow_up_of(session, event),
+        contact=round_.contact if round_ is not None else "",
+    )
+    assert complaint.id is not None
+    duplicates = (await _merged_tree(session, [complaint.id]))[complaint.id]
+    residents = await _by_id(session, Resident, (c.resident_id for c in duplicates))
+    for duplicate in reversed(duplicates):
+        resident = residents.get(duplicate.resident_id)
+        if resident is not None:
+            view.numbers[resident.telegram_id] = duplicate.number
+            view.languages[resident.telegram_id] = resident.language
+    if own is not None:
+        view.numbers[own.telegram_id] = complaint.number
+        view.languages[own.telegram_id] = own.language
+    return view
+
+
+async def complaint_residents(*, session: AsyncSession, complaint_id: int) -> list[Resident]:
+    """The complaint's resident and those of the duplicates merged into it (each once)."""
+    complaint = await session.get(Complaint, complaint_id)
+    if complaint is None:
+        return []
+    duplicates = (await _merged_tree(session, [complaint_id]))[complaint_id]
+    order = [complaint.resident_id, *(c.resident_id for c in duplicates)]
+    residents = await _by_id(session, Resident, order)
+    seen: set[int] = set()
+    found = []
+    for resident_id in order:
+        if resident_id in residents and resident_id not in seen:
+            seen.add(resident_id)
+            found.append(residents[resident_id])
+    return found
