@@ -8,6 +8,7 @@ reply prompt into the chat, and replace a choice message once its choice is made
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
@@ -97,11 +98,20 @@ async def on_button(desk: Desk) -> str | None:
     return desk.text("action.refused.forged")
 
 
+# Buttons that make their change at once (no choice, no text), and the answer they give.
+DIRECT_MOVES: dict[Act, tuple[Callable[..., Awaitable[workflow.Outcome]], str]] = {
+    Act.accept: (workflow.accept, "action.done.accept"),
+    Act.reconsider: (workflow.reconsider, "action.done.reconsider"),
+    Act.close: (workflow.close, "action.done.close"),
+}
+
+
 async def action(desk: Desk, act: Act, complaint_id: int, expected: str) -> str | None:
     """A card's button."""
     session, now, chat_id, actor = desk.session, desk.now, desk.chat_id, desk.actor
-    if act == Act.accept:
-        outcome = await workflow.accept(
+    if act in DIRECT_MOVES:
+        move, key = DIRECT_MOVES[act]
+        outcome = await move(
             session=session,
             complaint_id=complaint_id,
             chat_id=chat_id,
@@ -109,27 +119,7 @@ async def action(desk: Desk, act: Act, complaint_id: int, expected: str) -> str 
             actor=actor,
             now=now,
         )
-        return done(desk, outcome, "action.done.accept")
-    if act == Act.reconsider:
-        outcome = await workflow.reconsider(
-            session=session,
-            complaint_id=complaint_id,
-            chat_id=chat_id,
-            expected=expected,
-            actor=actor,
-            now=now,
-        )
-        return done(desk, outcome, "action.done.reconsider")
-    if act == Act.close:
-        outcome = await workflow.close(
-            session=session,
-            complaint_id=complaint_id,
-            chat_id=chat_id,
-            expected=expected,
-            actor=actor,
-            now=now,
-        )
-        return done(desk, outcome, "action.done.close")
+        return done(desk, outcome, key)
 
     # Everything else first looks at the card: its chat, its status, its buttons.
     view = await triage.card_view(session=session, complaint_id=complaint_id)
