@@ -304,6 +304,9 @@ class TimelineEvent(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=Text)
     # Whether the resident sees this event in /status.
     public: bool = True
+    # The question an "asked"/"answered" event is about, and a resolution's photo.
+    follow_up_id: int | None = Field(default=None, foreign_key="follow_up.id")
+    photo_file_id: str | None = None
 
 
 # --- delivery ---------------------------------------------------------------------------------
