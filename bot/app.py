@@ -7,6 +7,8 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 import handlers.department
 import handlers.group
 import handlers.resident
+import handlers.stats
+from bot import jobs
 from bot.config import Settings
 from bot.runtime import XunchaApplication
 from handlers.context import BotContext
@@ -47,9 +49,18 @@ def build_application(
     application.add_handlers(survey.handlers() + followup.handlers(), group=-1)
     # 2. Group chats (group 0): linking, card buttons, reply prompts, /open /find /overdue.
     application.add_handlers(handlers.group.handlers())
+    #    Then /stats and /export in group and office chats (silent in an unlinked chat).
+    application.add_handlers(handlers.stats.handlers())
     # 3. Residents in private chats (group 0): commands, then buttons, then the draft's step.
     application.add_handlers(handlers.resident.handlers())
     # 4. Department chats (group 1): the card's "done" button and the report it asks for;
     #    they act only in a chat linked to a department, after the group chat's handlers.
     application.add_handlers(handlers.department.handlers(), group=1)
+
+    # Jobs (PTB's JobQueue, APScheduler underneath), started and stopped with the application.
+    # 1. Every minute, every scheduled sweep (storage/schedule.py): due-date reminders, daily
+    #    digests, weekly reports, the round's opening / warning / final report, survey
+    #    reminders and closings, expired drafts. Idempotent, so a restart loses nothing.
+    if settings.scheduled_jobs:
+        jobs.register(application)
     return application

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # Long-poll timeout of getUpdates, in seconds.
     poll_timeout: int = 25
     log_level: str = "INFO"
+    # Reminders, digests and reports (bot/jobs.py); tests turn them off and run sweeps by hand.
+    scheduled_jobs: bool = True
 
     @field_validator("admin_ids", mode="before")
     @classmethod

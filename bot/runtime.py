@@ -80,6 +80,8 @@ class XunchaApplication(Application):
                     await super().process_update(update)
                 finally:
                     current_scope.reset(token)
+                if isinstance(scope.error, OperationalError | DBAPIError):
+                    raise scope.error
                 if scope.error is not None:
                     raise _HandlerFailed from scope.error
                 updates.mark_processed(session=session, update_id=update.update_id, now=scope.now)
@@ -119,6 +121,12 @@ class XunchaApplication(Application):
         scope = current_scope.get(None)
         if isinstance(update, Update) and scope is not None:
             scope.error = error
+            if isinstance(error, OperationalError | DBAPIError):
+                # Not the handler's fault: roll back and let process_update try again.
+                log.warning(
+                    "database error in a handler on update %s: %s", update.update_id, error
+                )
+                return True
             chat = update.effective_chat
             user = update.effective_user
             log.error(

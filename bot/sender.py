@@ -10,11 +10,13 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import (
     Bot,
+    InputFile,
     InputMedia,
     InputMediaAudio,
     InputMediaDocument,
@@ -65,6 +67,8 @@ class Job:
     # Other pending rows whose content this row's send brings up to date.
     covered: list[int] = field(default_factory=list)
     broken: bool = False
+    # Calls of this row delivered by earlier attempts (a retry does not repeat them).
+    done: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,12 @@ def _api_kwargs(call: RenderedCall) -> dict[str, Any]:
             )
             for item in media
         ]
+    for key, value in params.items():
+        # {"local_file": PATH, "filename": NAME?}: a file on this machine (an export, a chart),
+        # uploaded; files cannot ride in the JSON outbox. OSError if it is gone (see deliver).
+        if isinstance(value, dict) and "local_file" in value:
+            path = Path(value["local_file"])
+            params[key] = InputFile(path.read_bytes(), filename=value.get("filename") or path.name)
     return params
 
 
@@ -172,15 +182,19 @@ class OutboxSender:
 
     async def _work_chat(self, chat_id: int) -> None:
         """Send one chat's due rows in order until none is due."""
-        while True:
-            job = await self._prepare(chat_id)
-            if job is None:
-                return
-            outcome, card_messages = await self._send(job)
-            await self._record(job, outcome, card_messages)
-            if outcome.kind == "retry":
-                # Later rows of this chat wait for this one: per-chat order is kept.
-                return
+        try:
+            while True:
+                job = await self._prepare(chat_id)
+                if job is None:
+                    return
+                outcome, card_messages = await self._send(job)
+                await self._record(job, outcome, card_messages)
+                if outcome.kind == "retry":
+                    # Later rows of this chat wait for this one: per-chat order is kept.
+                    return
+        except Exception:
+            # The next dispatch starts a new worker for this chat; the row is still pending.
+            log.exception("outbox worker for chat %s failed", chat_id)
 
     async def _prepare(self, chat_id: int) -> Job | None:
         """Read the chat's next due row and render it from the current state."""
@@ -201,7 +215,7 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox row %s (%s) could not be rendered", row.id, row.kind)
                 return Job(row=row, calls=[], covered=[], broken=True)
-        return Job(row=row, calls=calls, covered=covered)
+        return Job(row=row, calls=calls, covered=covered, done=int(row.payload.get("done", 0)))
 
     async def _cover_card_rows(self, session: AsyncSession, row: OutboxMessage) -> list[int]:
         """Combine a burst of new cards into this row's message; list rows this send covers."""
@@ -232,11 +246,12 @@ class OutboxSender:
             return Outcome("failed", "could not be rendered (see the log)"), {}
         card_messages: dict[int, int] = {}
         outcome = Outcome("sent")
-        for call in job.calls:
+        for call in job.calls[job.done :]:
             await self._take_slot(job.row.chat_id)
             outcome = await self.deliver(call, attempts=job.row.attempts)
             if outcome.kind != "sent":
                 break
+            job.done += 1
             if call.card_id is not None and outcome.message_id is not None:
                 card_messages[call.card_id] = outcome.message_id
         return outcome, card_messages
@@ -253,7 +268,12 @@ class OutboxSender:
     async def deliver(self, call: RenderedCall, *, attempts: int = 0) -> Outcome:
         """Make one Bot API call and classify the result."""
         try:
-            result = await self.bot.do_api_request(call.method, api_kwargs=_api_kwargs(call))
+            api_kwargs = _api_kwargs(call)
+        except OSError as exc:
+            # A local file that is gone: trying again will not bring it back.
+            return Outcome("failed", f"local file: {exc}")
+        try:
+            result = await self.bot.do_api_request(call.method, api_kwargs=api_kwargs)
         except RetryAfter as exc:
             return Outcome("retry", f"429: {exc.message}", _retry_after_seconds(exc))
         except Forbidden as exc:
@@ -297,6 +317,7 @@ class OutboxSender:
                     row_id=row.id,
                     error=outcome.error or "",
                     retry_at=now + timedelta(seconds=outcome.retry_in),
+                    payload={**row.payload, "done": job.done} if job.done else None,
                 )
             else:
                 await outbox.mark_failed(

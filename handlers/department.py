@@ -21,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from handlers.group.base import GROUPS, Desk, GroupCallbackQueryHandler, group_handler
-from handlers.group.prompts import is_answer, mention
+from handlers.group.prompts import is_answer, is_for, mention, prompted
 from handlers.i18n import catalog, t
 from storage import triage, workflow
 from storage.models import ComplaintStatus
@@ -209,13 +209,26 @@ async def on_reply(desk: Desk) -> None:
     message = desk.message
     if message is None or not _is_department(desk) or not is_answer(desk):
         return
-    prompt = await workflow.take_prompt(
+    shown = prompted(desk, {REPORT: "dept.prompt"})
+    if shown is None:
+        return
+    prompt = await workflow.peek_prompt(
+        session=desk.session, chat_id=desk.chat_id, user_id=desk.user.id
+    )
+    if prompt is None or prompt.expires_at <= desk.now:
+        if prompt is not None and is_for(prompt, shown):
+            await workflow.take_prompt(
+                session=desk.session, chat_id=desk.chat_id, user_id=desk.user.id, now=desk.now
+            )
+        desk.reply(desk.text("dept.no_prompt"))
+        return
+    if prompt.action != REPORT or not is_for(prompt, shown):
+        # A reply to an older question: the open one (another complaint's) stays open.
+        desk.reply(desk.text("dept.prompt_replaced"))
+        return
+    await workflow.take_prompt(
         session=desk.session, chat_id=desk.chat_id, user_id=desk.user.id, now=desk.now
     )
-    if prompt is None or prompt.action != REPORT:
-        if prompt is None:
-            desk.reply(desk.text("dept.no_prompt"))
-        return
     outcome = await workflow.report_done(
         session=desk.session,
         complaint_id=prompt.complaint_id,
@@ -262,4 +275,16 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         GroupCallbackQueryHandler(on_done, pattern=DONE),
         MessageHandler(GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, on_reply),
+        # Last: any other button in a group chat (not a card's, not a "done") is answered.
+        GroupCallbackQueryHandler(on_stray_button, pattern=STRAY),
     ]
+
+
+# Buttons the group chat's handlers (handler group 0) and `on_done` do not take.
+STRAY = re.compile(r"^(?!cmp:|dep:done:\d{1,18}$)")
+
+
+@group_handler
+async def on_stray_button(desk: Desk) -> str | None:
+    """A button nobody here knows (an old bot's, a changed format): out of date, nothing done."""
+    return desk.text("dept.button_invalid")

@@ -1,4 +1,4 @@
-"""How outbox rows of kind card / dept_card / attachments / event look when they are sent.
+"""How outbox rows of kind card / dept_card / attachments / event / notice look when sent.
 
 The sender (bot/sender.py) calls `render` for every row that is not a ready Bot API call, at
 send time, so what goes out shows the complaint as it is then: several pending refreshes of
@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
-from handlers import department
+from handlers import department, notices
 from handlers.group import cards
 from handlers.i18n import DEFAULT_LANGUAGE, catalog, language_for, t
 from storage import links, outbox, triage
@@ -48,6 +48,9 @@ async def render(*, session: AsyncSession, row: OutboxMessage) -> list[RenderedC
         return await _attachments(session, row)
     if row.kind == outbox.EVENT:
         return await _event(session, row)
+    if row.kind == outbox.NOTICE:
+        calls = await notices.render(session=session, chat_id=row.chat_id, payload=row.payload)
+        return [RenderedCall(method, params) for method, params in calls]
     raise ValueError(f"outbox rows of kind {row.kind!r} are not rendered here")
 
 
@@ -126,8 +129,8 @@ async def _group_card(session: AsyncSession, row: OutboxMessage) -> list[Rendere
     if language is None:
         return []
     views = await triage.cards_of_message(session=session, card_id=view.group_card_id)
-    if not views:
-        views = [view]
+    # Only complaints of the group this chat serves, whatever a stale card row may hold.
+    views = [v for v in views if v.group_chat_id == row.chat_id] or [view]
     text, markup = cards.card_message(views, language)
     if view.group_card_message_id is None:
         return [_message(row.chat_id, text, markup, card_id=view.group_card_id)]
@@ -217,10 +220,7 @@ def _resident_event(view: EventView, row: OutboxMessage) -> list[RenderedCall]:
     from handlers.resident import updates
 
     language = view.language_for(row.chat_id)
-    photo = row.payload.get("photo_file_id")
-    calls = updates.render_resident_event(
-        view, language, chat_id=row.chat_id, photo_file_id=str(photo) if photo else None
-    )
+    calls = updates.render_resident_event(view, language, chat_id=row.chat_id)
     return [RenderedCall(method, {"chat_id": row.chat_id, **params}) for method, params in calls]
 
 

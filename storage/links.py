@@ -230,17 +230,30 @@ async def _post_open_cards(session: AsyncSession, group: InspectionGroup, now: d
         .order_by(col(Complaint.filed_at), col(Complaint.id))
     )
     for complaint in (await session.exec(statement)).all():
-        if complaint.group_card_id is not None:
-            card = await session.get(CardMessage, complaint.group_card_id)
-            if card is not None and card.chat_id == group.chat_id:
-                continue
         chat_id = group.chat_id
-        await ensure_group_card(session=session, complaint=complaint, chat_id=chat_id, now=now)
-        outbox.enqueue_card(session=session, complaint=complaint, chat_id=group.chat_id, now=now)
-        if has_attachments(complaint):
+        card = await ensure_group_card(
+            session=session, complaint=complaint, chat_id=chat_id, now=now
+        )
+        # A card already in this chat (linked here before) is refreshed in place; one that
+        # was never sent (its row dropped on unlink) goes out now.
+        outbox.enqueue_card(session=session, complaint=complaint, chat_id=chat_id, now=now)
+        if has_attachments(complaint) and not (
+            card.message_id is not None and await _attachments_sent(session, complaint, chat_id)
+        ):
             outbox.enqueue_attachments(
-                session=session, complaint=complaint, chat_id=group.chat_id, now=now
+                session=session, complaint=complaint, chat_id=chat_id, now=now
             )
+
+
+async def _attachments_sent(session: AsyncSession, complaint: Complaint, chat_id: int) -> bool:
+    """Whether the complaint's attachments went out to this chat."""
+    statement = select(OutboxMessage.id).where(
+        OutboxMessage.chat_id == chat_id,
+        OutboxMessage.complaint_id == complaint.id,
+        OutboxMessage.kind == outbox.ATTACHMENTS,
+        OutboxMessage.status == OutboxStatus.sent,
+    )
+    return (await session.exec(statement)).first() is not None
 
 
 async def _post_department_cards(
@@ -260,6 +273,10 @@ async def _post_department_cards(
         if complaint.department_card_id is not None:
             card = await session.get(CardMessage, complaint.department_card_id)
             if card is not None and card.chat_id == department.chat_id:
+                # Linked here before: refreshed in place, or sent if it never went out.
+                outbox.enqueue_department_card(
+                    session=session, complaint=complaint, chat_id=department.chat_id, now=now
+                )
                 continue
         card = CardMessage(chat_id=department.chat_id, kind="department", created_at=now)
         session.add(card)
@@ -302,6 +319,8 @@ async def redeem(
     if row is None:
         return None
     previous = _chat_of(row)
+    # Linked to this very chat already: its cards are there or on their way.
+    already = previous == chat_id
     served_before = [other for other in await _serving(session, chat_id) if other is not row]
     for other in served_before:
         _set_chat(other, None)
@@ -314,9 +333,9 @@ async def redeem(
         await _drop_pending(session, previous, now)
     else:
         previous = None
-    if isinstance(row, InspectionGroup):
+    if isinstance(row, InspectionGroup) and not already:
         await _post_open_cards(session, row, now)
-    elif isinstance(row, Department):
+    elif isinstance(row, Department) and not already:
         await _post_department_cards(session, row, now)
     await session.flush()
     return await _result(session, row, previous)

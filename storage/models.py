@@ -345,6 +345,30 @@ class OutboxMessage(SQLModel, table=True):
     priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
+class SentNotice(SQLModel, table=True):
+    """What a scheduled sweep has done, by a unique key, so it is never done twice.
+
+    Keys: `due:<complaint>:<local date>`, `digest:<group>:<local date>`,
+    `weekly:<round>:<ISO week>:<audience>`, `round_open:<round>:<group>`,
+    `round_warn:<round>:<group>`, `round_final:<round>:<audience>`,
+    `survey_reminder:<complaint>:<survey asked at>` (see storage/schedule.py), and
+    `draft_expired:<resident>`, a mark left when an idle draft is deleted so the resident is
+    told when they come back (removed once told).
+    """
+
+    __tablename__ = "sent_notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True, index=True)
+    kind: str = Field(max_length=32)
+    round_id: int | None = Field(default=None, foreign_key="round.id", index=True)
+    # When it was due (the scheduled moment) and when the sweep did it.
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+    # Outbox rows written for it (0: nothing was worth saying, e.g. a digest of a quiet day).
+    rows: int = 0
+
+
 class ProcessedUpdate(SQLModel, table=True):
     """A Telegram update whose effects are committed; a second delivery of it is ignored."""
 
@@ -372,6 +396,7 @@ __all__ = [
     "Prompt",
     "Resident",
     "Round",
+    "SentNotice",
     "TimelineEvent",
     "Village",
 ]

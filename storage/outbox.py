@@ -10,13 +10,22 @@ from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import CardMessage, Complaint, OutboxMessage, OutboxStatus, TimelineEvent
+from storage.models import (
+    CardMessage,
+    Complaint,
+    InspectionGroup,
+    OutboxMessage,
+    OutboxStatus,
+    TimelineEvent,
+)
 
 # Kinds rendered from the current state when sent (see handlers/outbox_views.py).
 CARD = "card"
 DEPARTMENT_CARD = "dept_card"
 ATTACHMENTS = "attachments"
 EVENT = "event"
+# A scheduled message (reminder, digest, report...): payload {"notice": kind, ...data}.
+NOTICE = "notice"
 API = "api"
 
 
@@ -126,12 +135,36 @@ def enqueue_event(
     )
 
 
+def enqueue_notice(
+    *,
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    complaint_id: int | None = None,
+) -> OutboxMessage:
+    """A scheduled message of `kind` (JSON-ready `payload`), rendered in the chat's language
+    when sent (handlers/notices.py)."""
+    return _enqueue(
+        session=session,
+        chat_id=chat_id,
+        kind=NOTICE,
+        payload={**payload, "notice": kind},
+        now=now,
+        complaint_id=complaint_id,
+    )
+
+
 async def due_chats(*, session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
-    """Chats that have a pending row whose time has come, oldest first."""
+    """Chats whose next row may go now, oldest first (a chat waiting out a retry is skipped)."""
+    # Only a retried row has a future next_attempt_at, and it heads its chat: a chat whose
+    # latest next_attempt_at is still ahead is blocked, so it takes no worker slot.
     statement = (
         select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first"))
         .where(OutboxMessage.status == OutboxStatus.pending)
         .group_by(col(OutboxMessage.chat_id))
+        .having(func.max(OutboxMessage.next_attempt_at) <= now)
         .order_by(func.min(OutboxMessage.id))
         .limit(limit)
     )
@@ -164,14 +197,33 @@ async def pending_card_rows(
 
 
 async def unsent_cards(*, session: AsyncSession, chat_id: int, limit: int) -> list[CardMessage]:
-    """Group cards of a chat not sent yet, oldest first (their first row is pending)."""
+    """Group cards waiting to be sent to a chat, oldest first: only of the group it serves now.
+
+    A card left unsent by an earlier link of the chat (to another group) must never join a
+    burst here: it would show that group's complaints, identities included.
+    """
+    waiting = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.kind == CARD,
+            OutboxMessage.complaint_id == Complaint.id,
+        )
+        .exists()
+    )
     statement = (
         select(CardMessage)
+        .join(Complaint, col(Complaint.group_card_id) == col(CardMessage.id))
+        .join(InspectionGroup, col(InspectionGroup.id) == col(Complaint.group_id))
         .where(
             CardMessage.chat_id == chat_id,
             col(CardMessage.message_id).is_(None),
             CardMessage.kind == "group",
+            InspectionGroup.chat_id == chat_id,
+            waiting,
         )
+        .distinct()
         .order_by(col(CardMessage.id))
         .limit(limit)
     )
@@ -247,10 +299,18 @@ async def mark_sent(
 
 
 async def mark_retry(
-    *, session: AsyncSession, row_id: int, error: str, retry_at: datetime
+    *,
+    session: AsyncSession,
+    row_id: int,
+    error: str,
+    retry_at: datetime,
+    payload: dict[str, Any] | None = None,
 ) -> None:
-    """Record a failed attempt that will be tried again at `retry_at`."""
-    await _update_row(session=session, row_id=row_id, last_error=error, next_attempt_at=retry_at)
+    """Record a failed attempt that will be tried again at `retry_at` (with its progress)."""
+    values: dict[str, Any] = {"last_error": error, "next_attempt_at": retry_at}
+    if payload is not None:
+        values["payload"] = payload
+    await _update_row(session=session, row_id=row_id, **values)
 
 
 async def mark_failed(*, session: AsyncSession, row_id: int, error: str, now: datetime) -> None:

@@ -46,7 +46,9 @@ ROUND_KINDS: tuple[str, ...] = get_args(RoundKind)
 ROUND_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 # Other codes end up in button data, where Telegram allows 64 bytes in all.
 CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
-VILLAGE_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# A village code ends up in the deep link's start parameter "v_<code>", which Telegram limits
+# to 64 characters of A-Z, a-z, 0-9, _ and -.
+VILLAGE_CODE = re.compile(r"[A-Za-z0-9_-]{1,62}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # A place in the parsed document: mapping keys and sequence indexes, e.g. ("groups", 0, "code").

@@ -97,6 +97,7 @@ class EventView:
     # The complaint's own resident (None if unknown); language for a private chat.
     resident_telegram_id: int | None
     resident_language: str
+    # The question an "asked"/"answered" event names (event.follow_up_id).
     follow_up: FollowUp | None
     # The round office contact (for rejections).
     contact: str
@@ -325,24 +326,6 @@ async def departments(
     return list((await session.exec(statement.order_by(col(Department.id)))).all())
 
 
-async def _follow_up_of(session: AsyncSession, event: TimelineEvent) -> FollowUp | None:
-    """The question a follow-up event is about (asked or answered at the event's moment)."""
-    if event.action not in ("follow_up_asked", "follow_up_answered"):
-        return None
-    statement = (
-        select(FollowUp)
-        .where(FollowUp.complaint_id == event.complaint_id)
-        .order_by(col(FollowUp.id).desc())
-    )
-    for follow_up in (await session.exec(statement)).all():
-        if event.action == "follow_up_asked":
-            if follow_up.asked_at == event.at and follow_up.question == event.note:
-                return follow_up
-        elif follow_up.answered_at == event.at and follow_up.answer == event.note:
-            return follow_up
-    return None
-
-
 async def event_view(*, session: AsyncSession, event_id: int) -> EventView | None:
     """An event with its complaint's card, the residents told, the follow-up and the contact."""
     event = await session.get(TimelineEvent, event_id)
@@ -359,7 +342,11 @@ async def event_view(*, session: AsyncSession, event_id: int) -> EventView | Non
         card=card,
         resident_telegram_id=own.telegram_id if own is not None else None,
         resident_language=own.language if own is not None else "zh",
-        follow_up=await _follow_up_of(session, event),
+        follow_up=(
+            await session.get(FollowUp, event.follow_up_id)
+            if event.follow_up_id is not None
+            else None
+        ),
         contact=round_.contact if round_ is not None else "",
     )
     assert complaint.id is not None

@@ -10,16 +10,16 @@ accepted (also after reconsidering a rejection), taken (internal), immediate, ha
 (note: the department's name), transferred (no note: the resident is told only that it was
 passed on), rejected (note: the reason), merged (on the duplicate; note: the target's number),
 merged_in (internal, on the target; note: the duplicate's number), follow_up_asked (note: the
-question), follow_up_answered (internal; note: the answer), resolved (note: what was done;
-actor "department" when a department reported it done), closed (note: the satisfaction),
-reopened (note: "unsatisfied"), note (internal).
+question; follow_up_id), follow_up_answered (internal; note: the answer; follow_up_id),
+resolved (note: what was done; photo_file_id: the inspectors' photo, if any; actor
+"department" when a department reported it done), closed (note: the satisfaction), reopened
+(note: "unsatisfied"), note (internal).
 
 Outbox rows per change: the group card (kind "card") whenever the group has a chat; the
 department card ("dept_card") on a hand-off and on later changes while the department's chat
 holds its card; an "event" row to every resident of the complaint (and of duplicates merged
-into it) for public events, with `photo_file_id` in the payload for a resolution photo; and an
-"event" row to the group chat for a resident's answer, an "unsatisfied" rating and a
-department's report.
+into it) for public events; and an "event" row to the group chat for a resident's answer,
+an "unsatisfied" rating and a department's report.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ from storage.models import (
     Department,
     FollowUp,
     InspectionGroup,
+    OutboxMessage,
+    OutboxStatus,
     Prompt,
     Resident,
     TimelineEvent,
@@ -230,6 +232,8 @@ async def _record(
     from_status: str | None = None,
     to_status: str | None = None,
     note: str | None = None,
+    follow_up_id: int | None = None,
+    photo_file_id: str | None = None,
 ) -> TimelineEvent:
     """Write a timeline event and flush it, so outbox rows can point at it."""
     assert complaint.id is not None
@@ -244,6 +248,8 @@ async def _record(
         to_status=to_status,
         note=note,
         public=public,
+        follow_up_id=follow_up_id,
+        photo_file_id=photo_file_id,
     )
     session.add(event)
     await session.flush()
@@ -296,24 +302,60 @@ async def _department_card(
 ) -> int | None:
     """The chat of the complaint's department card, if it has one in the department's chat now.
 
-    With `create`, a card message is made there when there is none (on a hand-off).
+    With `create` (a hand-off, also a second one to the same department after a reopen), a
+    new card message is always made, so a fresh card is sent; a card the previous department
+    still shows loses its "done" button.
     """
     if complaint.department_id is None:
         return None
     department = await session.get(Department, complaint.department_id)
-    if department is None or department.chat_id is None:
-        return None
+    old: CardMessage | None = None
     if complaint.department_card_id is not None:
-        card = await session.get(CardMessage, complaint.department_card_id)
-        if card is not None and card.chat_id == department.chat_id:
-            return department.chat_id
+        old = await session.get(CardMessage, complaint.department_card_id)
     if not create:
+        if department is None or department.chat_id is None:
+            return None
+        if old is not None and old.chat_id == department.chat_id:
+            return department.chat_id
+        return None
+    if old is not None and (department is None or old.chat_id != department.chat_id):
+        await _retire_department_card(session, complaint, old, now)
+    if department is None or department.chat_id is None:
+        complaint.department_card_id = None
         return None
     card = CardMessage(chat_id=department.chat_id, kind="department", created_at=now)
     session.add(card)
     await session.flush()
     complaint.department_card_id = card.id
     return department.chat_id
+
+
+async def _retire_department_card(
+    session: AsyncSession, complaint: Complaint, card: CardMessage, now: datetime
+) -> None:
+    """The previous department's card: its "done" button goes; unsent rows for it are dropped
+    (they would render the new department's card)."""
+    assert complaint.id is not None
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id) == card.chat_id,
+            col(OutboxMessage.complaint_id) == complaint.id,
+            col(OutboxMessage.kind) == outbox.DEPARTMENT_CARD,
+            col(OutboxMessage.status) == OutboxStatus.pending,
+        )
+        .values(status=OutboxStatus.failed, last_error="handed to another department", sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if card.message_id is not None:
+        outbox.enqueue_call(
+            session=session,
+            chat_id=card.chat_id,
+            method="editMessageReplyMarkup",
+            params={"message_id": card.message_id, "reply_markup": {"inline_keyboard": []}},
+            now=now,
+            complaint_id=complaint.id,
+        )
 
 
 async def _publish(
@@ -325,12 +367,10 @@ async def _publish(
     tell_group: bool = False,
     new_department_card: bool = False,
     department_card: bool = True,
-    extra: dict[str, Any] | None = None,
 ) -> None:
     """Outbox rows for a change: cards refreshed, residents told of public events.
 
     `tell_group`: the event itself also goes into the group chat (as a reply to the card).
-    `extra`: more payload for the residents' event rows (a resolution photo).
     """
     group_chat = await _group_chat(session, complaint)
     if group_chat is not None:
@@ -345,7 +385,7 @@ async def _publish(
                 session=session, complaint=complaint, chat_id=department_chat, now=now
             )
     if event.public:
-        await _tell_residents(session, complaint, event, now, extra)
+        await _tell_residents(session, complaint, event, now)
     if tell_group and group_chat is not None:
         outbox.enqueue_event(
             session=session, event=event, chat_id=group_chat, now=now, complaint_id=complaint.id
@@ -358,20 +398,17 @@ async def _tell_residents(
     complaint: Complaint,
     event: TimelineEvent,
     now: datetime,
-    extra: dict[str, Any] | None = None,
 ) -> None:
     """The event to the complaint's resident and to the residents of duplicates merged into it."""
     assert complaint.id is not None
     for resident in await triage.complaint_residents(session=session, complaint_id=complaint.id):
-        row = outbox.enqueue_event(
+        outbox.enqueue_event(
             session=session,
             event=event,
             chat_id=resident.telegram_id,
             now=now,
             complaint_id=complaint.id,
         )
-        if extra:
-            row.payload = {**row.payload, **extra}
 
 
 async def _transition(
@@ -389,12 +426,12 @@ async def _transition(
     check: Callable[[Complaint], Awaitable[Outcome | None]] | None = None,
     new_department_card: bool = False,
     department_card: bool = True,
-    extra: dict[str, Any] | None = None,
+    photo_file_id: str | None = None,
 ) -> Outcome:
     """A status change by the chat that owns the complaint: guarded, recorded, published.
 
     Refusals in order: not_found, wrong_chat, moved_on, not_allowed, then `check`'s.
-    `note` may be a function, called once `check` has passed.
+    `note` may be a function, called once `check` has passed. `photo_file_id` goes on the event.
     """
     complaint, refused = await _owned(session, complaint_id, chat_id)
     if refused is not None:
@@ -417,6 +454,7 @@ async def _transition(
         from_status=expected,
         to_status=to,
         note=note() if callable(note) else note,
+        photo_file_id=photo_file_id,
     )
     await _publish(
         session,
@@ -425,7 +463,6 @@ async def _transition(
         now,
         new_department_card=new_department_card,
         department_card=department_card,
-        extra=extra,
     )
     return Outcome(complaint, event_id=event.id)
 
@@ -684,11 +721,27 @@ async def merge(
         func.upper(col(Complaint.number)) == normalise_number(into_number),
         Complaint.group_id == complaint.group_id,
     )
-    target = (await session.exec(statement)).first()
-    if target is None:
+    found = (await session.exec(statement)).first()
+    if found is None:
         return Outcome(complaint, Refusal.invalid, "unknown_number")
-    if target.id == complaint.id:
+    if found.id == complaint.id:
         return Outcome(complaint, Refusal.invalid, "self")
+    # Lock both, in id order, and read them as they are now: of two merges into each other
+    # at once (A → B and B → A), the second waits, then sees its target merged.
+    locked = (
+        await session.exec(
+            select(Complaint)
+            .where(col(Complaint.id).in_([complaint.id, found.id]))
+            .order_by(col(Complaint.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    rows = {row.id: row for row in locked}
+    complaint, target = rows[complaint.id], rows[found.id]
+    refused = _check_move(complaint, expected, S.merged)
+    if refused is not None:
+        return refused
     if target.status in FINISHED:
         return Outcome(complaint, Refusal.invalid, f"target_{target.status}")
     refused = await _move(
@@ -727,8 +780,7 @@ async def ask_resident(
 ) -> Outcome:
     """追问: a FollowUp; the resident gets the question with an "answer" button.
 
-    The event (action follow_up_asked, note: the question) is public; `event_view` finds its
-    FollowUp.
+    The event (action follow_up_asked, note: the question) is public and names its FollowUp.
     """
     cleaned = _clean(question)
     if isinstance(cleaned, Outcome):
@@ -739,14 +791,21 @@ async def ask_resident(
     assert complaint is not None and complaint.id is not None
     if complaint.status in FINISHED:
         return Outcome(complaint, Refusal.not_allowed, complaint.status)
-    session.add(
-        FollowUp(
-            complaint_id=complaint.id, question=cleaned, asked_at=now, asked_by_name=actor.name
-        )
+    follow_up = FollowUp(
+        complaint_id=complaint.id, question=cleaned, asked_at=now, asked_by_name=actor.name
     )
+    session.add(follow_up)
+    await session.flush()
     complaint.updated_at = now
     event = await _record(
-        session, complaint, actor, Action.follow_up_asked, now, public=True, note=cleaned
+        session,
+        complaint,
+        actor,
+        Action.follow_up_asked,
+        now,
+        public=True,
+        note=cleaned,
+        follow_up_id=follow_up.id,
     )
     await _publish(session, complaint, event, now)
     return Outcome(complaint, event_id=event.id)
@@ -763,11 +822,7 @@ async def resolve(
     actor: Actor,
     now: datetime,
 ) -> Outcome:
-    """办结: → resolved with a note; the resident is asked to rate it.
-
-    The photo has no column on the event: it rides in the payload of the event's outbox rows
-    to residents (`payload["photo_file_id"]`).
-    """
+    """办结: → resolved with a note (and a photo, on the event); the resident rates it."""
     cleaned = _clean(note)
     if isinstance(cleaned, Outcome):
         return cleaned
@@ -782,7 +837,7 @@ async def resolve(
         now=now,
         note=cleaned,
         values=_resolution(cleaned, now),
-        extra={"photo_file_id": photo_file_id} if photo_file_id else None,
+        photo_file_id=photo_file_id or None,
     )
 
 
@@ -956,7 +1011,8 @@ async def answer_follow_up(
 ) -> Outcome:
     """Store the resident's answer and send it into the group chat (as a reply to the card).
 
-    The event (follow_up_answered, internal) names the resident only for a named complaint.
+    The event (follow_up_answered, internal; names its FollowUp) names the resident only for a
+    named complaint.
     """
     resident = await _resident(session, resident_telegram_id)
     if resident is None or resident.answering_follow_up_id is None:
@@ -984,6 +1040,7 @@ async def answer_follow_up(
         now,
         public=False,
         note=cleaned,
+        follow_up_id=follow_up.id,
     )
     await _publish(session, complaint, event, now, tell_group=True)
     return Outcome(complaint, event_id=event.id)
@@ -1065,6 +1122,12 @@ async def open_prompt(
     session.add(prompt)
     await session.flush()
     return prompt
+
+
+async def peek_prompt(*, session: AsyncSession, chat_id: int, user_id: int) -> Prompt | None:
+    """The user's prompt in this chat as it is (even an expired one), without taking it."""
+    statement = select(Prompt).where(Prompt.chat_id == chat_id, Prompt.user_id == user_id)
+    return (await session.exec(statement)).first()
 
 
 async def take_prompt(

@@ -7,13 +7,15 @@ ForceReply with `selective` opens the reply field for the inspector it mentions 
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape, unescape
 from typing import Any
 
 from telegram import Message, MessageEntity
 
 from handlers.group.base import Desk, group_handler
 from handlers.group.refusals import invalid_text, refusal_text
+from handlers.i18n import t
 from storage import workflow
 from storage.models import Prompt
 from storage.triage import CardView
@@ -94,20 +96,66 @@ def is_answer(desk: Desk) -> bool:
     return replied.from_user.id == desk.context.bot.id and _mentions(replied, desk.user.id)
 
 
+def _pattern(language: str, key: str) -> re.Pattern[str]:
+    """A prompt's plain text (as a reply shows it), with the mention and the number open."""
+    html = t(language, key, who="\x00", number="\x01")
+    plain = re.escape(unescape(re.sub(r"<[^>]+>", "", html)))
+    return re.compile(plain.replace("\x00", ".+?").replace("\x01", "(?P<number>.+?)"))
+
+
+def prompted(desk: Desk, keys: dict[str, str]) -> tuple[str, str] | None:
+    """Which prompt (action, complaint number) the replied-to message is, if one of `keys`
+    (action → catalog key)."""
+    message = desk.message
+    replied = message.reply_to_message if message is not None else None
+    text = (replied.text or replied.caption or "") if replied is not None else ""
+    for action, key in keys.items():
+        found = _pattern(desk.language, key).search(text)
+        if found is not None:
+            return action, found["number"]
+    return None
+
+
+def is_for(prompt: Prompt, shown: tuple[str, str]) -> bool:
+    """Whether the replied-to prompt (action, number) is the one that is open."""
+    return shown == (prompt.action, str(prompt.details.get("number", "")))
+
+
 @group_handler
 async def on_reply(desk: Desk) -> None:
-    """A reply to the bot's prompt: the answer the prompt waited for (else: not for us)."""
+    """A reply to the bot's prompt: the answer the prompt waited for (else: not for us).
+
+    Only a reply to the open prompt itself answers it: a reply to an older prompt (the
+    inspector has pressed another button since) or to an expired one is told to press the
+    button again, and the open prompt stays as it is.
+    """
     message = desk.message
     if message is None or not desk.is_group or not is_answer(desk):
         return
-    prompt = await workflow.take_prompt(
+    shown = prompted(desk, {action: f"action.prompt.{action}" for action in ACTIONS})
+    if shown is None:
+        return
+    prompt = await workflow.peek_prompt(
+        session=desk.session, chat_id=desk.chat_id, user_id=desk.user.id
+    )
+    if prompt is None:
+        # Answered already (or never this user's): the reply is just chat.
+        return
+    if prompt.expires_at <= desk.now:
+        if is_for(prompt, shown):
+            await workflow.take_prompt(
+                session=desk.session, chat_id=desk.chat_id, user_id=desk.user.id, now=desk.now
+            )
+            desk.reply(desk.text("group.prompt_expired"))
+        else:
+            desk.reply(desk.text("group.prompt_replaced"))
+        return
+    if prompt.action not in ACTIONS or not is_for(prompt, shown):
+        desk.reply(desk.text("group.prompt_replaced"))
+        return
+    await workflow.take_prompt(
         session=desk.session, chat_id=desk.chat_id, user_id=desk.user.id, now=desk.now
     )
-    if prompt is None or prompt.action not in ACTIONS:
-        if prompt is not None:
-            # Not one of ours (a department's, say): put it back untouched.
-            await _reopen(desk, prompt)
-        return
     text = (message.text or message.caption or "").strip()
     photo = message.photo[-1].file_id if message.photo else None
     problem: str | None = None

@@ -157,6 +157,9 @@ def body(view: EventView, language: str) -> str | None:
                 "update.closed_rated",
                 satisfaction=satisfaction_name(language, event.note),
             )
+        if event.note == "no_answer":
+            # Closed by the scheduled sweep: no answer to the survey within 7 days.
+            return t(language, "update.closed_no_answer")
         return t(language, "update.closed")
     return None
 
@@ -166,14 +169,13 @@ def render_resident_event(
     language: str,
     *,
     chat_id: int | None = None,
-    photo_file_id: str | None = None,
 ) -> list[Call]:
     """The calls that tell one resident about an event (empty: nothing for residents).
 
     `chat_id` is the resident's private chat (default: the complaint's own resident); the
     residents of duplicates merged into the complaint hear the same, told which of their
-    complaints it is about, but get no survey and no question to answer. `photo_file_id`:
-    the resolution's photo (it rides in the outbox row's payload).
+    complaints it is about, but get no survey and no question to answer. A resolution with a
+    photo (`event.photo_file_id`) is told as that photo, the text its caption.
     """
     event, card = view.event, view.card
     recipient = chat_id if chat_id is not None else view.resident_telegram_id
@@ -202,12 +204,12 @@ def render_resident_event(
     if own and card.status == ComplaintStatus.resolved:
         survey = survey_keyboard(language, card.complaint_id)
         full = f"{full}\n\n{t(language, 'survey.ask')}"
-    if photo_file_id is None:
+    if event.photo_file_id is None:
         return [message(full, survey)]
     if units(full) <= CAPTION_MAX:
-        return [photo(photo_file_id, full, survey)]
+        return [photo(event.photo_file_id, full, survey)]
     # Too long for a caption: the photo under the header, then the text with the survey.
-    return [photo(photo_file_id, head), message(full, survey)]
+    return [photo(event.photo_file_id, head), message(full, survey)]
 
 
 # --- /status ------------------------------------------------------------------------------

@@ -6,15 +6,19 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
+from telegram import Update
+from telegram.ext import TypeHandler
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
+from handlers.i18n import t
 from storage import outbox, workflow
 from storage.models import OutboxMessage, OutboxStatus, ProcessedUpdate
 from storage.workflow import Actor
 from tests.helpers import factories
-from tests.helpers.group_flow import linked_chat
+from tests.helpers.group_flow import file, linked_chat
 from tests.helpers.harness import redeliver, running_bot
 
 
@@ -173,3 +177,35 @@ async def test_several_pending_edits_of_one_card_become_one_edit(tmp_path: Path)
         assert len(edits) == 2, [r.status for r in edits]
         (card,) = [m for m in harness.emu.bot_messages(inspector.chat.id) if m.edits and m.text]
         assert complaint.number in (card.text or "") and "王组长" in (card.text or "")
+
+
+async def test_a_database_error_inside_a_handler_is_retried_not_apologised_for(
+    tmp_path: Path,
+) -> None:
+    failures = []
+
+    async def flaky(update: Update, context: object) -> None:
+        """Fails like a dropped database connection, once."""
+        if not failures:
+            failures.append(update.update_id)
+            raise OperationalError("SELECT 1", {}, Exception("connection reset"))
+
+    async with running_bot(tmp_path) as harness:
+        harness.runtime.app.add_handler(TypeHandler(Update, flaky), group=-10)
+        resident = harness.emu.add_user()
+        harness.emu.send_text(resident, "/help")
+        await harness.settle()
+        (reply,) = harness.emu.bot_messages(resident)
+        assert failures and reply.text != t("zh", "error.generic")
+        assert "/start" in (reply.text or "")
+
+
+async def test_a_retry_does_not_repeat_the_calls_that_already_went_out(tmp_path: Path) -> None:
+    async with running_bot(tmp_path) as harness:
+        inspector = await linked_chat(harness)
+        harness.emu.inject(method="sendPhoto", kind="5xx", times=1, chat_id=inspector.chat.id)
+        _resident, number = await file(harness, photos=2, location=(33.742, 113.351))
+        await harness.settle(within=30)
+        replies = [m.kind for m in harness.emu.bot_messages(inspector.chat.id) if m.kind != "text"]
+        assert replies == ["location", "photo", "photo"], (number, replies)
+        assert [r.status for r in harness.emu.requests_of("sendLocation")] == [200]

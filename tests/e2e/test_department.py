@@ -183,3 +183,25 @@ async def test_a_card_that_moved_on(bot: BotHarness) -> None:
     answer, _messages = await member.press(stale, f"dep:done:{filed.id}", check=False)
     assert answer == t("zh", "dept.already_done")
     assert await status_of(bot, filed) == "resolved"
+
+
+async def test_a_reply_to_an_older_done_prompt_reports_nothing(bot: BotHarness) -> None:
+    """Two "done" prompts in a row: the reply to the first does not report the second."""
+    inspector = await group_chat(bot)
+    member = await department_chat(bot)
+    first = await file_named(bot, person(bot, "张"))
+    second = await file_named(bot, person(bot, "李"))
+    for filed in (first, second):
+        await hand_off(inspector, filed)
+    _, messages = await member.press(department_card(member, first), f"dep:done:{first.id}")
+    older = messages[-1]
+    _, messages = await member.press(department_card(member, second), f"dep:done:{second.id}")
+    newer = messages[-1]
+    answer = texts(await member.reply(older, REPORT))
+    assert t("zh", "dept.prompt_replaced") in answer
+    assert await status_of(bot, second) == "handed_off"
+    assert await status_of(bot, first) == "handed_off"
+    # The open question still takes its answer.
+    messages = await member.reply(newer, REPORT)
+    assert t("zh", "dept.reported", number=second.number) in texts(messages)
+    assert await status_of(bot, second) == "resolved"

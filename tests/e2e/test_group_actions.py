@@ -256,6 +256,7 @@ async def test_ask_the_resident_and_the_answer_comes_back_under_the_card(
     assert notice, "the answer reaches the group"
     assert notice[0].reply_to_message_id == group.card(number).message_id
     assert "村东头第二口井 <旁边> & _小路_" in (notice[0].text or "")
+    assert "具体是哪一口井？<编号> & *位置*" in (notice[0].text or "")
     assert "神秘" not in (notice[0].text or "") and "secret_one" not in (notice[0].text or "")
 
 
@@ -273,7 +274,11 @@ async def test_resolve_with_a_photo_then_the_survey(bot: BotHarness) -> None:
     assert "【已办结】" in text and "办理结果：已修好机井 & 水压正常" in text
     assert labels(card) == ["备注"]
     told = resident.new_messages()
-    assert any(m.kind == "photo" for m in told)
+    # The resident gets the very photo the inspector sent, the result as its caption.
+    (sent,) = [m for m in bot.emu.messages(group.chat) if m.kind == "photo" and not m.from_bot]
+    (shown,) = [m for m in told if m.kind == "photo"]
+    assert shown["photo"][-1]["file_unique_id"] == sent["photo"][-1]["file_unique_id"]
+    assert "已修好机井 & 水压正常" in (shown.text or "") and number in (shown.text or "")
     survey = with_buttons(told)
 
     # Not satisfied: reopened (accepted) and the group is alerted under the card.

@@ -267,6 +267,8 @@ async def test_a_question_is_answered_into_the_group_without_identity(bot: BotHa
     notices = [m for m in group_side if reply in (m.text or "")]
     assert len(notices) == 1, group_side
     assert notices[0].reply_to_message_id == the_card.message_id
+    # The notice quotes the question the answer is to (the event names its follow-up).
+    assert "Which well <exactly>?" in (notices[0].text or "")
     everything = texts(inspector.messages())
     for secret in ("秘密", "secret_user", str(someone.user.id)):
         assert secret not in everything

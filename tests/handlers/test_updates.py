@@ -73,6 +73,7 @@ def event_view(
     from_status: str | None = None,
     to_status: str | None = None,
     follow_up: FollowUp | None = None,
+    photo_file_id: str | None = None,
     contact: str = "卫东区委巡察办 电话 0375-0000000",
     language: str = "zh",
     **card_values: Any,
@@ -88,6 +89,8 @@ def event_view(
         to_status=to_status,
         note=note,
         public=True,
+        follow_up_id=follow_up.id if follow_up is not None else None,
+        photo_file_id=photo_file_id,
     )
     view = EventView(
         event=event,
@@ -238,15 +241,21 @@ def test_no_survey_once_the_complaint_moved_on() -> None:
 
 
 def test_resolved_with_a_photo() -> None:
-    view = event_view("resolved", note="修好了", status="resolved")
-    (call,) = render_resident_event(view, "zh", photo_file_id="PHOTO1")
+    view = event_view("resolved", note="修好了", status="resolved", photo_file_id="PHOTO1")
+    (call,) = render_resident_event(view, "zh")
     method, params = call
     assert method == "sendPhoto" and params["photo"] == "PHOTO1"
     assert "修好了" in params["caption"] and "WD2023-1-0007" in params["caption"]
     assert [d for _, d in buttons(params)] == ["sv:7:s", "sv:7:b", "sv:7:u"]
+    # A duplicate's resident sees the photo too, without the survey.
+    ((method, params),) = render_resident_event(view, "en", chat_id=DUPLICATE_RESIDENT)
+    assert method == "sendPhoto" and params["photo"] == "PHOTO1"
+    assert "WD2023-1-0009" in params["caption"] and buttons(params) == []
     # Too long for a caption: the photo, then the text with the survey.
-    long_view = event_view("resolved", note="修" * (CAPTION_MAX + 10), status="resolved")
-    photo, text = render_resident_event(long_view, "zh", photo_file_id="PHOTO1")
+    long_view = event_view(
+        "resolved", note="修" * (CAPTION_MAX + 10), status="resolved", photo_file_id="PHOTO1"
+    )
+    photo, text = render_resident_event(long_view, "zh")
     assert photo[0] == "sendPhoto" and len(photo[1]["caption"]) <= CAPTION_MAX
     assert "WD2023-1-0007" in photo[1]["caption"]
     assert text[0] == "sendMessage" and buttons(text[1])

@@ -40,6 +40,8 @@ def make_settings(emu: BotApiEmulator, database_url: str, **overrides: Any) -> S
         "telegram_api_base_url": emu.base_url,
         "database_url": database_url,
         "poll_timeout": 10,
+        # Scheduled sweeps run only when a test calls them (tests/e2e/test_schedule.py).
+        "scheduled_jobs": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

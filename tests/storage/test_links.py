@@ -336,3 +336,52 @@ async def test_unlinking_a_department_and_an_office(world: World) -> None:
     assert office is not None and office.target == "office"
     assert all(row.chat_id is None for row in rows)
     assert round_.office_chat_id is None
+
+
+async def _mark_sent(world: World, kinds: tuple[str, ...], message_id: int = 500) -> None:
+    """The sender sent the pending rows of these kinds, and their cards got message ids."""
+    async with world.database.transaction() as session:
+        for row in (await session.exec(select(OutboxMessage))).all():
+            if row.status == "pending" and row.kind in kinds:
+                row.status = "sent"
+        for card in (await session.exec(select(CardMessage))).all():
+            card.message_id = message_id
+
+
+async def test_relinking_the_same_chat_posts_cards_that_never_went_out(world: World) -> None:
+    assert await redeem(world, (await issue(world, "group", "g3")).code, CHAT_A)
+    cid = (await file(world.database, 1001)).id  # card and attachments queued, not sent
+    async with world.database.transaction() as session:
+        assert await links.unlink(session=session, chat_id=CHAT_A, now=NOW)
+    mark = max(r.id or 0 for r in await outbox_rows(world.database))
+    assert await redeem(world, (await issue(world, "group", "g3")).code, CHAT_A)
+    rows = await outbox_rows(world.database, after=mark)
+    assert [(r.kind, r.chat_id, r.complaint_id) for r in rows] == [
+        (CARD, CHAT_A, cid),
+        (ATTACHMENTS, CHAT_A, cid),
+    ]
+
+
+async def test_relinking_the_same_chat_refreshes_cards_already_there(world: World) -> None:
+    assert await redeem(world, (await issue(world, "group", "g3")).code, CHAT_A)
+    sent = (await file(world.database, 1001)).id
+    await _mark_sent(world, (CARD, ATTACHMENTS))
+    async with world.database.transaction() as session:
+        assert await links.unlink(session=session, chat_id=CHAT_A, now=NOW)
+    mark = max(r.id or 0 for r in await outbox_rows(world.database))
+    assert await redeem(world, (await issue(world, "group", "g3")).code, CHAT_A)
+    rows = await outbox_rows(world.database, after=mark)
+    # The card is edited in place; its attachments went out already.
+    assert [(r.kind, r.chat_id, r.complaint_id) for r in rows] == [(CARD, CHAT_A, sent)]
+
+
+async def test_relinking_sends_attachments_that_were_dropped(world: World) -> None:
+    assert await redeem(world, (await issue(world, "group", "g3")).code, CHAT_A)
+    cid = (await file(world.database, 1001)).id
+    await _mark_sent(world, (CARD,))  # the card went out, its attachments did not
+    async with world.database.transaction() as session:
+        assert await links.unlink(session=session, chat_id=CHAT_A, now=NOW)
+    mark = max(r.id or 0 for r in await outbox_rows(world.database))
+    assert await redeem(world, (await issue(world, "group", "g3")).code, CHAT_A)
+    rows = await outbox_rows(world.database, after=mark)
+    assert [(r.kind, r.complaint_id) for r in rows] == [(CARD, cid), (ATTACHMENTS, cid)]

@@ -291,6 +291,34 @@ async def test_event_view_of_an_answer_and_of_a_plain_event(world: World) -> Non
     assert missing is None
 
 
+async def test_event_view_names_its_own_question_among_equal_ones(world: World) -> None:
+    # The same question twice in the same minute: each event still names its own FollowUp.
+    cid = await filed(world, 1001)
+    first = await act(world, workflow.ask_resident, cid, question="在哪里？")
+    second = await act(world, workflow.ask_resident, cid, question="在哪里？")
+    assert first.event_id is not None and second.event_id is not None
+    async with world.database.transaction() as session:
+        asked = list((await session.exec(select(FollowUp).order_by(col(FollowUp.id)))).all())
+        views = [
+            await triage.event_view(session=session, event_id=event_id)
+            for event_id in (first.event_id, second.event_id)
+        ]
+    assert [v.follow_up.id if v and v.follow_up else None for v in views] == [f.id for f in asked]
+
+
+async def test_event_view_of_a_resolution_carries_its_photo(world: World) -> None:
+    cid = await filed(world, 1001)
+    await act(world, workflow.accept, cid, expected="new")
+    done = await act(
+        world, workflow.resolve, cid, expected="accepted", note="已修", photo_file_id="after"
+    )
+    assert done.event_id is not None
+    async with world.database.transaction() as session:
+        found = await triage.event_view(session=session, event_id=done.event_id)
+    assert found is not None and found.follow_up is None
+    assert (found.event.action, found.event.photo_file_id) == ("resolved", "after")
+
+
 async def test_event_view_knows_the_duplicates_residents(world: World) -> None:
     target = await filed(world, 1001)
     duplicate = await filed(world, 1002)

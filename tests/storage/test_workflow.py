@@ -396,9 +396,11 @@ async def test_resolve_records_the_note_and_asks_the_survey(world: World) -> Non
     assert row.resolved_at == LATER and row.survey_asked_at == LATER
     event = (await events(world.database, cid))[-1]
     assert (event.action, event.public) == ("resolved", True)
+    # The photo is on the event; the outbox row only points at the event.
+    assert (event.photo_file_id, event.follow_up_id) == ("photo-after", None)
     rows = await outbox_rows(world.database, after=mark)
     assert sent(rows) == [(CARD, G3_CHAT), (EVENT, RESIDENT)]
-    assert rows[1].payload == {"event_id": event.id, "photo_file_id": "photo-after"}
+    assert rows[1].payload == {"event_id": event.id}
 
 
 async def test_a_department_report_resolves_it_and_tells_the_group(world: World) -> None:
@@ -822,6 +824,7 @@ async def test_ask_and_answer(world: World) -> None:
         True,
         "机井具体在哪个位置？",
     )
+    assert (event.follow_up_id, event.photo_file_id) == (follow_up.id, None)
     assert sent(await outbox_rows(world.database, after=mark)) == [
         (CARD, G3_CHAT),
         (EVENT, RESIDENT),
@@ -865,6 +868,7 @@ async def test_ask_and_answer(world: World) -> None:
     assert person.answering_follow_up_id is None
     event = (await events(world.database, cid))[-1]
     assert (event.action, event.public, event.actor) == ("follow_up_answered", False, "resident")
+    assert event.follow_up_id == follow_up.id
     assert sent(await outbox_rows(world.database, after=mark)) == [
         (CARD, G3_CHAT),
         (EVENT, G3_CHAT),
@@ -1077,3 +1081,97 @@ async def test_prompts_replace_expire_and_are_taken_once(world: World) -> None:
     assert await run(world, workflow.take_prompt, chat_id=G3_CHAT, user_id=502, now=late) is None
     async with world.database.transaction() as session:
         assert (await session.exec(select(Prompt).order_by(col(Prompt.id)))).all() == []
+
+
+async def test_two_merges_into_each_other_at_once_make_one_change(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0001 → 0002 and 0002 → 0001 at once: one is merged, the other is refused."""
+    database = world.database
+    first, second = await filed(world), await filed(world, NEIGHBOUR)
+    numbers = {cid: (await complaint(database, cid)).number for cid in (first, second)}
+    if not database.is_sqlite:
+        # Both have read their own complaint before either goes on to its target.
+        barrier = asyncio.Barrier(2)
+        real_owned = workflow._owned
+
+        async def owned_then_wait(*args: Any, **kwargs: Any) -> Any:
+            found = await real_owned(*args, **kwargs)
+            await asyncio.wait_for(barrier.wait(), timeout=10)
+            return found
+
+        monkeypatch.setattr(workflow, "_owned", owned_then_wait)
+
+    async def merge(cid: int, into: int, actor: Actor) -> Outcome:
+        async with database.transaction() as session:
+            return await workflow.merge(
+                session=session,
+                complaint_id=cid,
+                chat_id=G3_CHAT,
+                expected="new",
+                into_number=numbers[into],
+                actor=actor,
+                now=LATER,
+            )
+
+    outcomes = await asyncio.gather(merge(first, second, INSPECTOR), merge(second, first, SECOND))
+    assert sorted(o.refusal or "ok" for o in outcomes) == ["invalid", "ok"]
+    assert next(o for o in outcomes if not o.ok).detail in ("target_merged", "moved_on")
+    statuses = sorted([(await complaint(database, c)).status for c in (first, second)])
+    assert statuses == ["merged", "new"]
+
+
+async def test_a_second_hand_off_to_the_same_department_sends_a_new_card(world: World) -> None:
+    cid = await at_status(world, "handed_off")
+    old = (await complaint(world.database, cid)).department_card_id
+    async with world.database.transaction() as session:
+        card = await session.get(CardMessage, old)
+        assert card is not None
+        card.message_id = 77  # the sender showed it
+    mark = await last_outbox_id(world.database)
+    outcome = await act(
+        world,
+        workflow.hand_off,
+        cid,
+        expected="handed_off",
+        department_id=world.department_id("water"),
+        due_on=DUE + timedelta(days=3),
+    )
+    assert outcome.ok
+    new = (await complaint(world.database, cid)).department_card_id
+    assert new is not None and new != old
+    async with world.database.transaction() as session:
+        card = await session.get(CardMessage, new)
+    assert card is not None and (card.chat_id, card.message_id) == (WATER_CHAT, None)
+    assert (DEPARTMENT_CARD, WATER_CHAT) in sent(await outbox_rows(world.database, after=mark))
+
+
+async def test_a_hand_off_elsewhere_takes_the_done_button_off_the_old_card(world: World) -> None:
+    cid = await at_status(world, "handed_off")
+    old = (await complaint(world.database, cid)).department_card_id
+    async with world.database.transaction() as session:
+        card = await session.get(CardMessage, old)
+        assert card is not None
+        card.message_id = 77
+    mark = await last_outbox_id(world.database)
+    outcome = await act(
+        world,
+        workflow.hand_off,
+        cid,
+        expected="handed_off",
+        department_id=world.department_id("discipline"),
+        due_on=DUE,
+    )
+    assert outcome.ok
+    rows = await outbox_rows(world.database, after=mark)
+    assert (DEPARTMENT_CARD, DISCIPLINE_CHAT) in sent(rows)
+    edits = [r for r in rows if r.chat_id == WATER_CHAT]
+    assert [(r.kind, r.payload) for r in edits] == [
+        (
+            "api",
+            {
+                "method": "editMessageReplyMarkup",
+                "params": {"message_id": 77, "reply_markup": {"inline_keyboard": []}},
+            },
+        )
+    ]

@@ -1,0 +1,359 @@
+"""Export time and memory of the ledger (台账) for large rounds.
+
+    python bench/export_memory.py                        # 50,000 complaints
+    python bench/export_memory.py --sizes 10000 50000    # does memory grow with size?
+
+For each size it builds an SQLite database of the example round (tests/fixtures) with that many
+complaints, inserted in bulk with realistic text, statuses, departments and timelines; then it
+exports the ledger as XLSX and as CSV, each in a fresh child process (`export_round`, what
+`xuncha export` runs), twice:
+
+- plain: wall and CPU time, the process's max RSS (resource.getrusage) before and after the
+  export, and the longest the event loop was held up (a 10 ms heartbeat runs alongside);
+- traced: the tracemalloc peak of the export alone (tracemalloc slows Python down, so this
+  run's time is not the export's time).
+
+Streaming means the peaks stay flat when the number of complaints grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ROSTER = ROOT / "tests" / "fixtures" / "roster_wd2023.yaml"
+ROUND_CODE = "WD2023-1"
+CHUNK = 5000
+
+PLACES = ("村东头", "二组", "村委会门口", "小学旁边", "老街", "三组机井", "村西桥头", "集市")
+PROBLEMS = {
+    "water": ("机井水压太低，浇不了地", "自来水发黄有异味", "说好的饮水井一直没打"),
+    "power": ("电压不稳，电器经常烧坏", "变压器老化，一到晚上就停电"),
+    "road": ("村道坑洼很多，下雨天没法走", "桥面裂缝越来越大"),
+    "gas": ("燃气管道一直没接通", "燃气表读数不对"),
+    "lights": ("路灯坏了三个月没人修", "新装的路灯只亮了一个月"),
+    "environment": ("建筑垃圾堆了半年没人清理", "污水直排进沟渠，气味很大"),
+    "subsidy": ("耕地地力保护补贴没有发到手", "低保审核不公开"),
+    "funds": ("村集体土地租金去向不明", "集体资产出租没有公示"),
+    "conduct": ("村干部办事拖拉，跑了五趟没办成", "办事要请吃饭"),
+    "clue": ("村干部优亲厚友，低保名额给了亲戚", "工程款被截留"),
+    "other": ("邻里纠纷调解不了", "宅基地审批一直没有结果"),
+}
+DETAILS = (
+    "已经反映过好几次了，一直没有结果。",
+    "村里老人多，出行很不方便，希望尽快解决。",
+    "附近住户都有意见，请巡察组帮忙督促。",
+    "去年也出现过同样的问题，修好没多久又坏了。",
+    "希望能给个答复，什么时候能解决。",
+    "家里孩子上学要经过这里，很危险。",
+)
+RESOLUTIONS = (
+    "已责成责任单位现场整改，群众确认问题解决。",
+    "已更换设备并试运行正常，建立了定期巡查制度。",
+    "已完成清理，并安排专人每周检查。",
+    "补贴已补发到位，并在村务公开栏公示。",
+)
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
+# (status, share) of the complaints, roughly a round near its end.
+STATUSES = (
+    ("new", 10),
+    ("accepted", 10),
+    ("immediate", 8),
+    ("handed_off", 12),
+    ("transferred", 4),
+    ("resolved", 10),
+    ("rejected", 6),
+    ("merged", 3),
+    ("closed", 37),
+)
+
+
+def description(rng: random.Random, category: str) -> str:
+    """A resident's description: a problem, where, and a few sentences more."""
+    text = f"{rng.choice(PLACES)}{rng.choice(PROBLEMS[category])}。"
+    return text + "".join(rng.choice(DETAILS) for _ in range(rng.randint(1, 8)))
+
+
+def build(path: Path, complaints: int, seed: int = 4) -> None:
+    """An SQLite database of the example round with `complaints` complaints (bulk inserts)."""
+    from sqlalchemy import create_engine, insert, select, update
+
+    from storage.migrate import upgrade
+    from storage.models import (
+        Category,
+        Complaint,
+        Department,
+        GroupVillage,
+        Resident,
+        Round,
+        TimelineEvent,
+    )
+    from storage.roster import load_roster_path
+
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    asyncio.run(load_roster_path(url, ROSTER))
+    rng = random.Random(seed)
+    engine = create_engine(url)
+    zone = ZoneInfo("Asia/Shanghai")
+    with engine.begin() as conn:
+        round_ = conn.execute(select(Round).where(Round.code == ROUND_CODE)).one()
+        villages = [(gv.village_id, gv.group_id) for gv in conn.execute(select(GroupVillage))]
+        categories = [c.code for c in conn.execute(select(Category)).all()]
+        departments = [d for d in conn.execute(select(Department)).all()]
+        clue_departments = [d.id for d in departments if d.receives_clues]
+        plain_departments = [d.id for d in departments if not d.receives_clues]
+        residents = max(complaints // 3, 1)
+        start = datetime.combine(round_.starts_on, datetime.min.time(), zone).astimezone(UTC)
+        for first in range(0, residents, CHUNK):
+            conn.execute(
+                insert(Resident),
+                [
+                    {
+                        "telegram_id": 10_000_000 + n,
+                        "language": "zh",
+                        "language_chosen": False,
+                        "first_name": rng.choice(SURNAMES),
+                        "last_name": "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
+                        "created_at": start,
+                    }
+                    for n in range(first, min(first + CHUNK, residents))
+                ],
+            )
+        resident_ids = list(conn.execute(select(Resident.id)).scalars())
+        names = {r.id: f"{r.first_name} {r.last_name}" for r in conn.execute(select(Resident))}
+        weights = [share for _, share in STATUSES]
+        seconds = int((round_.ends_on - round_.starts_on).days * 86400)
+        for first in range(1, complaints + 1, CHUNK):
+            rows: list[dict[str, Any]] = []
+            events: list[dict[str, Any]] = []
+            for seq in range(first, min(first + CHUNK, complaints + 1)):
+                village_id, group_id = rng.choice(villages)
+                category = rng.choice(categories)
+                status = rng.choices([s for s, _ in STATUSES], weights)[0]
+                if category in ("conduct", "clue") and status in ("immediate", "handed_off"):
+                    status = "transferred"
+                filed = start + timedelta(seconds=int(seconds * (seq - 1) / complaints))
+                anonymous = rng.random() < 0.4 or category in ("conduct", "clue")
+                resident_id = rng.choice(resident_ids)
+                row: dict[str, Any] = {
+                    "id": seq,
+                    "number": f"{ROUND_CODE}-{seq:04d}",
+                    "round_id": round_.id,
+                    "seq": seq,
+                    "group_id": group_id,
+                    "village_id": village_id,
+                    "category_code": category,
+                    "resident_id": resident_id,
+                    "status": status,
+                    "description": description(rng, category),
+                    "photo_file_ids": [],
+                    "anonymous": anonymous,
+                    "reporter_name": None if anonymous else names[resident_id],
+                    "reporter_phone": None
+                    if anonymous or rng.random() < 0.5
+                    else f"+86138{rng.randrange(10**8):08d}",
+                    "filed_at": filed,
+                    "updated_at": filed,
+                    "due_on": None,
+                    "department_id": None,
+                    "resolution": None,
+                    "resolved_at": None,
+                    "satisfaction": None,
+                    "closed_at": None,
+                }
+                path_ = _path(rng, status)
+                at = filed
+                events.append(_event(seq, at, "resident", "filed", None, "new"))
+                previous = "new"
+                for action, to in path_:
+                    at += timedelta(hours=rng.randint(2, 72))
+                    events.append(_event(seq, at, "inspector", action, previous, to))
+                    previous = to
+                    if action in ("immediate", "handed_off"):
+                        row["due_on"] = (at + timedelta(days=7)).astimezone(zone).date()
+                    if action == "handed_off":
+                        row["department_id"] = rng.choice(plain_departments)
+                    if action == "transferred":
+                        row["department_id"] = rng.choice(clue_departments)
+                    if action == "resolved":
+                        row["resolution"] = rng.choice(RESOLUTIONS)
+                        row["resolved_at"] = at
+                    if action == "closed" and row["resolved_at"] is not None:
+                        row["satisfaction"] = rng.choice(("satisfied", "satisfied", "basic"))
+                        row["closed_at"] = at
+                row["updated_at"] = at
+                rows.append(row)
+            conn.execute(insert(Complaint), rows)
+            conn.execute(insert(TimelineEvent), events)
+        conn.execute(update(Round).where(Round.id == round_.id).values(last_number=complaints))
+    engine.dispose()
+
+
+def _event(
+    complaint_id: int, at: datetime, actor: str, action: str, from_: str | None, to: str
+) -> dict[str, Any]:
+    return {
+        "complaint_id": complaint_id,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "from_status": from_,
+        "to_status": to,
+        "public": True,
+    }
+
+
+def _path(rng: random.Random, status: str) -> list[tuple[str, str]]:
+    """Timeline actions (action, status after) that lead to `status`."""
+    handled = (
+        [("immediate", "immediate")]
+        if rng.random() < 0.4
+        else [
+            ("accepted", "accepted"),
+            ("handed_off", "handed_off"),
+        ]
+    )
+    paths: dict[str, list[tuple[str, str]]] = {
+        "new": [],
+        "accepted": [("accepted", "accepted")],
+        "immediate": [("immediate", "immediate")],
+        "handed_off": [("accepted", "accepted"), ("handed_off", "handed_off")],
+        "transferred": [("transferred", "transferred")],
+        "resolved": [*handled, ("resolved", "resolved")],
+        "rejected": [("rejected", "rejected")],
+        "merged": [("merged", "merged")],
+        "closed": [*handled, ("resolved", "resolved"), ("closed", "closed")],
+    }
+    return paths[status]
+
+
+async def _export_watching_the_loop(url: str, out: Path) -> tuple[Any, float]:
+    """Export, while a heartbeat measures the longest the event loop was held up."""
+    from bot.export import export_round
+
+    stalls = [0.0]
+
+    async def heartbeat() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            stalls[0] = max(stalls[0], loop.time() - before - 0.01)
+
+    beat = asyncio.create_task(heartbeat())
+    try:
+        result = await export_round(
+            url, round_code=ROUND_CODE, out=out, shareable=False, now=datetime.now(UTC)
+        )
+    finally:
+        beat.cancel()
+    return result, stalls[0]
+
+
+def measure(database: Path, out: Path, trace: bool) -> dict[str, Any]:
+    """Export once in this process; the numbers of that export."""
+    import bot.export  # noqa: F401  (imports are part of the baseline, not of the export)
+
+    url = f"sqlite:///{database}"
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if trace:
+        tracemalloc.start()
+    began, cpu = time.perf_counter(), time.process_time()
+    result, stall = asyncio.run(_export_watching_the_loop(url, out))
+    wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+    peak = tracemalloc.get_traced_memory()[1] if trace else None
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "rows": result.rows,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "loop_stall_ms": round(stall * 1000),
+        "tracemalloc_peak_mib": round(peak / 2**20, 1) if peak is not None else None,
+        # ru_maxrss is in KiB on Linux.
+        "max_rss_before_mib": round(rss_before / 1024, 1),
+        "max_rss_mib": round(rss_after / 1024, 1),
+        "file_mib": round(out.stat().st_size / 2**20, 1),
+    }
+
+
+def child(*args: str) -> dict[str, Any]:
+    """This script in a fresh Python process; its last line of output, as JSON.
+
+    The parent stays small (it imports neither SQLAlchemy nor openpyxl): on Linux a child's
+    max RSS starts from its parent's at fork time.
+    """
+    command = [sys.executable, __file__, *args]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50_000])
+    parser.add_argument("--dir", type=Path, help="keep the databases and files here")
+    parser.add_argument("--build", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.build is not None:
+        began = time.perf_counter()
+        build(args.out, args.build)
+        print(json.dumps({"seconds": round(time.perf_counter() - began, 1)}))
+        return
+    if args.measure is not None:
+        print(json.dumps(measure(args.measure, args.out, args.trace)))
+        return
+    with tempfile.TemporaryDirectory(prefix="xuncha-bench-") as scratch:
+        folder = args.dir or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        header = (
+            f"{'complaints':>10} {'format':>6} {'wall s':>7} {'cpu s':>6} {'loop stall ms':>13} "
+            f"{'max RSS MiB':>11} {'(before)':>9} {'tracemalloc peak MiB':>20} {'file MiB':>8}"
+        )
+        lines = [header]
+        for size in args.sizes:
+            database = folder / f"bench-{size}.db"
+            database.unlink(missing_ok=True)
+            built = child("--build", str(size), "--out", str(database))
+            print(f"built {size} complaints in {built['seconds']}s: {database}", flush=True)
+            for suffix in ("xlsx", "csv"):
+                out = folder / f"ledger-{size}.{suffix}"
+                plain = child("--measure", str(database), "--out", str(out))
+                traced = child("--measure", str(database), "--out", str(out), "--trace")
+                assert plain["rows"] == traced["rows"] == size, (plain, traced)
+                lines.append(
+                    f"{size:>10} {suffix:>6} {plain['wall_s']:>7} {plain['cpu_s']:>6} "
+                    f"{plain['loop_stall_ms']:>13} {plain['max_rss_mib']:>11} "
+                    f"{plain['max_rss_before_mib']:>9} {traced['tracemalloc_peak_mib']:>20} "
+                    f"{plain['file_mib']:>8}"
+                )
+                print(lines[-1], flush=True)
+        print()
+        print("\n".join(lines))
+        print(
+            f"(python {sys.version.split()[0]}; wall and cpu s from the plain run; max RSS "
+            "includes the interpreter and imports, '(before)' is it when the export started; "
+            "tracemalloc peak is the export's own allocations, from the traced run)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""`xuncha export`: a round's ledger (台账) as .xlsx or .csv, streamed from the database.
+
+The file formats are handlers/ledger_file.py's (the /export command in a chat writes the same
+files); this is the operator's side: find the round, open the database, write the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from handlers.ledger_file import UnsupportedFormat, format_of, write_ledger
+from storage import ledger
+from storage.db import Database
+
+
+class ExportError(Exception):
+    """An export that cannot be made; str() is an operator-facing message."""
+
+
+__all__ = ["ExportError", "ExportResult", "UnsupportedFormat", "export_round", "format_of"]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written."""
+
+    path: Path
+    round_code: str
+    rows: int
+    shareable: bool
+
+
+async def export_round(
+    database_url: str,
+    *,
+    round_code: str,
+    out: Path,
+    shareable: bool,
+    now: datetime,
+) -> ExportResult:
+    """Write the round's ledger to `out` (.xlsx or .csv).
+
+    UnsupportedFormat for another extension (checked before the database is opened);
+    ExportError for an unknown round.
+    """
+    format_of(out)
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            round_ = await ledger.round_by_code(session=session, code=round_code)
+            if round_ is None or round_.id is None:
+                known = await ledger.round_codes(session=session)
+                raise ExportError(
+                    f"no round {round_code!r} in the database"
+                    + (f" (rounds: {', '.join(known)})" if known else " (load a roster first)")
+                )
+            summary = await ledger.ledger_summary(session=session, round_id=round_.id)
+            rows = ledger.ledger_rows(session=session, round_id=round_.id, shareable=shareable)
+            count = await write_ledger(out, rows, summary, exported_at=now)
+            return ExportResult(out, round_.code, count, shareable)
+    finally:
+        await database.dispose()

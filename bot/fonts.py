@@ -1,0 +1,50 @@
+"""The Chinese font for everything matplotlib draws (posters, charts).
+
+Noto Sans SC comes inside the `pylopdf-fonts-zh-cn` wheel (a dependency in pyproject.toml), so
+a fresh machine set up from pyproject.toml renders Chinese without any system font.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+# matplotlib's own font, behind the CJK one for anything it lacks.
+FALLBACK_FAMILY = "DejaVu Sans"
+
+
+def cjk_font_path() -> Path:
+    """The Noto Sans SC font file shipped with the dependencies."""
+    import pylopdf_fonts_zh_cn
+
+    path = Path(pylopdf_fonts_zh_cn.sans_path())
+    if not path.is_file():
+        raise FileNotFoundError(f"the CJK font {path} is missing; reinstall pylopdf-fonts-zh-cn")
+    return path
+
+
+@cache
+def cjk_font_family() -> str:
+    """Register the CJK font with matplotlib (once) and return its family name."""
+    from matplotlib import font_manager
+
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    return str(font_manager.FontProperties(fname=str(path)).get_name())
+
+
+def use_cjk_font() -> None:
+    """Make the CJK font matplotlib's default sans-serif font, DejaVu Sans behind it.
+
+    Changes matplotlib's global rcParams: call it once at start-up, or pass
+    `[cjk_font_family(), FALLBACK_FAMILY]` as a text's family instead.
+    """
+    import matplotlib
+
+    family = cjk_font_family()
+    rest = [name for name in matplotlib.rcParams["font.sans-serif"] if name != family]
+    matplotlib.rcParams["font.sans-serif"] = [family, *rest]
+    matplotlib.rcParams["font.family"] = ["sans-serif"]
+
+
+__all__ = ["FALLBACK_FAMILY", "cjk_font_family", "cjk_font_path", "use_cjk_font"]

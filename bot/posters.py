@@ -1,0 +1,468 @@
+"""`xuncha qr`: a printable poster (巡察公告) per village of a round, as PNG and PDF.
+
+Each poster is one A4 portrait page (210 × 297 mm) for the notice board of the village: the
+notice, the village, the QR code of the village's deep link
+`https://t.me/<bot username>?start=v_<village code>`, the group, the dates, the office contact
+and how to report. It is drawn once with matplotlib's object API (no pyplot) and saved from the
+same figure as a PNG (300 dpi) and a PDF. The QR code (segno, error correction Q, a quiet zone
+of 4 modules) is drawn as vector squares, so it stays sharp in print. Chinese renders with the
+Noto Sans SC font shipped with the dependencies (bot/fonts.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.config import Settings
+from handlers.i18n import LANGUAGES, t
+from storage.db import Database
+from storage.posters import PosterInfo, UnknownRound, poster_data
+
+if TYPE_CHECKING:
+    from matplotlib.backend_bases import RendererBase
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+PAGE_W_MM = 210.0
+PAGE_H_MM = 297.0
+MM_PER_INCH = 25.4
+PT_TO_MM = MM_PER_INCH / 72
+DPI = 300
+MARGIN_MM = 18.0
+QUIET_ZONE = 4  # modules of white around the code, as the QR standard asks
+QR_ERROR = "q"  # 25% of the code may be soiled or torn and it still reads
+QR_MAX_MM = 92.0
+QR_MIN_MM = 60.0
+
+RED = "#C00000"
+INK = "#1A1A1A"
+GREY = "#666666"
+RULE = "#BBBBBB"
+
+# Telegram's rules for a bot's username and for the start parameter of a deep link.
+BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Punctuation that may not begin a line (it hangs at the end of the previous one instead).
+NO_LINE_START = set("，。、；：！？）》」』”’,.;:!?)")
+TOKEN = re.compile(r"[A-Za-z0-9_/@#%&+=.:'’-]+|\s+|.")
+
+
+class PosterError(Exception):
+    """Posters that cannot be made; str() is an operator-facing message."""
+
+
+@dataclass(frozen=True)
+class PosterFiles:
+    """The files written for one village."""
+
+    village_code: str
+    link: str
+    png: Path
+    pdf: Path
+
+
+def deep_link(bot_username: str, village_code: str) -> str:
+    """The link that opens the bot with the village already chosen."""
+    return f"https://t.me/{bot_username}?start=v_{village_code}"
+
+
+def clean_username(name: str) -> str:
+    """A bot username as given (with or without @), or PosterError if Telegram would refuse it."""
+    username = name.strip().removeprefix("@")
+    if not BOT_USERNAME.fullmatch(username):
+        raise PosterError(
+            f"{name!r} is not a Telegram bot username (letters, digits and _, 5-32 characters)"
+        )
+    return username
+
+
+def check_links(infos: Sequence[PosterInfo]) -> None:
+    """PosterError naming the villages whose code cannot be a deep link's start parameter."""
+    bad = [
+        info.village_code
+        for info in infos
+        if not START_PARAMETER.fullmatch(f"v_{info.village_code}")
+    ]
+    if bad:
+        raise PosterError(
+            "these village codes cannot be in a Telegram deep link (start=v_CODE allows only "
+            "A-Z a-z 0-9 _ - and at most 62 characters of code): "
+            + ", ".join(repr(code) for code in bad)
+            + "; give them such codes in the roster and load it again"
+        )
+
+
+# --- data and the bot's username ----------------------------------------------------------
+
+
+async def load_posters(database_url: str, *, round_code: str) -> list[PosterInfo]:
+    """The posters' facts for the round's villages, or PosterError."""
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            infos = await poster_data(session=session, round_code=round_code)
+    except UnknownRound as exc:
+        raise PosterError(str(exc)) from exc
+    finally:
+        await database.dispose()
+    if not infos:
+        raise PosterError(f"round {round_code!r} has no villages: nothing to print")
+    check_links(infos)
+    return infos
+
+
+async def bot_username_from_telegram(settings: Settings) -> str:
+    """Ask the Bot API (getMe) for the bot's username, or PosterError."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+
+    token = settings.telegram_bot_token.strip()
+    if not token:
+        raise PosterError(
+            "the bot's username is needed for the deep links: pass --bot-username NAME, "
+            "or set TELEGRAM_BOT_TOKEN so that it can be asked from Telegram (getMe)"
+        )
+    where = settings.api_root
+    try:
+        bot = Bot(token, base_url=settings.base_url, base_file_url=settings.base_file_url)
+        async with bot:
+            username = bot.username
+    except InvalidToken as exc:
+        raise PosterError(
+            f"the Bot API at {where} rejected TELEGRAM_BOT_TOKEN (getMe); check the token, "
+            "or pass --bot-username NAME"
+        ) from exc
+    except (TelegramError, OSError) as exc:
+        reason = str(exc).replace(token, "<token>") or type(exc).__name__
+        raise PosterError(
+            f"could not ask the Bot API at {where} for the bot's username (getMe): {reason}; "
+            "pass --bot-username NAME"
+        ) from exc
+    return clean_username(username)
+
+
+# --- drawing --------------------------------------------------------------------------------
+
+
+def _date(language: str, day: date) -> str:
+    return t(language, "poster.date", year=day.year, month=day.month, day=day.day)
+
+
+class _Page:
+    """An A4 figure addressed in millimetres from the bottom-left corner."""
+
+    def __init__(self) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        from bot.fonts import FALLBACK_FAMILY, cjk_font_family
+
+        self.figure: Figure = Figure(
+            figsize=(PAGE_W_MM / MM_PER_INCH, PAGE_H_MM / MM_PER_INCH), dpi=DPI
+        )
+        self.figure.patch.set_facecolor("white")
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.renderer: RendererBase = self.canvas.get_renderer()
+        self.families = [cjk_font_family(), FALLBACK_FAMILY]
+
+    def font(self, size: float) -> FontProperties:
+        from matplotlib.font_manager import FontProperties
+
+        return FontProperties(family=self.families, size=size)
+
+    def width_mm(self, text: str, size: float) -> float:
+        """How wide `text` is at `size` points."""
+        if not text:
+            return 0.0
+        width, _, _ = self.renderer.get_text_width_height_descent(
+            text, self.font(size), ismath=False
+        )
+        return float(width) / DPI * MM_PER_INCH
+
+    def wrap(self, text: str, size: float, width: float, indent: str = "") -> list[str]:
+        """Lines of `text` no wider than `width` mm: breaks between Chinese characters or at
+        spaces, never inside a Latin word or number, never before closing punctuation.
+
+        A line's width is the sum of its pieces' widths (measured once each): kerning between
+        pieces is left out, which the slack of a few per cent below makes up for."""
+        widths: dict[str, float] = {}
+
+        def measure(piece: str) -> float:
+            if piece not in widths:
+                widths[piece] = self.width_mm(piece, size)
+            return widths[piece]
+
+        limit = width * 0.98
+        lines: list[str] = []
+        line, used = indent, measure(indent)
+        for token in TOKEN.findall(text):
+            if token.isspace() and not line.strip():
+                continue
+            if line.strip() and token not in NO_LINE_START and used + measure(token) > limit:
+                lines.append(line.rstrip())
+                line, used = ("", 0.0) if token.isspace() else (token, measure(token))
+            else:
+                line, used = line + token, used + measure(token)
+        if line.strip():
+            lines.append(line.rstrip())
+        return lines
+
+    def fit(self, text: str, size: float, width: float) -> float:
+        """`size`, or smaller so that `text` fits on one line of `width` mm."""
+        while size > 8 and self.width_mm(text, size) > width:
+            size -= 0.5
+        return size
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float,
+        *,
+        color: str = INK,
+        ha: str = "left",
+        bold: bool = False,
+    ) -> None:
+        """Text with its baseline at (x, y) mm; `bold` thickens the strokes (the bundled font
+        has one weight)."""
+        from matplotlib import patheffects
+
+        effects: list[Any] = (
+            [patheffects.withStroke(linewidth=size * 0.045, foreground=color)] if bold else []
+        )
+        self.figure.text(
+            x / PAGE_W_MM,
+            y / PAGE_H_MM,
+            text,
+            fontproperties=self.font(size),
+            color=color,
+            ha=ha,
+            va="baseline",
+            parse_math=False,
+            path_effects=effects,
+        )
+
+    def line(self, x0: float, x1: float, y: float, *, width: float, color: str) -> None:
+        """A horizontal rule `width` points thick."""
+        from matplotlib.lines import Line2D
+
+        self.figure.add_artist(
+            Line2D(
+                [x0 / PAGE_W_MM, x1 / PAGE_W_MM],
+                [y / PAGE_H_MM, y / PAGE_H_MM],
+                linewidth=width,
+                color=color,
+                solid_capstyle="butt",
+            )
+        )
+
+    def qr(self, link: str, x: float, y: float, size: float) -> None:
+        """The QR code of `link`, quiet zone included, in the square of side `size` mm whose
+        bottom-left corner is (x, y) mm; modules fall on whole pixels of the PNG."""
+        import segno
+        from matplotlib.patches import PathPatch, Rectangle
+        from matplotlib.path import Path as MplPath
+
+        code = segno.make_qr(link, error=QR_ERROR)
+        rows = [list(row) for row in code.matrix_iter(scale=1, border=QUIET_ZONE)]
+        n = len(rows)
+        module_px = max(1, int(size / n / MM_PER_INCH * DPI))
+        side = module_px * n / DPI * MM_PER_INCH
+        x0 = round((x + (size - side) / 2) / MM_PER_INCH * DPI) / DPI * MM_PER_INCH
+        y0 = round((y + (size - side) / 2) / MM_PER_INCH * DPI) / DPI * MM_PER_INCH
+        axes = self.figure.add_axes(
+            (x0 / PAGE_W_MM, y0 / PAGE_H_MM, side / PAGE_W_MM, side / PAGE_H_MM)
+        )
+        axes.set_axis_off()
+        axes.set_xlim(0, n)
+        axes.set_ylim(n, 0)  # row 0 at the top
+        axes.add_patch(Rectangle((0, 0), n, n, facecolor="white", edgecolor="none"))
+        vertices: list[tuple[float, float]] = []
+        codes: list[Any] = []
+        for r, row in enumerate(rows):
+            c = 0
+            while c < n:
+                if not row[c]:
+                    c += 1
+                    continue
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                vertices += [(start, r), (c, r), (c, r + 1), (start, r + 1), (start, r)]
+                codes += [MplPath.MOVETO, MplPath.LINETO, MplPath.LINETO, MplPath.LINETO]
+                codes.append(MplPath.CLOSEPOLY)
+        axes.add_patch(
+            PathPatch(
+                MplPath(vertices, codes),
+                facecolor="black",
+                edgecolor="none",
+                antialiased=False,
+            )
+        )
+
+    def save(self, png: Path, pdf: Path, *, title: str) -> None:
+        """Write the page as PNG and PDF (each through a temporary file, so that no half-written
+        poster is left behind)."""
+        for path, fmt, extra in (
+            (png, "png", {"dpi": DPI, "pil_kwargs": {"compress_level": 3}}),
+            (pdf, "pdf", {"metadata": {"Title": title, "Creator": "xuncha"}}),
+        ):
+            partial = path.with_name(f".{path.name}.part")
+            try:
+                self.figure.savefig(partial, format=fmt, facecolor="white", **extra)
+                partial.replace(path)
+            finally:
+                partial.unlink(missing_ok=True)
+
+
+def render_poster(info: PosterInfo, *, link: str, png: Path, pdf: Path, language: str) -> None:
+    """Draw one village's poster and write it as `png` and `pdf`."""
+    page = _Page()
+    width = PAGE_W_MM - 2 * MARGIN_MM
+    left, right, center = MARGIN_MM, PAGE_W_MM - MARGIN_MM, PAGE_W_MM / 2
+    starts, ends = _date(language, info.starts_on), _date(language, info.ends_on)
+
+    def lh(size: float, spacing: float = 1.55) -> float:
+        return size * PT_TO_MM * spacing
+
+    # Everything but the QR code, measured first: the code gets the room that is left.
+    body_key = "poster.body" if info.organizer else "poster.body_plain"
+    body_values = {"group": info.group_name, "township": info.township}
+    body_values |= {"village": info.village_name, "starts": starts, "ends": ends}
+    if info.organizer:
+        body_values["organizer"] = info.organizer
+    body_size = 12.5
+    indent = "\u3000\u3000" if language == "zh" else ""
+    body = page.wrap(t(language, body_key, **body_values), body_size, width, indent)
+    place = t(language, "poster.place", township=info.township, village=info.village_name)
+    place_size = page.fit(place, 28, width)
+    value_x = left + 30
+    info_size = 12.5
+    rows = [
+        (t(language, "poster.group_label"), info.group_name),
+        (t(language, "poster.dates_label"), t(language, "poster.dates", starts=starts, ends=ends)),
+    ]
+    if info.contact:
+        rows.append((t(language, "poster.contact_label"), info.contact))
+    info_lines = [
+        (label, page.wrap(value, info_size, right - value_x) or [""]) for label, value in rows
+    ]
+    step_size = 11.5
+    step_x = left + 7
+    steps = [t(language, f"poster.step{n}") for n in (1, 2, 3)]
+    step_lines = [page.wrap(step, step_size, right - step_x) for step in steps]
+    other_ways = (
+        page.wrap(t(language, "poster.other_ways"), step_size, right - step_x)
+        if info.contact
+        else []
+    )
+
+    top, bottom = PAGE_H_MM - 16, 34.0
+    text_height = (
+        16 + 12 + 9  # title, round, rules
+        + lh(body_size) * len(body) + 6
+        + lh(place_size, 1.2) + 5
+        + 5 + 10 + 6  # after the code: the call to scan, the link
+        + sum(lh(info_size) * len(lines) for _, lines in info_lines) + 6
+        + lh(13) + sum(lh(step_size) * len(lines) for lines in step_lines)
+        + lh(step_size) * len(other_ways)
+    )  # fmt: skip
+    qr_size = max(QR_MIN_MM, min(QR_MAX_MM, top - bottom - text_height))
+
+    # The heading: 巡察公告, the round, a red double rule.
+    y = top - 12
+    page.text(center, y, t(language, "poster.title"), 38, color=RED, ha="center", bold=True)
+    y -= 13
+    page.text(center, y, info.round_name, page.fit(info.round_name, 16, width), ha="center")
+    y -= 6
+    page.line(left, right, y, width=2.2, color=RED)
+    page.line(left, right, y - 1.3, width=0.7, color=RED)
+    y -= 9
+
+    for text in body:
+        y -= lh(body_size) * 0.75
+        page.text(left, y, text, body_size)
+        y -= lh(body_size) * 0.25
+    y -= 6 + place_size * PT_TO_MM
+    page.text(center, y, place, place_size, ha="center", bold=True)
+    y -= 5 + qr_size
+
+    page.qr(link, center - qr_size / 2, y, qr_size)
+    y -= 10
+    page.text(center, y, t(language, "poster.scan"), 22, color=RED, ha="center", bold=True)
+    y -= 6
+    page.text(center, y, link.removeprefix("https://"), 9, color=GREY, ha="center")
+    y -= 4
+    page.line(left, right, y, width=0.6, color=RULE)
+    y -= 2
+
+    for label, lines in info_lines:
+        for index, text in enumerate(lines):
+            y -= lh(info_size)
+            if index == 0:
+                page.text(left, y, label, info_size, color=RED, bold=True)
+            page.text(value_x, y, text, info_size)
+    y -= 4
+    page.line(left, right, y, width=0.6, color=RULE)
+    y -= 2
+
+    y -= lh(13)
+    page.text(left, y, t(language, "poster.howto"), 13, color=RED, bold=True)
+    for number, lines in enumerate(step_lines, start=1):
+        for index, text in enumerate(lines):
+            y -= lh(step_size)
+            if index == 0:
+                page.text(left + 1, y, f"{number}.", step_size, color=RED)
+            page.text(step_x, y, text, step_size)
+    for text in other_ways:
+        y -= lh(step_size)
+        page.text(step_x, y, text, step_size, color=GREY)
+
+    # Signed by the group, dated the round's first day.
+    signature = (
+        t(language, "poster.signature", organizer=info.organizer, group=info.group_name)
+        if info.organizer
+        else info.group_name
+    )
+    page.text(right, 24, signature, page.fit(signature, 13, width), ha="right")
+    page.text(right, 17, starts, 13, ha="right")
+
+    title = f"{t(language, 'poster.title')} · {place}"
+    page.save(png, pdf, title=title)
+
+
+def write_posters(
+    infos: Sequence[PosterInfo], *, bot_username: str, out: Path, language: str = "zh"
+) -> list[PosterFiles]:
+    """Write `<village code>.png` and `.pdf` for every village into `out` (created if need be)."""
+    if language not in LANGUAGES:
+        raise PosterError(f"language {language!r}: choose one of {', '.join(LANGUAGES)}")
+    username = clean_username(bot_username)
+    check_links(infos)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for info in infos:
+        link = deep_link(username, info.village_code)
+        png, pdf = out / f"{info.village_code}.png", out / f"{info.village_code}.pdf"
+        render_poster(info, link=link, png=png, pdf=pdf, language=language)
+        written.append(PosterFiles(info.village_code, link, png, pdf))
+    return written
+
+
+__all__ = [
+    "PosterError",
+    "PosterFiles",
+    "bot_username_from_telegram",
+    "check_links",
+    "clean_username",
+    "deep_link",
+    "load_posters",
+    "render_poster",
+    "write_posters",
+]

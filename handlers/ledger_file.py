@@ -1,0 +1,267 @@
+"""The ledger (台账) as a file: XLSX (a 台账 sheet and a 汇总 summary sheet) or CSV.
+
+Rows are written as they stream from `storage.ledger.ledger_rows`, a batch at a time: the
+XLSX workbook is in openpyxl's write-only mode and the CSV is written as it goes, so memory does
+not grow with the number of complaints. The writing happens in a worker thread, a batch after
+the other (never two at once), so the event loop stays free. The file appears under its name
+only once complete (it is written next to it and renamed).
+
+The ledger is a Chinese document whatever a chat's language, like the office's own 台账: its
+headers are fixed here, not in the message catalogs.
+
+Text people typed never turns into a formula: in XLSX such a cell is stored as text; in CSV a
+value that a spreadsheet would read as a formula gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import os
+from collections.abc import AsyncIterable, AsyncIterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from storage.ledger import HANDLING_ZH, SATISFACTION_ZH, STATUS_ZH, LedgerRow, LedgerSummary
+
+FORMATS = (".xlsx", ".csv")
+LEDGER_SHEET = "台账"
+SUMMARY_SHEET = "汇总"
+HEADERS = (
+    "编号",
+    "反映时间",
+    "村（社区）",
+    "乡镇（街道）",
+    "类别",
+    "反映内容",
+    "是否匿名",
+    "反映人",
+    "状态",
+    "办理方式",
+    "责任单位",
+    "办理时限",
+    "办结时间",
+    "办理结果",
+    "满意度",
+)
+# Column widths in the XLSX (characters; a Chinese character counts about two).
+WIDTHS = (16, 18, 14, 14, 14, 60, 8, 24, 10, 10, 20, 12, 18, 40, 10)
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Rows are written in batches of this many, each in a worker thread: openpyxl takes about half
+# a millisecond a row, which would otherwise hold up the event loop for a large round.
+BATCH = 500
+# A spreadsheet takes a value starting with one of these for a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class UnsupportedFormat(ValueError):
+    """The file name's extension is neither .xlsx nor .csv."""
+
+
+def format_of(path: Path) -> str:
+    """The format, ".xlsx" or ".csv", from the file name; UnsupportedFormat otherwise."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise UnsupportedFormat(
+            f"{path.name}: the ledger is written as .xlsx or .csv, not {suffix or 'no extension'}"
+        )
+    return suffix
+
+
+def _naive(value: datetime) -> datetime:
+    """A local time as Excel keeps it: no zone, whole seconds (the zone is the round's)."""
+    return value.replace(tzinfo=None, microsecond=0)
+
+
+def csv_value(value: Any) -> str:
+    """A ledger value as CSV text."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return _naive(value).strftime(DATETIME_FORMAT)
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _xlsx_value(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """A ledger value as an XLSX cell value (text that looks like a formula stays text)."""
+    if isinstance(value, datetime):
+        return _naive(value)
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if text.startswith("="):
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.data_type = "s"
+            return cell
+        return text
+    return value
+
+
+def _bold(sheet: WriteOnlyWorksheet, values: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """A row of bold cells."""
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    return cells
+
+
+def summary_lines(
+    summary: LedgerSummary, exported_at: datetime | None
+) -> list[tuple[Any, ...] | str]:
+    """The 汇总 sheet: (label, value) rows; a string is a section title; () a blank row."""
+    lines: list[tuple[Any, ...] | str] = [
+        ("巡察轮次", f"{summary.round_code} {summary.round_name}"),
+        ("范围", summary.group_name or "全部巡察组"),
+    ]
+    if exported_at is not None:
+        local = exported_at.astimezone(ZoneInfo(summary.timezone))
+        lines.append(("导出时间", _naive(local)))
+    handling = summary.by_handling
+    lines += [
+        ("反映总数", summary.total),
+        (
+            "小结",
+            f"已立行立改问题{handling['immediate']}个，现场交办事项{handling['handed_off']}件，"
+            f"移交问题线索{handling['transferred']}件，不予受理{handling['rejected']}件",
+        ),
+        (),
+        "按状态",
+        *((STATUS_ZH.get(status, status), n) for status, n in summary.by_status.items()),
+        (),
+        "按类别",
+        *((category.name_zh, category.count) for category in summary.by_category),
+        (),
+        "办理方式",
+        *((HANDLING_ZH[key], n) for key, n in handling.items()),
+        (),
+        "满意度",
+        *((SATISFACTION_ZH.get(key, key), n) for key, n in summary.satisfaction.items()),
+    ]
+    share = summary.satisfied_share
+    lines.append(("满意率（满意和基本满意）", f"{share:.1%}" if share is not None else "—"))
+    return lines
+
+
+async def _batches(rows: AsyncIterable[LedgerRow]) -> AsyncIterator[list[LedgerRow]]:
+    """The rows in lists of at most BATCH."""
+    batch: list[LedgerRow] = []
+    async for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _append_rows(sheet: WriteOnlyWorksheet, batch: list[LedgerRow]) -> None:
+    """Add complaint rows to the 台账 sheet."""
+    for row in batch:
+        sheet.append([_xlsx_value(sheet, value) for value in row.values()])
+
+
+def _append_summary(sheet: WriteOnlyWorksheet, lines: list[tuple[Any, ...] | str]) -> None:
+    """Fill the 汇总 sheet."""
+    for line in lines:
+        if isinstance(line, str):
+            sheet.append(_bold(sheet, [line, "件数"]))
+            continue
+        cells = [_xlsx_value(sheet, value) for value in line]
+        if len(cells) == 2 and isinstance(cells[1], str):
+            cell = WriteOnlyCell(sheet, value=cells[1])
+            cell.alignment = Alignment(wrap_text=True)
+            cells[1] = cell
+        sheet.append(cells)
+
+
+async def _write_xlsx(
+    target: Path,
+    rows: AsyncIterable[LedgerRow],
+    summary: LedgerSummary,
+    exported_at: datetime | None,
+) -> int:
+    """Write the workbook; return the number of complaint rows."""
+    workbook = Workbook(write_only=True)
+    ledger = workbook.create_sheet(LEDGER_SHEET)
+    totals = workbook.create_sheet(SUMMARY_SHEET)
+    ledger.freeze_panes = "A2"
+    for index, width in enumerate(WIDTHS, start=1):
+        ledger.column_dimensions[get_column_letter(index)].width = width
+    totals.column_dimensions["A"].width = 28
+    totals.column_dimensions["B"].width = 60
+    ledger.append(_bold(ledger, HEADERS))
+    count = 0
+    async for batch in _batches(rows):
+        await asyncio.to_thread(_append_rows, ledger, batch)
+        count += len(batch)
+    _append_summary(totals, summary_lines(summary, exported_at))
+    await asyncio.to_thread(workbook.save, target)
+    return count
+
+
+async def _write_csv(target: Path, rows: AsyncIterable[LedgerRow]) -> int:
+    """Write the CSV (UTF-8 with a BOM, so that Excel reads the Chinese); return the rows."""
+    count = 0
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        async for batch in _batches(rows):
+            lines = [[csv_value(value) for value in row.values()] for row in batch]
+            await asyncio.to_thread(writer.writerows, lines)
+            count += len(batch)
+    return count
+
+
+async def write_ledger(
+    path: Path,
+    rows: AsyncIterable[LedgerRow],
+    summary: LedgerSummary,
+    *,
+    exported_at: datetime | None = None,
+) -> int:
+    """Write the ledger as .xlsx or .csv (by `path`'s extension); return the number of rows.
+
+    UnsupportedFormat for another extension (before anything is written).
+    """
+    suffix = format_of(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        if suffix == ".xlsx":
+            count = await _write_xlsx(partial, rows, summary, exported_at)
+        else:
+            count = await _write_csv(partial, rows)
+        partial.replace(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return count
+
+
+__all__ = [
+    "FORMATS",
+    "HEADERS",
+    "LEDGER_SHEET",
+    "SUMMARY_SHEET",
+    "UnsupportedFormat",
+    "csv_value",
+    "format_of",
+    "summary_lines",
+    "write_ledger",
+]

@@ -1,0 +1,174 @@
+"""/export and /stats in linked chats: the ledger as a document, a summary and a chart."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from PIL import Image
+
+from bot.emulator.models import StoredMessage
+from handlers.ledger_file import HEADERS, LEDGER_SHEET, SUMMARY_SHEET
+from storage import ledger, outbox
+from storage.models import OutboxMessage
+from tests.helpers.group_flow import Member, file, linked_chat, new_chat, prompt_in
+from tests.helpers.harness import BotHarness
+from tests.helpers.ledger_round import expected_rows
+from tests.helpers.resident import texts
+
+PHONE = "+8613812345678"
+
+
+async def download(bot: BotHarness, file_id: str) -> bytes:
+    """A file the bot sent, downloaded from the emulator like any Telegram client would."""
+    assert bot.runtime.app is not None
+    telegram_file = await bot.runtime.app.bot.get_file(file_id)
+    return bytes(await telegram_file.download_as_bytearray())
+
+
+def only(messages: list[StoredMessage], field: str) -> StoredMessage:
+    found = [m for m in messages if m.get(field)]
+    assert len(found) == 1, f"not one {field} among {messages}"
+    return found[0]
+
+
+def ledger_rows(data: bytes) -> list[tuple[Any, ...]]:
+    """The 台账 sheet's rows below the header (padded to the header's width)."""
+    workbook = load_workbook(io.BytesIO(data))
+    rows = [tuple(row) for row in workbook[LEDGER_SHEET].iter_rows(values_only=True)]
+    assert rows[0] == HEADERS
+    assert SUMMARY_SHEET in workbook.sheetnames
+    return [row + (None,) * (len(HEADERS) - len(row)) for row in rows[1:]]
+
+
+async def three_complaints(bot: BotHarness, group: Member) -> dict[str, str]:
+    """A named and an anonymous complaint in g3's villages, one in g5's; g3 accepts one."""
+    _r1, named = await file(bot, anonymous=False, phone=PHONE, first_name="甲")
+    _r2, anonymous = await file(bot, anonymous=True, first_name="乙")
+    _r3, elsewhere = await file(bot, start="/start v_youyue", first_name="丙")
+    await group.press(group.card(named), "受理")
+    return {"named": named, "anonymous": anonymous, "elsewhere": elsewhere}
+
+
+async def test_export_in_a_group_chat_sends_the_groups_ledger(bot: BotHarness) -> None:
+    group = await linked_chat(bot)
+    numbers = await three_complaints(bot, group)
+    group.new_messages()
+
+    command = group.emu.send_text(group.user, "/export", chat=group.chat)
+    await bot.settle()
+    document = only(group.new_messages(), "document")
+    assert document["reply_to_message"]["message_id"] == command.message_id
+    assert document["document"]["file_name"].startswith("台账-WD2023-1-第三巡察组-20230314-")
+    assert document["document"]["file_name"].endswith(".xlsx")
+    assert "台账：第三巡察组，2 件反映" in (document.caption or "")
+
+    rows = ledger_rows(await download(bot, document["document"]["file_id"]))
+    assert [row[0] for row in rows] == [numbers["named"], numbers["anonymous"]]
+    g3 = (await expected_rows(bot.database, shareable=False))[:2]
+    assert [row[0] for row in g3] == [numbers["named"], numbers["anonymous"]]
+    for got, want in zip(rows, g3, strict=True):
+        assert got[0] == want[0]
+        assert got[1] == want[1].replace(tzinfo=None, microsecond=0)
+        assert got[2:11] == tuple(v if v != "" else None for v in want[2:11])
+    named, anonymous = rows
+    assert named[8] == "已受理"
+    assert named[7] is not None and named[7].startswith("甲") and named[7].endswith(PHONE)
+    assert (anonymous[6], anonymous[7]) == ("是", None)
+    # The file went out from exports/ next to the bot's SQLite database.
+    exports = ledger.export_directory(bot.settings.database_url)
+    assert exports.parent == Path(bot.settings.database_url.removeprefix("sqlite:///")).parent
+    assert [p.suffix for p in exports.iterdir()] == [".xlsx"]
+
+
+async def test_export_in_the_office_chat_is_the_whole_round_without_identity(
+    bot: BotHarness,
+) -> None:
+    group = await linked_chat(bot)
+    numbers = await three_complaints(bot, group)
+    office = await linked_chat(bot, "office", None, "巡察办工作群", "周主任")
+    document = only(await office.say("/export"), "document")
+    assert "不含反映人身份" in (document.caption or "")
+    rows = ledger_rows(await download(bot, document["document"]["file_id"]))
+    assert [row[0] for row in rows] == sorted(numbers.values())
+    assert all(row[7] is None for row in rows)
+    assert not any(PHONE in str(value) for row in rows for value in row)
+
+
+async def test_stats_sends_a_summary_and_a_chart(bot: BotHarness) -> None:
+    group = await linked_chat(bot)
+    numbers = await three_complaints(bot, group)
+    _answer, messages = await group.press(group.card(numbers["anonymous"]), "不予受理")
+    await group.reply(prompt_in(messages), "不属于巡察范围")
+    group.new_messages()
+
+    messages = await group.say("/stats")
+    text = texts([m for m in messages if not m.get("photo")])
+    assert "统计：第三巡察组" in text
+    assert "反映总数：2 件" in text
+    assert "已受理 1，不予受理 1" in text
+    assert "饮水灌溉 2" in text
+    assert "已立行立改问题0个，现场交办事项0件，移交问题线索0件，不予受理1件。" in text
+    assert "满意度：尚无评价。" in text
+    photo = only(messages, "photo")
+    assert messages.index(photo) == len(messages) - 1  # after the text
+    largest = photo["photo"][-1]
+    data = await download(bot, largest["file_id"])
+    assert data.startswith(b"\x89PNG")
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.width >= 800 and image.height >= 300
+
+    office = await linked_chat(bot, "office", None, "巡察办工作群", "周主任")
+    text = texts(await office.say("/stats"))
+    assert "统计：卫东区委2023年第一轮巡察" in text and "反映总数：3 件" in text
+
+
+async def test_an_empty_round_has_a_summary_but_no_chart(bot: BotHarness) -> None:
+    group = await linked_chat(bot)
+    messages = await group.say("/stats")
+    assert "还没有群众反映。" in texts(messages)
+    assert not any(m.get("photo") for m in messages)
+
+
+async def test_only_group_and_office_chats(bot: BotHarness) -> None:
+    department = await linked_chat(bot, "department", "water", "水利局工作群", "赵")
+    assert "只能在巡察组或巡察办工作群中使用" in texts(await department.say("/export"))
+    assert "只能在巡察组或巡察办工作群中使用" in texts(await department.say("/stats"))
+    stranger = new_chat(bot, "无关的群")
+    assert await stranger.say("/export") == []
+    assert await stranger.say("/stats") == []
+
+
+async def test_a_lost_file_fails_for_good_and_the_chat_goes_on(
+    bot: BotHarness, tmp_path: Path
+) -> None:
+    group = await linked_chat(bot)
+    missing = tmp_path / "exports" / "gone.xlsx"
+    async with bot.database.transaction() as session:
+        lost = outbox.enqueue_call(
+            session=session,
+            chat_id=group.chat.id,
+            method="sendDocument",
+            params={
+                "chat_id": group.chat.id,
+                "document": {"local_file": str(missing), "filename": "x.xlsx"},
+            },
+            now=bot.clock.now(),
+        )
+        outbox.enqueue_call(
+            session=session,
+            chat_id=group.chat.id,
+            method="sendMessage",
+            params={"chat_id": group.chat.id, "text": "after the lost file"},
+            now=bot.clock.now(),
+        )
+    assert bot.runtime.app is not None
+    bot.runtime.app.outbox_wakeup.set()
+    await bot.settle()
+    assert texts(group.new_messages()) == "after the lost file"
+    async with bot.database.transaction() as session:
+        row = await session.get(OutboxMessage, lost.id)
+    assert row is not None and row.status == "failed"
+    assert (row.last_error or "").startswith("local file:")
