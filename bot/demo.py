@@ -298,6 +298,9 @@ async def run_demo(out: Callable[[str], None] = print) -> None:
                 telegram_api_base_url=emu.base_url,
                 database_url=url,
                 poll_timeout=5,
+                # The transcript is played at real time; scheduled sweeps would drop their
+                # messages into it at unpredictable points.
+                scheduled_jobs=False,
             )
             out(f"本地 Bot API 模拟器：{emu.base_url}  数据库：{url}\n")
             async with BotRuntime(settings) as runtime:

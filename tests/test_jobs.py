@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -17,7 +18,7 @@ from storage.models import Draft, DraftStep, Round, SentNotice
 from tests.helpers.factories import SHANGHAI, example_world, resident
 
 
-def settings(**values: object) -> Settings:
+def settings(**values: Any) -> Settings:
     return Settings(_env_file=None, telegram_bot_token="123:TEST", **values)  # type: ignore[call-arg]
 
 

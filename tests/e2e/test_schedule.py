@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -80,11 +82,13 @@ class Round:
         if self.harness.clock.now() < end:
             await self.at(end)
 
-    async def act(self, moment: datetime, action: object, **values: object) -> None:
+    async def act(
+        self, moment: datetime, action: Callable[..., Awaitable[Any]], **values: Any
+    ) -> None:
         """An inspector's or department's step, written as the chat's button would."""
         await self.sweep_until(moment)
         async with self.harness.database.transaction() as session:
-            outcome = await action(session=session, now=moment.astimezone(UTC), **values)  # type: ignore[operator]
+            outcome = await action(session=session, now=moment.astimezone(UTC), **values)
             assert outcome.ok, outcome
         app = self.harness.runtime.app
         assert app is not None
