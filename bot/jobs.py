@@ -48,14 +48,15 @@ async def run_sweeps(application: XunchaApplication) -> list[str]:
             except Exception:
                 log.exception("scheduled sweep %r failed at %s; tried again next run", name, now)
     for report in reports:
-        if report.sent or report.closed or report.deleted:
+        if report.sent or report.closed or report.deleted or report.forgotten:
             log.info(
-                "sweep %s at %s: sent %s, closed %s, deleted %s drafts",
+                "sweep %s at %s: sent %s, closed %s, deleted %s drafts, forgot %s updates",
                 report.name,
                 now.isoformat(timespec="seconds"),
                 report.sent,
                 report.closed,
                 report.deleted,
+                report.forgotten,
             )
     if any(report.wrote_outbox for report in reports):
         application.outbox_wakeup.set()

@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.handling import handling_of, last_handling_events
 from storage.models import (
     Category,
     Complaint,
@@ -148,7 +149,7 @@ class LedgerSummary:
     by_status: dict[str, int]
     # Every category of the round in its order, then any unknown code that complaints carry.
     by_category: list[CategoryCount]
-    # immediate / handed_off / transferred / rejected (zeros included): see `handling_of`.
+    # immediate / handed_off / transferred / rejected (zeros included): see storage/handling.py.
     by_handling: dict[str, int]
     # satisfied / basic / unsatisfied (zeros included), plus any other value found.
     satisfaction: dict[str, int] = field(default_factory=dict)
@@ -167,49 +168,11 @@ class LedgerSummary:
         return happy / self.rated
 
 
-def handling_of(status: str, last_action: str | None) -> str | None:
-    """How a complaint was dealt with: a HANDLING_ZH key, or None.
-
-    The current status when it is one (立行立改, 现场交办, 移交, 不予受理); otherwise the latest
-    such action on the timeline (a resolved or closed complaint keeps how it was handled), unless
-    that was a rejection an inspector later reconsidered (an "accepted" event from "rejected").
-    """
-    if status in HANDLING_ZH:
-        return status
-    # `last_action` "accepted" (a reconsidered rejection) is no handling (yet).
-    return last_action if last_action in HANDLING_ZH else None
-
-
 def _identity(anonymous: bool, name: str | None, phone: str | None, shareable: bool) -> str:
     """ "Name / phone" for a named complaint in a ledger not for sharing; else empty."""
     if anonymous or shareable:
         return ""
     return " / ".join(part for part in ((name or "").strip(), (phone or "").strip()) if part)
-
-
-def _last_handling_events(round_id: int) -> Any:
-    """Per complaint of the round, the id of its latest handling event (subquery).
-
-    Handling events: immediate, handed_off, transferred, rejected, and an "accepted" that
-    reconsiders a rejection (which undoes it).
-    """
-    action = col(TimelineEvent.action)
-    return (
-        sa_select(
-            col(TimelineEvent.complaint_id).label("complaint_id"),
-            func.max(col(TimelineEvent.id)).label("event_id"),
-        )
-        .join(Complaint, col(Complaint.id) == col(TimelineEvent.complaint_id))
-        .where(
-            col(Complaint.round_id) == round_id,
-            or_(
-                action.in_(list(HANDLING_ZH)),
-                and_(action == "accepted", col(TimelineEvent.from_status) == S.rejected),
-            ),
-        )
-        .group_by(col(TimelineEvent.complaint_id))
-        .subquery("last_handling")
-    )
 
 
 _Query = TypeVar("_Query")
@@ -259,7 +222,7 @@ async def ledger_rows(
     """
     round_ = await _round(session, round_id)
     zone = ZoneInfo(round_.timezone)
-    last = _last_handling_events(round_id)
+    last = last_handling_events(round_id)
     # Any: SQLModel types an aliased model's attributes as plain values.
     handling_event: Any = aliased(TimelineEvent)
     statement = (
@@ -393,7 +356,7 @@ async def ledger_summary(
     ]
     by_category += [CategoryCount(code, code, code, n) for code, n in sorted(per_code.items())]
 
-    last = _last_handling_events(round_id)
+    last = last_handling_events(round_id)
     handling_event: Any = aliased(TimelineEvent)
     handling_rows = await _counts(
         session,

@@ -28,7 +28,7 @@ What is sent, to whom, when (local time of the round), by key:
   complaint is closed as "no_answer" (a workflow event, which tells the resident).
 
 Idle drafts are deleted after 24 hours (storage/drafts.py `expire_idle`); the resident is told
-when they come back.
+when they come back. Handled updates are forgotten after 48 hours (storage/updates.py).
 
 Outbox rows are of kind "notice" (`storage.outbox.enqueue_notice`): the payload holds the
 numbers as of the sweep and handlers/notices.py words them in the chat's language. A reminder
@@ -50,7 +50,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import drafts, outbox, workflow
+from storage import drafts, outbox, updates, workflow
+from storage.handling import HANDLING, handling_of, is_handling_event
 from storage.models import (
     Category,
     Complaint,
@@ -85,8 +86,6 @@ NO_ANSWER = "no_answer"
 # Lists in a digest stop at this many lines (the rest is counted).
 LIST_MAX = 20
 
-# What decided how a complaint was dealt with (as storage/ledger.py counts it).
-HANDLING = (S.immediate, S.handed_off, S.transferred, S.rejected)
 # Events that end "new": the group's first answer to a complaint.
 FIRST_ANSWERS = frozenset({"accepted", "immediate", "handed_off", "transferred", "rejected"})
 SATISFACTIONS = ("satisfied", "basic", "unsatisfied", NO_ANSWER)
@@ -102,9 +101,10 @@ class SweepReport:
     # Keys of the notices it sent (outbox rows written), in order.
     sent: list[str] = field(default_factory=list)
     rows: int = 0
-    # Complaints it closed (no survey answer), drafts it deleted.
+    # Complaints it closed (no survey answer), drafts it deleted, handled updates it forgot.
     closed: list[int] = field(default_factory=list)
     deleted: int = 0
+    forgotten: int = 0
 
     @property
     def wrote_outbox(self) -> bool:
@@ -809,17 +809,6 @@ async def _reports(
         )
 
 
-def handling_of(status: str, last_action: str | None) -> str | None:
-    """How a complaint was dealt with: immediate, handed_off, transferred, rejected or None.
-
-    Its status when it is one of those; else its latest such action (a resolved or closed
-    complaint keeps how it was handled), unless that was a rejection an inspector reconsidered.
-    """
-    if status in HANDLING:
-        return status
-    return last_action if last_action in HANDLING else None
-
-
 def _median_hours(values: list[timedelta]) -> float | None:
     """The median of durations, in hours (None when there are none)."""
     if not values:
@@ -879,11 +868,8 @@ async def round_report(
     for complaint_id, action, from_status, at in (
         await session.exec(events.order_by(col(TimelineEvent.at), col(TimelineEvent.id)))
     ).all():
-        if action in HANDLING:
+        if is_handling_event(action, from_status):
             last_handling[complaint_id] = action
-        elif action == "accepted" and from_status == S.rejected:
-            # A reconsidered rejection undoes it.
-            last_handling[complaint_id] = None
         if action in FIRST_ANSWERS and from_status == S.new:
             first_answer.setdefault(complaint_id, at)
         if action == "resolved":
@@ -893,7 +879,7 @@ async def round_report(
 
     by_status = {status.value: 0 for status in S}
     by_code: Counter[str] = Counter()
-    handling = {h.value: 0 for h in HANDLING}
+    handling = dict.fromkeys(HANDLING, 0)
     satisfaction = dict.fromkeys(SATISFACTIONS, 0)
     per_group: dict[int, list[int]] = {}
     new_in_week = 0
@@ -1073,6 +1059,15 @@ async def sweep_drafts(
     return report
 
 
+async def sweep_updates(
+    *, session: AsyncSession, now: datetime, rounds: Rounds | None = None
+) -> SweepReport:
+    """Forget handled updates older than 48 hours (storage/updates.py `forget_old`)."""
+    report = SweepReport("updates")
+    report.forgotten = await updates.forget_old(session=session, now=now)
+    return report
+
+
 # --- all of them ------------------------------------------------------------------------------
 
 Sweep = Callable[..., Awaitable[SweepReport]]
@@ -1085,6 +1080,7 @@ SWEEPS: tuple[tuple[str, Sweep], ...] = (
     ("due", sweep_due),
     ("survey", sweep_surveys),
     ("drafts", sweep_drafts),
+    ("updates", sweep_updates),
 )
 
 

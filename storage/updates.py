@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ProcessedUpdate
@@ -17,3 +19,18 @@ async def is_processed(*, session: AsyncSession, update_id: int) -> bool:
 def mark_processed(*, session: AsyncSession, update_id: int, now: datetime) -> None:
     """Record the update as handled, in the same transaction as its effects."""
     session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
+
+
+# Telegram keeps an unconfirmed update for 24 hours, so none older than this comes again. And
+# after a week without updates it starts numbering at random: an old id must not be remembered
+# then, or a new update with it would be taken for a redelivery and ignored.
+REMEMBER_FOR = timedelta(hours=48)
+
+
+async def forget_old(*, session: AsyncSession, now: datetime) -> int:
+    """Forget updates handled longer ago than REMEMBER_FOR; how many were forgotten."""
+    statement = delete(ProcessedUpdate).where(
+        col(ProcessedUpdate.processed_at) < now - REMEMBER_FOR
+    )
+    result = await session.exec(statement)
+    return int(result.rowcount or 0)

@@ -1,0 +1,55 @@
+"""How a complaint was dealt with (办理方式): one rule for the ledger, /stats and the reports.
+
+A complaint's handling is its status when that is immediate, handed_off, transferred or
+rejected; otherwise the latest such action on its timeline (a resolved or closed complaint
+keeps how it was handled), unless that was a rejection an inspector later reconsidered (an
+"accepted" event from "rejected", which undoes it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import col
+
+from storage.models import Complaint, ComplaintStatus, TimelineEvent
+
+S = ComplaintStatus
+
+HANDLING: tuple[str, ...] = (S.immediate, S.handed_off, S.transferred, S.rejected)
+
+
+def handling_of(status: str, last_action: str | None) -> str | None:
+    """A complaint's handling from its status and its latest handling event's action."""
+    if status in HANDLING:
+        return status
+    # A last action of "accepted" (a reconsidered rejection) is no handling (yet).
+    return last_action if last_action in HANDLING else None
+
+
+def is_handling_event(action: str, from_status: str | None) -> bool:
+    """Whether a timeline event decides (or undoes) a complaint's handling."""
+    return action in HANDLING or (action == "accepted" and from_status == S.rejected)
+
+
+def last_handling_events(round_id: int) -> Any:
+    """Per complaint of the round, the id of its latest handling event (a subquery)."""
+    action = col(TimelineEvent.action)
+    return (
+        sa_select(
+            col(TimelineEvent.complaint_id).label("complaint_id"),
+            func.max(col(TimelineEvent.id)).label("event_id"),
+        )
+        .join(Complaint, col(Complaint.id) == col(TimelineEvent.complaint_id))
+        .where(
+            col(Complaint.round_id) == round_id,
+            or_(
+                action.in_(list(HANDLING)),
+                and_(action == "accepted", col(TimelineEvent.from_status) == S.rejected),
+            ),
+        )
+        .group_by(col(TimelineEvent.complaint_id))
+        .subquery("last_handling")
+    )
