@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +13,10 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.emulator import BotApiEmulator
 from bot.emulator.models import Chat, StoredMessage, User
+from bot.jobs import run_sweeps
+from bot.ratelimit import RateLimits, Window
 from bot.runner import BotRuntime
+from storage.clock import ShiftedClock
 from storage.db import Database
 from storage.links import issue_code
 from storage.migrate import upgrade_async
@@ -23,6 +26,11 @@ DEMO_TOKEN = "100200300:DEMO-TOKEN"
 ZONE = ZoneInfo("Asia/Shanghai")
 WELL = (33.8483, 113.1245)
 # The villager's words, after the seed article ("俺村机井水压低，浇地时间长还费钱").
+SETTLE_SECONDS = 120
+# Limits an unpaced demo never reaches.
+ROOMY = Window(count=10_000, seconds=1.0)
+# The demo round's length: two weeks, compressed into a few scheduled moments.
+ROUND_DAYS = 14
 COMPLAINT = (
     "俺村东头的机井水压低，浇地时间长还费钱。两亩地要浇一整天，已经一个多月了，你们管不管？"
 )
@@ -32,28 +40,48 @@ REPORT = "已排查地埋管漏水点 3 处并修复，更换不配套水泵 1 �
 
 def demo_round_code() -> str:
     """The demo round's code (it carries the current year)."""
-    return f"JX{datetime.now(ZONE).year}-1"
+    return f"JX{demo_start().year}-1"
+
+
+def demo_start() -> date:
+    """The first day of the demo round: a Monday three weeks ago.
+
+    The round is over by today: the bot's clock replays it (see run_demo) and is never ahead of
+    the real one, which the outbox sender goes by.
+    """
+    today = datetime.now(ZONE).date()
+    return today - timedelta(days=today.weekday() + 21)
 
 
 def demo_roster() -> str:
-    """The demo round (郏县, after the seed article), open from a week ago to in a month."""
-    today = datetime.now(ZONE).date()
+    """The demo round (郏县, after the seed article): two weeks from demo_start()."""
+    start = demo_start()
     template = files("bot").joinpath("demo_roster.yaml").read_text(encoding="utf-8")
     return template.format(
-        year=today.year,
-        starts_on=(today - timedelta(days=7)).isoformat(),
-        ends_on=(today + timedelta(days=30)).isoformat(),
+        year=start.year,
+        starts_on=start.isoformat(),
+        ends_on=(start + timedelta(days=ROUND_DAYS - 1)).isoformat(),
     )
+
+
+def on_day(day: int, hour: int, minute: int = 0) -> datetime:
+    """A local time on the demo round's day `day` (0 is its first day)."""
+    return datetime.combine(demo_start() + timedelta(days=day), time(hour, minute), ZONE)
 
 
 class Transcript:
     """Plays people's actions through the emulator and writes down what every chat shows."""
 
     def __init__(
-        self, emu: BotApiEmulator, runtime: BotRuntime, out: Callable[[str], None]
+        self,
+        emu: BotApiEmulator,
+        runtime: BotRuntime,
+        clock: ShiftedClock,
+        out: Callable[[str], None],
     ) -> None:
         self.emu = emu
         self.runtime = runtime
+        self.clock = clock
         self.out = out
         self.chat_names: dict[int, str] = {}
         # (chat, message) -> how many edits of it were shown
@@ -66,7 +94,8 @@ class Transcript:
     async def settle(self) -> None:
         """Wait until the bot has handled everything and sent every reply."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + 30
+        # A group chat takes 20 messages a minute: a busy moment can take that long to go out.
+        deadline = loop.time() + SETTLE_SECONDS
         while loop.time() < deadline:
             poller = self.runtime.poller
             pending = [u["update_id"] for u in self.emu.pending_updates]
@@ -76,7 +105,16 @@ class Transcript:
             if caught_up and await self.runtime.idle():
                 return
             await asyncio.sleep(0.05)
-        raise TimeoutError("the bot did not answer within 30 s")
+        raise TimeoutError(f"the bot did not answer within {SETTLE_SECONDS} s")
+
+    async def at(self, when: datetime, what: str) -> list[StoredMessage]:
+        """Move the bot's clock on to `when`, run the scheduled sweeps once, print what came."""
+        self.clock.jump_to(when)
+        self.out(f"\n⏰ {when:%Y-%m-%d %H:%M} {what}")
+        assert self.runtime.app is not None
+        await run_sweeps(self.runtime.app)
+        await self.settle()
+        return self._show_new()
 
     def _show_new(self) -> list[StoredMessage]:
         """Print the bot's new and edited messages in every chat; return the new ones."""
@@ -170,7 +208,7 @@ async def _link(
             target=target,
             round_code=round_code,
             code=code,
-            now=datetime.now(ZONE),
+            now=t.clock.now(),
         )
         issued = link.code
     option = f"--{target} {code or round_code}"
@@ -214,24 +252,34 @@ async def file_well_complaint(t: Transcript, villager: User) -> str:
 
 
 async def play(
-    emu: BotApiEmulator, runtime: BotRuntime, database: Database, out: Callable[[str], None]
+    emu: BotApiEmulator,
+    runtime: BotRuntime,
+    database: Database,
+    clock: ShiftedClock,
+    out: Callable[[str], None],
 ) -> None:
-    """The story of the seed article's irrigation well, and a misconduct report."""
-    t = Transcript(emu, runtime, out)
+    """The round of the seed article's irrigation well, from its opening to its final report."""
+    t = Transcript(emu, runtime, clock, out)
     leader = emu.add_user(first_name="许", last_name="组长", language_code="zh")
     clerk = emu.add_user(first_name="孙", last_name="科长", language_code="zh")
+    director = emu.add_user(first_name="王", last_name="主任", language_code="zh")
     villager = emu.add_user(first_name="谢", last_name="大爷", language_code="zh")
     neighbour = emu.add_user(first_name="李", last_name="婶", language_code="zh")
     group = emu.add_group(title="第一巡察组工作群", admins=[leader])
     bureau = emu.add_group(title="县水利局对接群", admins=[clerk])
+    office = emu.add_group(title="县委巡察办工作群", admins=[director])
     t.name_chat(group.id, "第一巡察组工作群")
     t.name_chat(bureau.id, "县水利局对接群")
+    t.name_chat(office.id, "县委巡察办工作群")
     t.name_chat(villager.id, "谢大爷 私聊")
     t.name_chat(neighbour.id, "李婶 私聊")
+    private = villager.id
 
-    out("—— 一、巡察办把工作群接入机器人 ——")
+    out(f"—— 一、{on_day(0, 9):%m月%d日}（周一）巡察进驻，巡察办把工作群接入机器人 ——")
     await _link(t, database, group, leader, "group", "g1")
     await _link(t, database, bureau, clerk, "department", "water")
+    await _link(t, database, office, director, "office", None, demo_round_code())
+    await t.at(on_day(0, 9, 35), "定时任务：巡察开始")
 
     out("\n—— 二、村民谢大爷扫描巡察公告上的二维码，反映机井水压低 ——")
     number = await file_well_complaint(t, villager)
@@ -242,7 +290,11 @@ async def play(
     await t.press(leader, t.latest(group.id, "县水利局"), "县水利局")
     await t.press(leader, t.latest(group.id, "3天"), "3天")
 
-    out("\n—— 四、县水利局整改后报告办结 ——")
+    out("\n—— 四、第二天一早的每日简报，到期前一天的督办提醒 ——")
+    await t.at(on_day(1, 8, 30), "定时任务：每日简报")
+    await t.at(on_day(2, 9), "定时任务：督办提醒")
+
+    out("\n—— 五、县水利局整改后报告办结 ——")
     await t.press(clerk, t.latest(bureau.id, "dep:done:"), "dep:done:")
     prompt = emu.bot_messages(bureau.id)[-1]
     await t.act(
@@ -252,16 +304,37 @@ async def play(
         lambda: emu.send_text(clerk, REPORT, chat=bureau, reply_to=prompt),
     )
 
-    out("\n—— 五、回访：谢大爷表示满意，问题关闭 ——")
-    await t.press(villager, t.latest(villager.id, "sv:"), "😊 满意")
+    out("\n—— 六、回访：谢大爷表示满意，问题关闭 ——")
+    await t.press(villager, t.latest(private, "sv:"), "😊 满意")
+
+    out("\n—— 七、李婶匿名反映问题线索，巡察组按规定移交县纪委监委 ——")
+    await report_clue(t, neighbour)
+    await t.press(leader, t.latest(group.id, "移交线索"), "移交线索")
+    await t.press(leader, t.latest(group.id, "县纪委监委"), "县纪委监委")
+
+    out("\n—— 八、一轮巡察的后半程：周报、结束预告、总结报告 ——")
+    await t.at(on_day(7, 9), "定时任务：每周一工作周报")
+    await t.at(on_day(ROUND_DAYS - 2, 9), "定时任务：结束前一天")
+    await t.at(on_day(ROUND_DAYS, 0, 10), "定时任务：巡察结束")
+
+    out("\n—— 九、巡察结束后：停止受理新反映，已反映的问题仍可查询；统计与台账 ——")
+    say = lambda text: lambda: emu.send_text(villager, text)  # noqa: E731
+    await t.act(_name(villager), private, "/start v_qianxiewan", say("/start v_qianxiewan"))
+    await t.act(_name(villager), private, f"/status {number}", say(f"/status {number}"))
     await t.act(
-        _name(villager),
-        villager.id,
-        f"/status {number}",
-        lambda: emu.send_text(villager, f"/status {number}"),
+        _name(director),
+        office.id,
+        "/stats",
+        lambda: emu.send_text(director, "/stats", chat=office),
+    )
+    await t.act(
+        _name(leader), group.id, "/export", lambda: emu.send_text(leader, "/export", chat=group)
     )
 
-    out("\n—— 六、李婶匿名反映问题线索，巡察组按规定移交县纪委监委 ——")
+
+async def report_clue(t: Transcript, neighbour: User) -> None:
+    """The neighbour reports a misconduct clue anonymously."""
+    emu = t.emu
     private = neighbour.id
     await t.act(
         _name(neighbour),
@@ -276,12 +349,14 @@ async def play(
     await t.act(_name(neighbour), private, skip, lambda: emu.send_text(neighbour, skip))
     await t.press(neighbour, t.latest(private, "id:"), "匿名反映")
     await t.press(neighbour, t.latest(private, "sm:"), "提交")
-    await t.press(leader, t.latest(group.id, "移交线索"), "移交线索")
-    await t.press(leader, t.latest(group.id, "县纪委监委"), "县纪委监委")
 
 
-async def run_demo(out: Callable[[str], None] = print) -> None:
-    """Run the whole demo on a temporary database and print the transcript."""
+async def run_demo(out: Callable[[str], None] = print, *, paced: bool = True) -> None:
+    """Run the whole demo on a temporary database and print the transcript.
+
+    Paced, the emulator enforces Telegram's flood limits and the bot keeps to them (a group
+    chat takes 20 messages a minute), as in production; unpaced (the tests), neither does.
+    """
     with tempfile.TemporaryDirectory(prefix="xuncha-demo-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.db'}"
         await upgrade_async(url)
@@ -291,19 +366,23 @@ async def run_demo(out: Callable[[str], None] = print) -> None:
                 session=session, text=demo_roster(), source="demo_roster.yaml"
             )
         out(f"巡察演示 · {summary}")
-        async with BotApiEmulator(token=DEMO_TOKEN, enforce_limits=True) as emu:
+        async with BotApiEmulator(token=DEMO_TOKEN, enforce_limits=paced) as emu:
+            # The round is replayed on its own clock: real speed, with jumps to the scheduled
+            # moments (the sweeps then run once, as the JobQueue would have run them).
+            clock = ShiftedClock(on_day(0, 9, 30))
             settings = Settings(
                 _env_file=None,
                 telegram_bot_token=DEMO_TOKEN,
                 telegram_api_base_url=emu.base_url,
                 database_url=url,
                 poll_timeout=5,
-                # The transcript is played at real time; scheduled sweeps would drop their
-                # messages into it at unpredictable points.
+                # The demo runs the sweeps itself at chosen moments (Transcript.at); the
+                # minute job would drop their messages into the transcript at random points.
                 scheduled_jobs=False,
             )
             out(f"本地 Bot API 模拟器：{emu.base_url}  数据库：{url}\n")
-            async with BotRuntime(settings) as runtime:
-                await play(emu, runtime, database, out)
+            limits = None if paced else RateLimits(overall=ROOMY, private=ROOMY, group=ROOMY)
+            async with BotRuntime(settings, clock=clock, limits=limits) as runtime:
+                await play(emu, runtime, database, clock, out)
         await database.dispose()
         out("\n—— 演示结束 ——")

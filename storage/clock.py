@@ -41,3 +41,20 @@ class FakeClock:
     def set(self, when: datetime) -> None:
         """Jump to a given aware time."""
         self._now = when.astimezone(UTC)
+
+
+class ShiftedClock:
+    """A clock that runs at real speed from a chosen moment and can jump ahead (the demo)."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._offset = start.astimezone(UTC) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        """Return the shifted time in UTC."""
+        return datetime.now(UTC) + self._offset
+
+    def jump_to(self, when: datetime) -> None:
+        """Go on from a later aware time (never back: times already recorded stay in order)."""
+        self._offset += max(when.astimezone(UTC) - self.now(), timedelta(0))
