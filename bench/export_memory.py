@@ -13,6 +13,10 @@ exports the ledger as XLSX and as CSV, each in a fresh child process (`export_ro
 - traced: the tracemalloc peak of the export alone (tracemalloc slows Python down, so this
   run's time is not the export's time).
 
+During the plain run another process (think: the running bot) commits a small write every
+50 ms to the same database; the table shows the longest one took. The export reads from a
+snapshot, so that stays in milliseconds however long the export runs.
+
 Streaming means the peaks stay flat when the number of complaints grows.
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import resource
@@ -267,11 +272,57 @@ async def _export_watching_the_loop(url: str, out: Path) -> tuple[Any, float]:
     return result, stalls[0]
 
 
+WRITE_EVERY_SECONDS = 0.05
+
+
+async def _write_until_stdin_closes(database: Path) -> dict[str, Any]:
+    """Commit a small write every WRITE_EVERY_SECONDS until stdin closes; how long they took."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from storage.db import Database
+
+    db = Database(f"sqlite:///{database}")
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_eof() -> None:
+        loop.remove_reader(sys.stdin.fileno())
+        stop.set()
+
+    loop.add_reader(sys.stdin.fileno(), on_eof)
+    statement = text("UPDATE round SET last_number = last_number WHERE code = :code")
+    longest, writes, failed = 0.0, 0, 0
+    print("ready", flush=True)
+    try:
+        while not stop.is_set():
+            began = loop.time()
+            try:
+                async with db.transaction() as session:
+                    await session.exec(statement.bindparams(code=ROUND_CODE))
+                writes += 1
+            except OperationalError:
+                failed += 1  # "database is locked" after the busy timeout
+            longest = max(longest, loop.time() - began)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), WRITE_EVERY_SECONDS)
+    finally:
+        await db.dispose()
+    return {"writes": writes, "failed": failed, "longest_ms": round(longest * 1000)}
+
+
 def measure(database: Path, out: Path, trace: bool) -> dict[str, Any]:
-    """Export once in this process; the numbers of that export."""
+    """Export once in this process; the numbers of that export (and of a writer alongside)."""
     import bot.export  # noqa: F401  (imports are part of the baseline, not of the export)
 
     url = f"sqlite:///{database}"
+    writer = None
+    if not trace:
+        command = [sys.executable, __file__, "--write-alongside", str(database)]
+        writer = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if trace:
         tracemalloc.start()
@@ -280,7 +331,13 @@ def measure(database: Path, out: Path, trace: bool) -> dict[str, Any]:
     wall, cpu = time.perf_counter() - began, time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] if trace else None
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    wrote = None
+    if writer is not None:
+        # Closing its stdin stops the writer; its last line is what it measured.
+        output, _ = writer.communicate(timeout=120)
+        wrote = json.loads(output.strip().splitlines()[-1])
     return {
+        "writer": wrote,
         "rows": result.rows,
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
@@ -304,6 +361,14 @@ def child(*args: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def writer_wait(wrote: dict[str, Any]) -> str:
+    """The writer's longest wait, and how many of its writes failed if any did."""
+    text = str(wrote["longest_ms"])
+    if wrote["failed"]:
+        text += f" ({wrote['failed']} failed)"
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50_000])
@@ -312,7 +377,11 @@ def main() -> None:
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--write-alongside", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.write_alongside is not None:
+        print(json.dumps(asyncio.run(_write_until_stdin_closes(args.write_alongside))))
+        return
     if args.build is not None:
         began = time.perf_counter()
         build(args.out, args.build)
@@ -326,7 +395,8 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         header = (
             f"{'complaints':>10} {'format':>6} {'wall s':>7} {'cpu s':>6} {'loop stall ms':>13} "
-            f"{'max RSS MiB':>11} {'(before)':>9} {'tracemalloc peak MiB':>20} {'file MiB':>8}"
+            f"{'max RSS MiB':>11} {'(before)':>9} {'tracemalloc peak MiB':>20} {'file MiB':>8} "
+            f"{'writer max wait ms':>18}"
         )
         lines = [header]
         for size in args.sizes:
@@ -343,7 +413,7 @@ def main() -> None:
                     f"{size:>10} {suffix:>6} {plain['wall_s']:>7} {plain['cpu_s']:>6} "
                     f"{plain['loop_stall_ms']:>13} {plain['max_rss_mib']:>11} "
                     f"{plain['max_rss_before_mib']:>9} {traced['tracemalloc_peak_mib']:>20} "
-                    f"{plain['file_mib']:>8}"
+                    f"{plain['file_mib']:>8} {writer_wait(plain['writer']):>18}"
                 )
                 print(lines[-1], flush=True)
         print()
@@ -351,7 +421,8 @@ def main() -> None:
         print(
             f"(python {sys.version.split()[0]}; wall and cpu s from the plain run; max RSS "
             "includes the interpreter and imports, '(before)' is it when the export started; "
-            "tracemalloc peak is the export's own allocations, from the traced run)"
+            "tracemalloc peak is the export's own allocations, from the traced run; writer max "
+            "wait is the longest of another process's writes during the plain run)"
         )
 
 

@@ -12,6 +12,7 @@ from bot import jobs
 from bot.config import Settings
 from bot.runtime import XunchaApplication
 from handlers.context import BotContext
+from handlers.group import migration
 from handlers.resident import followup, survey
 from storage.clock import Clock, SystemClock
 from storage.db import Database
@@ -44,6 +45,9 @@ def build_application(
 
     # Handlers. PTB tries handler groups in ascending order and runs the first match of each
     # group; a handler that has dealt with an update stops the rest (ApplicationHandlerStop).
+    # 0. A group chat upgraded to a supergroup (group -2, before anything else): its link,
+    #    queued messages, prompts and cards follow it to the new chat id.
+    application.add_handlers(migration.handlers(), group=-2)
     # 1. Private chats, before the conversation (group -1): survey buttons and answers to an
     #    inspector's question. They stop further handling only when they acted.
     application.add_handlers(survey.handlers() + followup.handlers(), group=-1)

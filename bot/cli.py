@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from bot.config import Settings
 
@@ -38,8 +39,16 @@ def _settings() -> Settings:
 
 @app.command()
 def run() -> None:
-    """Run the bot (long polling). Upgrades the database first."""
-    settings = _settings()
+    """Run the bot (long polling, or webhook mode with WEBHOOK_URL). Upgrades the database."""
+    try:
+        settings = _settings()
+    except ValidationError as exc:
+        typer.echo("The settings are not valid (environment or .env):", err=True)
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]).upper()
+            message = str(error["msg"]).removeprefix("Value error, ")
+            typer.echo(f"  {field + ': ' if field else ''}{message}", err=True)
+        raise typer.Exit(2) from None
     if not settings.telegram_bot_token:
         typer.echo(
             "TELEGRAM_BOT_TOKEN is not set. Put it in the environment or in .env "
@@ -48,9 +57,14 @@ def run() -> None:
             err=True,
         )
         raise typer.Exit(2)
-    from bot.runner import run_polling
+    from bot.runner import run_bot
 
-    asyncio.run(run_polling(settings))
+    log = logging.getLogger("bot.cli")
+    if settings.webhook_mode:
+        log.info("webhook mode: Telegram posts updates to %s", settings.webhook_url)
+    else:
+        log.info("polling mode: the bot fetches updates with getUpdates")
+    asyncio.run(run_bot(settings))
 
 
 @app.command()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org"
+# Telegram's rule for setWebhook's secret_token.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class Settings(BaseSettings):
@@ -20,8 +24,27 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///data/xuncha.db"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_language: str = "zh"
-    webhook_url: str = ""
-    webhook_secret: str = ""
+    webhook_url: str = Field(
+        "",
+        description=(
+            "Public https URL Telegram POSTs updates to; when set, the bot runs in webhook mode "
+            "instead of long polling. Its path is the route the bot's server answers."
+        ),
+    )
+    webhook_secret: str = Field(
+        "",
+        description=(
+            "Required with WEBHOOK_URL: Telegram sends it in X-Telegram-Bot-Api-Secret-Token "
+            "and requests without it are refused. 1-256 characters of A-Z a-z 0-9 _ -."
+        ),
+    )
+    webhook_listen: str = Field(
+        "0.0.0.0:8443",
+        description=(
+            "host:port the webhook server binds (behind a reverse proxy that terminates TLS "
+            "for WEBHOOK_URL)."
+        ),
+    )
     # At most this many complaints per resident per day (the round's local day).
     daily_complaint_limit: int = 5
     # Long-poll timeout of getUpdates, in seconds.
@@ -49,6 +72,75 @@ class Settings(BaseSettings):
             raise ValueError("DEFAULT_LANGUAGE must be zh or en")
         return value
 
+    @field_validator("webhook_url", "webhook_secret", "webhook_listen")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        """Surrounding blanks from a .env file are not part of the value."""
+        return value.strip()
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        """An absolute http(s) URL (Telegram itself accepts only https)."""
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    f"WEBHOOK_URL must be an https URL such as https://bot.example.org/telegram "
+                    f"(got {value!r})"
+                )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str) -> str:
+        """Telegram's charset and length for secret_token."""
+        if value and not _WEBHOOK_SECRET.match(value):
+            raise ValueError(
+                "WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ - "
+                "(e.g. from: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _webhook_listen(cls, value: str) -> str:
+        """host:port with a port number."""
+        _split_listen(value)
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        """Without a secret anyone who learns the URL could post forged updates."""
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "WEBHOOK_SECRET is required when WEBHOOK_URL is set: choose 1-256 characters "
+                "of A-Z a-z 0-9 _ - (e.g. python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))') and put it in the environment or .env; "
+                "or unset WEBHOOK_URL to use long polling"
+            )
+        return self
+
+    @property
+    def webhook_mode(self) -> bool:
+        """Whether updates come by webhook (WEBHOOK_URL set) rather than long polling."""
+        return bool(self.webhook_url)
+
+    @property
+    def webhook_path(self) -> str:
+        """The route the webhook server answers: WEBHOOK_URL's path."""
+        return urlsplit(self.webhook_url).path or "/"
+
+    @property
+    def webhook_host(self) -> str:
+        """The address the webhook server binds."""
+        return _split_listen(self.webhook_listen)[0]
+
+    @property
+    def webhook_port(self) -> int:
+        """The port the webhook server binds."""
+        return _split_listen(self.webhook_listen)[1]
+
     @property
     def api_root(self) -> str:
         """The Bot API root without a trailing /bot (both spellings are accepted)."""
@@ -64,3 +156,12 @@ class Settings(BaseSettings):
     def base_file_url(self) -> str:
         """PTB's base_file_url for downloads."""
         return f"{self.api_root}/file/bot"
+
+
+def _split_listen(value: str) -> tuple[str, int]:
+    """The (host, port) of "0.0.0.0:8443" or "[::]:8443"."""
+    host, sep, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"WEBHOOK_LISTEN must be host:port such as 0.0.0.0:8443 (got {value!r})")
+    return host, int(port)

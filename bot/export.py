@@ -1,7 +1,8 @@
 """`xuncha export`: a round's ledger (台账) as .xlsx or .csv, streamed from the database.
 
 The file formats are handlers/ledger_file.py's (the /export command in a chat writes the same
-files); this is the operator's side: find the round, open the database, write the file.
+files); this is the operator's side: find the round, open the database, write the file. It
+reads from a snapshot: the running bot keeps writing while a large round is written out.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ async def export_round(
     format_of(out)
     database = Database(database_url)
     try:
-        async with database.transaction() as session:
+        # Not transaction(): that would hold the write lock, and the bot, for the whole file.
+        async with database.snapshot() as session:
             round_ = await ledger.round_by_code(session=session, code=round_code)
             if round_ is None or round_.id is None:
                 known = await ledger.round_codes(session=session)

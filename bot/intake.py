@@ -23,8 +23,11 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 30.0
 
 
-def _chat_key(update: Update) -> int:
-    """Updates of one chat (or user) are handled in order; others run side by side."""
+def chat_key(update: Update) -> int:
+    """Updates of one chat (or user) are handled in order; others run side by side.
+
+    Shared by both intakes: the long-polling loop here and the webhook server (bot/webhook.py).
+    """
     if update.effective_chat is not None:
         return update.effective_chat.id
     if update.effective_user is not None:
@@ -36,7 +39,7 @@ async def handle_batch(app: XunchaApplication, batch: list[Update]) -> int | Non
     """Handle a batch; return the id of the first update that could not be committed."""
     by_chat: dict[int, list[Update]] = defaultdict(list)
     for update in batch:
-        by_chat[_chat_key(update)].append(update)
+        by_chat[chat_key(update)].append(update)
 
     async def handle_chat(updates: list[Update]) -> int | None:
         for update in updates:
@@ -83,8 +86,29 @@ class Poller:
             return None
         return list(fetch.result())
 
+    async def _leave_webhook_mode(self) -> None:
+        """Remove a webhook left by webhook mode: getUpdates answers 409 while one is set.
+
+        Pending updates are kept: they are fetched by getUpdates next.
+        """
+        info = await self.app.bot.get_webhook_info()
+        if info.url:
+            log.info("a webhook is set (%s); deleting it to use long polling", info.url)
+            await self.app.bot.delete_webhook(drop_pending_updates=False)
+
     async def run(self) -> None:
         """Poll until stopped; updates are confirmed only once committed."""
+        backoff = 1.0
+        while not self._stopping.is_set():
+            try:
+                await self._leave_webhook_mode()
+                break
+            except InvalidToken:
+                raise
+            except (NetworkError, TelegramError) as exc:
+                log.warning("getWebhookInfo failed: %s; retrying in %.0fs", exc, backoff)
+                await self._pause(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         backoff = 1.0
         while not self._stopping.is_set():
             try:

@@ -6,7 +6,7 @@ notice, the village, the QR code of the village's deep link
 and how to report. It is drawn once with matplotlib's object API (no pyplot) and saved from the
 same figure as a PNG (300 dpi) and a PDF. The QR code (segno, error correction Q, a quiet zone
 of 4 modules) is drawn as vector squares, so it stays sharp in print. Chinese renders with the
-Noto Sans SC font shipped with the dependencies (bot/fonts.py).
+Noto Sans SC font shipped with the dependencies (handlers/fonts.py).
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class _Page:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        from bot.fonts import FALLBACK_FAMILY, cjk_font_family
+        from handlers import fonts
 
         self.figure: Figure = Figure(
             figsize=(PAGE_W_MM / MM_PER_INCH, PAGE_H_MM / MM_PER_INCH), dpi=DPI
@@ -168,7 +168,7 @@ class _Page:
         self.figure.patch.set_facecolor("white")
         self.canvas = FigureCanvasAgg(self.figure)
         self.renderer: RendererBase = self.canvas.get_renderer()
-        self.families = [cjk_font_family(), FALLBACK_FAMILY]
+        self.families = list(fonts.font_families())
 
     def font(self, size: float) -> FontProperties:
         from matplotlib.font_manager import FontProperties

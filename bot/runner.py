@@ -1,4 +1,4 @@
-"""A running bot: the application, the intake loop and the outbox sender together."""
+"""A running bot: the application, the intake (polling or webhook) and the outbox sender."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.intake import Poller
 from bot.ratelimit import RateLimits
 from bot.runtime import XunchaApplication
 from bot.sender import OutboxSender
+from bot.webhook import WebhookServer
 from handlers.i18n import LANGUAGES
 from handlers.menu import private_commands
 from storage import outbox
@@ -43,11 +44,12 @@ class BotRuntime:
         self.database: Database | None = None
         self.app: XunchaApplication | None = None
         self.poller: Poller | None = None
+        self.webhook: WebhookServer | None = None
         self.sender: OutboxSender | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Migrate the database, start the application, the sender and the intake loop."""
+        """Migrate the database, start the application, the sender and the intake."""
         await upgrade_async(self.settings.database_url)
         self.database = Database(self.settings.database_url)
         self.app = build_application(self.settings, database=self.database, clock=self.clock)
@@ -61,12 +63,39 @@ class BotRuntime:
             wakeup=self.app.outbox_wakeup,
             limits=self.limits,
         )
+        sender = asyncio.create_task(self.sender.run(), name="outbox-sender")
+        try:
+            intake = await self._start_intake()
+        except BaseException:
+            sender.cancel()
+            with contextlib.suppress(BaseException):
+                await sender
+            await self.app.stop()
+            await self.app.shutdown()
+            await self.database.dispose()
+            self.app, self.database, self.poller, self.webhook = None, None, None, None
+            raise
+        self._tasks = [sender, intake]
+        if self.webhook is not None:
+            log.info(
+                "bot @%s is running in webhook mode: %s (listening on %s:%s)",
+                self.app.bot.username,
+                self.settings.webhook_url,
+                self.webhook.host,
+                self.webhook.port,
+            )
+        else:
+            log.info("bot @%s is running in polling mode (getUpdates)", self.app.bot.username)
+
+    async def _start_intake(self) -> asyncio.Task[None]:
+        """The webhook server when WEBHOOK_URL is set, else the long-polling loop."""
+        assert self.app is not None
+        if self.settings.webhook_mode:
+            self.webhook = WebhookServer(self.app, self.settings)
+            await self.webhook.start()
+            return asyncio.create_task(self.webhook.run(), name="intake")
         self.poller = Poller(self.app, timeout=self.settings.poll_timeout)
-        self._tasks = [
-            asyncio.create_task(self.sender.run(), name="outbox-sender"),
-            asyncio.create_task(self.poller.run(), name="intake"),
-        ]
-        log.info("bot @%s is running", self.app.bot.username)
+        return asyncio.create_task(self.poller.run(), name="intake")
 
     async def _publish_commands(self) -> None:
         """Show the command menu in private chats, in each language."""
@@ -82,9 +111,11 @@ class BotRuntime:
             log.warning("could not publish the command menu: %s", exc)
 
     async def stop(self) -> None:
-        """Finish the batch in hand, confirm it, and shut down."""
+        """Finish the updates in hand, confirm them, and shut down (a webhook stays set)."""
         if self.poller is not None:
             self.poller.stop()
+        if self.webhook is not None:
+            self.webhook.stop()
         if self._tasks:
             intake = self._tasks[1]
             with contextlib.suppress(Exception):
@@ -102,17 +133,18 @@ class BotRuntime:
         self._tasks = []
 
     async def idle(self) -> bool:
-        """Whether nothing fetched is being handled and nothing queued is unsent."""
-        if self.poller is None or self.sender is None or self.database is None:
+        """Whether no update is being handled and nothing queued is unsent."""
+        intake = self.poller or self.webhook
+        if intake is None or self.sender is None or self.database is None:
             return False
-        if self.poller.handling or self.sender.busy:
+        if intake.handling or self.sender.busy:
             return False
         async with self.database.transaction() as session:
             summary = await outbox.counts(session=session, failures=0)
         return summary.pending == 0
 
     async def wait(self) -> None:
-        """Wait until the intake loop ends (on stop, or on a fatal error)."""
+        """Wait until the intake ends (on stop, or on a fatal error)."""
         if self._tasks:
             await self._tasks[1]
 
@@ -129,8 +161,8 @@ class BotRuntime:
         await self.stop()
 
 
-async def run_polling(settings: Settings) -> None:
-    """Run the bot until SIGINT or SIGTERM."""
+async def run_bot(settings: Settings) -> None:
+    """Run the bot (long polling, or webhook mode when WEBHOOK_URL is set) until SIGINT/SIGTERM."""
     runtime = BotRuntime(settings)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()

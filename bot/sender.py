@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import (
     Bot,
@@ -36,7 +37,7 @@ from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 from bot.ratelimit import RateLimits
 from handlers import outbox_views
 from handlers.outbox_views import RenderedCall
-from storage import outbox
+from storage import links, outbox
 from storage.clock import Clock
 from storage.db import Database
 from storage.models import CardMessage, Complaint, OutboxMessage
@@ -75,10 +76,12 @@ class Job:
 class Outcome:
     """What became of one delivery attempt."""
 
-    kind: str  # "sent", "retry", "failed"
+    kind: str  # "sent", "retry", "failed", "migrated" (the chat has a new id: send it there)
     error: str | None = None
     retry_in: float = 0.0
     message_id: int | None = None
+    # "migrated": the supergroup the group chat was upgraded to.
+    new_chat_id: int | None = None
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -189,8 +192,9 @@ class OutboxSender:
                     return
                 outcome, card_messages = await self._send(job)
                 await self._record(job, outcome, card_messages)
-                if outcome.kind == "retry":
-                    # Later rows of this chat wait for this one: per-chat order is kept.
+                if outcome.kind in ("retry", "migrated"):
+                    # Later rows of this chat wait for this one: per-chat order is kept. A
+                    # migrated chat's rows have moved to its new id, and its own worker.
                     return
         except Exception:
             # The next dispatch starts a new worker for this chat; the row is still pending.
@@ -203,19 +207,50 @@ class OutboxSender:
             if row is None or row.next_attempt_at > self.clock.now():
                 return None
             if row.kind == outbox.API:
-                call = RenderedCall(
-                    str(row.payload.get("method", "")), row.payload.get("params", {})
-                )
+                # The row's chat is the one to call, whatever the params say (a row moved to a
+                # supergroup's new id, a caller that left chat_id out).
+                params = {**row.payload.get("params", {}), "chat_id": row.chat_id}
+                call = RenderedCall(str(row.payload.get("method", "")), params)
                 return Job(row=row, calls=[call])
-            covered: list[int] = []
-            if row.kind == outbox.CARD:
-                covered = await self._cover_card_rows(session, row)
-            try:
-                calls = await outbox_views.render(session=session, row=row)
-            except Exception:
-                log.exception("outbox row %s (%s) could not be rendered", row.id, row.kind)
-                return Job(row=row, calls=[], covered=[], broken=True)
-        return Job(row=row, calls=calls, covered=covered, done=int(row.payload.get("done", 0)))
+            if row.kind != outbox.LEDGER:
+                covered: list[int] = []
+                if row.kind == outbox.CARD:
+                    covered = await self._cover_card_rows(session, row)
+                try:
+                    calls = await outbox_views.render(session=session, row=row)
+                except DBAPIError:
+                    # The database, not the row: the worker ends, the row stays pending and
+                    # the next dispatch tries again.
+                    raise
+                except Exception:
+                    log.exception("outbox row %s (%s) could not be rendered", row.id, row.kind)
+                    return Job(row=row, calls=[], covered=[], broken=True)
+                done = int(row.payload.get("done", 0))
+                return Job(row=row, calls=calls, covered=covered, done=done)
+        # Only now, with this write transaction (and on SQLite the write lock) let go.
+        return await self._prepare_ledger(row)
+
+    async def _prepare_ledger(self, row: OutboxMessage) -> Job:
+        """Write a ledger row's file from a read-only snapshot: nobody waits while it is written.
+
+        The calls made are kept in the row, so that a retry sends the same file again instead
+        of writing another.
+        """
+        try:
+            async with self.database.snapshot() as session:
+                calls = await outbox_views.render_ledger(session=session, row=row)
+        except DBAPIError:
+            raise
+        except Exception:
+            log.exception("outbox row %s (%s) could not be rendered", row.id, row.kind)
+            return Job(row=row, calls=[], broken=True)
+        payload = outbox_views.with_rendered(row.payload, calls)
+        if payload != row.payload:
+            assert row.id is not None
+            async with self.database.transaction() as session:
+                await outbox.record_payload(session=session, row_id=row.id, payload=payload)
+            row.payload = payload
+        return Job(row=row, calls=calls, done=int(row.payload.get("done", 0)))
 
     async def _cover_card_rows(self, session: AsyncSession, row: OutboxMessage) -> list[int]:
         """Combine a burst of new cards into this row's message; list rows this send covers."""
@@ -279,7 +314,10 @@ class OutboxSender:
         except Forbidden as exc:
             return Outcome("failed", f"403: {exc.message}")
         except ChatMigrated as exc:
-            return Outcome("failed", f"chat migrated to {exc.new_chat_id}")
+            # A group upgraded to a supergroup: the row (and the chat's link) moves there.
+            return Outcome(
+                "migrated", f"chat migrated to {exc.new_chat_id}", new_chat_id=int(exc.new_chat_id)
+            )
         except BadRequest as exc:
             if "message is not modified" in exc.message.lower():
                 return Outcome("sent")
@@ -311,6 +349,15 @@ class OutboxSender:
                 await outbox.mark_covered(
                     session=session, row_ids=job.covered, by_row=row.id, now=now
                 )
+            elif outcome.kind == "migrated" and outcome.new_chat_id not in (None, row.chat_id):
+                assert outcome.new_chat_id is not None
+                # Everything keyed by the old id moves, this row included, due at once.
+                await links.migrate_chat(
+                    session=session,
+                    old_chat_id=row.chat_id,
+                    new_chat_id=outcome.new_chat_id,
+                    now=now,
+                )
             elif outcome.kind == "retry":
                 await outbox.mark_retry(
                     session=session,
@@ -333,7 +380,16 @@ class OutboxSender:
             )
             # Sleep in the background and wake the dispatcher when the row is due.
             asyncio.get_running_loop().call_later(outcome.retry_in, self.wakeup.set)
-        elif outcome.kind == "failed":
+        elif outcome.kind == "migrated" and outcome.new_chat_id not in (None, row.chat_id):
+            log.warning(
+                "outbox row %s: chat %s was upgraded to supergroup %s; its link and queue "
+                "moved there",
+                row.id,
+                row.chat_id,
+                outcome.new_chat_id,
+            )
+            self.wakeup.set()
+        elif outcome.kind != "sent":
             log.error(
                 "outbox row %s to chat %s failed for good: %s", row.id, row.chat_id, outcome.error
             )

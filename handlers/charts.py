@@ -2,15 +2,15 @@
 
 Drawn with matplotlib's object API and the Agg canvas (no pyplot, no display, no global
 style changes, so it may run in a worker thread). Labels are in the chat's language; Chinese
-renders with Noto Sans SC, which the `pylopdf-fonts-zh-cn` package ships inside its wheel, so a
-fresh machine set up from pyproject.toml needs no system fonts.
+renders with Noto Sans SC, shipped with the dependencies (handlers/fonts.py), so a fresh
+machine set up from pyproject.toml needs no system fonts.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
+from handlers import fonts
 from handlers.i18n import t
 from storage.ledger import LedgerSummary
 
@@ -19,25 +19,12 @@ STATUS_COLOUR = "#4C72B0"
 CATEGORY_COLOUR = "#DD8452"
 
 
-@cache
-def font_families() -> tuple[str, ...]:
-    """The font families for chart text: Noto Sans SC (registered once), then DejaVu Sans."""
-    import pylopdf_fonts_zh_cn
-    from matplotlib import font_manager
-
-    path = pylopdf_fonts_zh_cn.sans_path()
-    font_manager.fontManager.addfont(str(path))
-    family = font_manager.FontProperties(fname=str(path)).get_name()
-    # DejaVu Sans (matplotlib's own) for anything the CJK font lacks.
-    return (family, "DejaVu Sans")
-
-
 def render_stats_chart(summary: LedgerSummary, language: str, path: Path) -> None:
     """Write the chart of `summary` as a PNG to `path` (labels in `language`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    families = list(font_families())
+    families = list(fonts.font_families())
     statuses = [(t(language, f"status.{status}"), n) for status, n in summary.by_status.items()]
     categories = [
         (category.name_en if language == "en" else category.name_zh, category.count)
@@ -74,4 +61,4 @@ def render_stats_chart(summary: LedgerSummary, language: str, path: Path) -> Non
     figure.savefig(path, format="png")
 
 
-__all__ = ["font_families", "render_stats_chart"]
+__all__ = ["render_stats_chart"]

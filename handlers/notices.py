@@ -4,7 +4,8 @@ storage/schedule.py decides what is due and puts the numbers into the row's payl
 (`{"notice": kind, ...}`); this module says it, when the row is sent. Kinds: due (a reminder
 about one complaint, to the group chat as a reply to its card, or to the department's chat
 without the resident's identity), digest, weekly, final, round_open, round_warn (group and
-office chats), survey_reminder (the resident, with the survey's buttons again).
+office chats), survey_reminder (the resident, with the survey's buttons again), and
+handed_elsewhere (a department's chat, under its card, when the hand-off went to another).
 
 Nothing is sent to a chat that no longer serves the group, department or office the notice is
 for, and a reminder about a complaint that has moved on since (resolved, closed, rated, a new
@@ -32,6 +33,7 @@ Call = tuple[str, dict[str, Any]]
 
 # Which kind of chat each notice is for ("audience": a payload field says).
 AUDIENCE = {
+    "handed_elsewhere": "department",
     "digest": "group",
     "round_open": "group",
     "round_warn": "group",
@@ -90,6 +92,8 @@ async def render(*, session: AsyncSession, chat_id: int, payload: dict[str, Any]
         return [_message(chat_id, opening_text(payload, language))]
     if kind == "round_warn":
         return [_message(chat_id, warning_text(payload, language))]
+    if kind == "handed_elsewhere":
+        return [_handed_elsewhere(chat_id, payload, language)]
     raise ValueError(f"unknown notice kind {kind!r}")
 
 
@@ -144,6 +148,18 @@ async def _due(
     key = "notice.due.tomorrow" if days < 0 else "notice.due.overdue"
     text = t(language, key, handling=handling, **values)
     return [_message(chat_id, text, reply_to=view.group_card_message_id)]
+
+
+def _handed_elsewhere(chat_id: int, payload: dict[str, Any], language: str) -> Call:
+    """To a department whose hand-off went to another: under its card, nothing more to do."""
+    text = t(
+        language,
+        "notice.handed_elsewhere",
+        number=escape(str(payload.get("number", ""))),
+        department=escape(str(payload.get("department") or "—")),
+    )
+    reply_to = payload.get("reply_to")
+    return _message(chat_id, text, reply_to=int(reply_to) if reply_to is not None else None)
 
 
 async def _survey_reminder(

@@ -1,22 +1,27 @@
-"""How outbox rows of kind card / dept_card / attachments / event / notice look when sent.
+"""How outbox rows of kind card / dept_card / attachments / event / notice / ledger look when sent.
 
 The sender (bot/sender.py) calls `render` for every row that is not a ready Bot API call, at
 send time, so what goes out shows the complaint as it is then: several pending refreshes of
 one card become one edit. Nothing is rendered for a group or department chat that serves
 nothing any more (the bot posts nothing to an unlinked chat).
+
+A ledger row is different: its file takes long to write, so the sender calls `render_ledger`
+from a read-only snapshot, outside its write transaction, and keeps the calls made with
+`with_rendered` in the row, so that a retry sends the same file instead of writing another.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
-from handlers import department, notices
+from handlers import department, notices, stats
 from handlers.group import cards
 from handlers.i18n import DEFAULT_LANGUAGE, catalog, language_for, t
 from storage import links, outbox, triage
@@ -25,6 +30,10 @@ from storage.triage import CardView, EventView
 
 # How much of a typed answer or report a notice in the group chat shows.
 NOTICE_TEXT = 3000
+# Payload key of a ledger row: the calls its file went out with, [[method, params], ...].
+RENDERED = "rendered"
+# Telegram takes 2 to 10 items in one album.
+MAX_ALBUM = 10
 
 
 @dataclass
@@ -51,7 +60,50 @@ async def render(*, session: AsyncSession, row: OutboxMessage) -> list[RenderedC
     if row.kind == outbox.NOTICE:
         calls = await notices.render(session=session, chat_id=row.chat_id, payload=row.payload)
         return [RenderedCall(method, params) for method, params in calls]
+    if row.kind == outbox.LEDGER:
+        raise ValueError("ledger rows are rendered by render_ledger, from a snapshot")
     raise ValueError(f"outbox rows of kind {row.kind!r} are not rendered here")
+
+
+async def render_ledger(*, session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+    """The calls of a ledger row: kept from an earlier attempt, or with a newly written file.
+
+    `session` is a read-only snapshot: writing the file takes long. Kept calls are reused
+    while their files are there and they go to the row's chat (a migrated chat's row has a
+    new id, and the kept reply is to a message of the old chat), and only while the chat
+    still serves what it asked for (identities must not reach a chat relinked meanwhile).
+    """
+    if not await stats.ledger_wanted(session=session, chat_id=row.chat_id, payload=row.payload):
+        return []
+    kept = row.payload.get(RENDERED)
+    if isinstance(kept, list) and kept:
+        calls = [RenderedCall(str(method), dict(params)) for method, params in kept]
+        if all(
+            call.params.get("chat_id") == row.chat_id and _files_present(call.params)
+            for call in calls
+        ):
+            return calls
+    assert row.id is not None
+    made = await stats.ledger_document(
+        session=session, chat_id=row.chat_id, row_id=row.id, payload=row.payload
+    )
+    return [RenderedCall(method, params) for method, params in made]
+
+
+def with_rendered(payload: dict[str, Any], calls: list[RenderedCall]) -> dict[str, Any]:
+    """A ledger row's payload keeping `calls` for a retry (unchanged when nothing is new)."""
+    if not calls:
+        return payload
+    return {**payload, RENDERED: [[call.method, call.params] for call in calls]}
+
+
+def _files_present(params: dict[str, Any]) -> bool:
+    """Whether every local file a call uploads ({"local_file": PATH}) is still there."""
+    return all(
+        Path(value["local_file"]).is_file()
+        for value in params.values()
+        if isinstance(value, dict) and "local_file" in value
+    )
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -180,10 +232,17 @@ def attachment_calls(view: CardView, chat_id: int) -> list[RenderedCall]:
                 "sendLocation", {**base, "latitude": view.latitude, "longitude": view.longitude}
             )
         )
-    # One sendPhoto each: the outbox sends plain JSON, and PTB's do_api_request wants
-    # InputMedia objects for sendMediaGroup.
-    for file_id in view.photo_file_ids:
-        calls.append(RenderedCall("sendPhoto", {**base, "photo": file_id, **caption}))
+    photos = list(view.photo_file_ids)
+    if len(photos) == 1:
+        calls.append(RenderedCall("sendPhoto", {**base, "photo": photos[0], **caption}))
+    elif photos:
+        # One album: a single request against the chat's limit. Its caption is the first
+        # item's (Telegram shows that one under the album); the sender makes InputMedia of it.
+        media = [{"type": "photo", "media": file_id} for file_id in photos[:MAX_ALBUM]]
+        media[0].update(caption)
+        calls.append(RenderedCall("sendMediaGroup", {**base, "media": media}))
+        for file_id in photos[MAX_ALBUM:]:
+            calls.append(RenderedCall("sendPhoto", {**base, "photo": file_id, **caption}))
     if view.voice_file_id:
         calls.append(RenderedCall("sendVoice", {**base, "voice": view.voice_file_id, **caption}))
     return calls

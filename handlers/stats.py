@@ -9,6 +9,11 @@ Files cannot ride in the JSON outbox: the ledger and the chart are written under
 `storage.ledger.export_directory` (`exports/` next to an SQLite database) and the outbox row
 names them as {"local_file": PATH} (bot/sender.py uploads them). Files older than a week are
 removed there when a new one is written.
+
+The ledger is not written by /export itself: that runs inside the update's write transaction,
+which would hold every other update (and, on SQLite, every writer) for as long as a large file
+takes. /export queues a "ledger" outbox row; the sender writes the file from a read-only
+snapshot when the row's turn comes (`ledger_document`) and sends it.
 """
 
 from __future__ import annotations
@@ -18,19 +23,21 @@ import contextlib
 import re
 import secrets
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.constants import ParseMode
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram.constants import ChatAction, ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
 from handlers import charts
 from handlers.group.base import GROUPS, Desk, group_handler
+from handlers.i18n import language_for, t
 from handlers.ledger_file import write_ledger
-from storage import ledger
+from storage import ledger, links, outbox
 from storage.ledger import LedgerSummary
 from storage.links import ChatRole
 
@@ -45,9 +52,14 @@ def _scope(role: ChatRole) -> int | None:
     return role.group_id if role.kind == "group" else None
 
 
-def _directory(desk: Desk) -> Path:
+def _scope_tag(group_id: int | None) -> str:
+    """The scope in a file name."""
+    return f"g{group_id}" if group_id is not None else "round"
+
+
+def _directory(session: AsyncSession) -> Path:
     """Where this bot's exported files go (derived from its database, no setting)."""
-    return ledger.export_directory(desk.session.get_bind().engine.url)
+    return ledger.export_directory(session.get_bind().engine.url)
 
 
 def _prune(directory: Path) -> None:
@@ -61,16 +73,23 @@ def _prune(directory: Path) -> None:
                 path.unlink()
 
 
-def _new_file(desk: Desk, summary: LedgerSummary, kind: str, suffix: str) -> Path:
-    """A fresh file name in the export directory (after pruning old files)."""
-    directory = _directory(desk)
+def _new_file(
+    session: AsyncSession,
+    summary: LedgerSummary,
+    kind: str,
+    *,
+    group_id: int | None,
+    when: datetime,
+    tag: str,
+    suffix: str,
+) -> Path:
+    """A file name in the export directory, unique by `tag` (after pruning old files)."""
+    directory = _directory(session)
     _prune(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    stamp = desk.now.strftime("%Y%m%dT%H%M%SZ")
-    assert desk.role is not None
-    scope = f"g{desk.role.group_id}" if desk.role.kind == "group" else "round"
-    token = secrets.token_hex(4)
-    return directory / f"{kind}-{summary.round_code}-{scope}-{stamp}-{token}{suffix}"
+    stamp = when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    scope = _scope_tag(group_id)
+    return directory / f"{kind}-{summary.round_code}-{scope}-{stamp}-{tag}{suffix}"
 
 
 def _local(summary: LedgerSummary, when: datetime) -> datetime:
@@ -150,19 +169,6 @@ def summary_text(desk: Desk, summary: LedgerSummary) -> str:
     return "\n".join(lines)
 
 
-def _reply_parameters(desk: Desk) -> dict[str, Any]:
-    """Answer the command's message."""
-    message = desk.message
-    if message is None:
-        return {}
-    return {
-        "reply_parameters": {
-            "message_id": message.message_id,
-            "allow_sending_without_reply": True,
-        }
-    }
-
-
 @group_handler
 async def on_stats(desk: Desk) -> None:
     """/stats: a text summary, and a chart of statuses and categories when there is anything."""
@@ -175,7 +181,15 @@ async def on_stats(desk: Desk) -> None:
     desk.reply(summary_text(desk, summary))
     if summary.total == 0:
         return
-    path = _new_file(desk, summary, "stats", ".png")
+    path = _new_file(
+        desk.session,
+        summary,
+        "stats",
+        group_id=_scope(role),
+        when=desk.now,
+        tag=secrets.token_hex(4),
+        suffix=".png",
+    )
     # Drawing takes a moment of CPU: off the event loop (the chart code touches no globals).
     await asyncio.to_thread(charts.render_stats_chart, summary, desk.language, path)
     desk.context.call(
@@ -189,37 +203,96 @@ async def on_stats(desk: Desk) -> None:
 
 @group_handler
 async def on_export(desk: Desk) -> None:
-    """/export: the ledger as an XLSX document (the group's own, or the whole round's)."""
+    """/export: queue the ledger (the group's own, or the whole round's); see ledger_document."""
     role = _allowed(desk)
     if role is None:
         return
-    # Identity never goes to the office: its ledger is the shareable one.
-    shareable = role.kind == "office"
-    group_id = _scope(role)
-    summary = await ledger.ledger_summary(
-        session=desk.session, round_id=role.round_id, group_id=group_id
+    message = desk.message
+    # Telegram shows "sending a file…" at once; the file may take a while to write.
+    desk.context.call(desk.chat_id, "sendChatAction", action=ChatAction.UPLOAD_DOCUMENT.value)
+    outbox.enqueue_ledger(
+        session=desk.session,
+        chat_id=desk.chat_id,
+        round_id=role.round_id,
+        group_id=_scope(role),
+        # Identity never goes to the office: its ledger is the shareable one.
+        shareable=role.kind == "office",
+        language=desk.language,
+        reply_to=message.message_id if message is not None else None,
+        now=desk.now,
     )
-    path = _new_file(desk, summary, "ledger", ".xlsx")
+
+
+def _asked(payload: dict[str, Any]) -> tuple[int, int | None, bool]:
+    """The round, the group (None: the whole round) and shareability of a ledger row."""
+    group_id = payload.get("group_id")
+    return (
+        int(payload["round_id"]),
+        int(group_id) if group_id is not None else None,
+        bool(payload["shareable"]),
+    )
+
+
+async def ledger_wanted(*, session: AsyncSession, chat_id: int, payload: dict[str, Any]) -> bool:
+    """Whether the chat still serves the ledger it asked for (it may have been relinked)."""
+    role = await links.chat_role(session=session, chat_id=chat_id)
+    round_id, group_id, shareable = _asked(payload)
+    if role is None or role.kind not in ("group", "office") or role.round_id != round_id:
+        return False
+    return _scope(role) == group_id and shareable == (role.kind == "office")
+
+
+async def ledger_document(
+    *, session: AsyncSession, chat_id: int, row_id: int, payload: dict[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The sendDocument of a ledger asked for with /export (outbox row `row_id`, kind "ledger").
+
+    Writes the XLSX now, from `session`: the outbox sender passes a read-only snapshot, never a
+    write transaction (a large round takes many seconds). The file is named after the row, and
+    dated, like its caption, at the request. Nothing when the chat no longer serves what was
+    asked: a relinked chat must not get another group's identities.
+    """
+    if not await ledger_wanted(session=session, chat_id=chat_id, payload=payload):
+        return []
+    round_id, group_id, shareable = _asked(payload)
+    requested = datetime.fromisoformat(str(payload["requested_at"]))
+    language = language_for(payload.get("language"))
+    summary = await ledger.ledger_summary(session=session, round_id=round_id, group_id=group_id)
+    path = _new_file(
+        session,
+        summary,
+        "ledger",
+        group_id=group_id,
+        when=requested,
+        tag=f"r{row_id}",
+        suffix=".xlsx",
+    )
     rows = ledger.ledger_rows(
-        session=desk.session, round_id=role.round_id, shareable=shareable, group_id=group_id
+        session=session, round_id=round_id, shareable=shareable, group_id=group_id
     )
-    count = await write_ledger(path, rows, summary, exported_at=desk.now)
-    local = _local(summary, desk.now)
+    count = await write_ledger(path, rows, summary, exported_at=requested)
+    local = _local(summary, requested)
     shown = UNSAFE_NAME.sub("-", f"台账-{summary.round_code}-{_scope_name(summary)}")
     key = "export.caption.shareable" if shareable else "export.caption"
-    desk.context.call(
-        desk.chat_id,
-        "sendDocument",
-        document=_file_param(path, f"{shown}-{local:%Y%m%d-%H%M}.xlsx"),
-        caption=desk.text(
+    params: dict[str, Any] = {
+        "chat_id": chat_id,
+        "document": _file_param(path, f"{shown}-{local:%Y%m%d-%H%M}.xlsx"),
+        "caption": t(
+            language,
             key,
             scope=escape(_scope_name(summary)),
             count=count,
             at=local.strftime("%Y-%m-%d %H:%M"),
         ),
-        parse_mode=ParseMode.HTML.value,
-        **_reply_parameters(desk),
-    )
+        "parse_mode": ParseMode.HTML.value,
+    }
+    reply_to = payload.get("reply_to")
+    if reply_to is not None:
+        params["reply_parameters"] = {
+            "message_id": int(reply_to),
+            "allow_sending_without_reply": True,
+        }
+    return [("sendDocument", params)]
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -230,4 +303,11 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     ]
 
 
-__all__ = ["handlers", "on_export", "on_stats", "summary_text"]
+__all__ = [
+    "handlers",
+    "ledger_document",
+    "ledger_wanted",
+    "on_export",
+    "on_stats",
+    "summary_text",
+]

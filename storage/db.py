@@ -17,6 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option marking the engine view that `Database.snapshot` reads through.
+SNAPSHOT_OPTION = "xuncha_snapshot"
 
 
 def async_url(url: str) -> URL:
@@ -31,7 +33,7 @@ def async_url(url: str) -> URL:
 
 
 def _prepare_sqlite(engine: AsyncEngine) -> None:
-    """WAL, a busy timeout, and BEGIN IMMEDIATE so a writer never fails with 'locked'."""
+    """WAL, busy timeout, BEGIN IMMEDIATE for writers (never 'locked'), deferred for snapshots."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -46,6 +48,16 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(SNAPSHOT_OPTION):
+            # A reader: a deferred BEGIN takes no lock; in WAL mode its first read fixes the
+            # state it sees. query_only makes a stray write fail instead of taking the lock.
+            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("PRAGMA query_only=ON")
+            conn.info["query_only"] = True
+            return
+        if conn.info.pop("query_only", False):
+            # The pooled connection served a snapshot last: let it write again.
+            conn.exec_driver_sql("PRAGMA query_only=OFF")
         # A deferred transaction that later writes can fail with SQLITE_BUSY without waiting
         # for the busy timeout; taking the write lock up front makes it wait instead.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -70,6 +82,14 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # The same pool, seen through options that make every transaction a read-only snapshot.
+        if self.is_sqlite:
+            readers = self.engine.execution_options(**{SNAPSHOT_OPTION: True})
+        else:
+            readers = self.engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        self._snapshots = async_sessionmaker(readers, class_=AsyncSession, autoflush=False)
         # SQLite has one writer at a time; queueing writers of this process here keeps them
         # from spinning on the busy handler. Other processes still wait via busy_timeout.
         self._sqlite_lock = asyncio.Lock() if self.is_sqlite else None
@@ -83,6 +103,23 @@ class Database:
         else:
             async with self._sessions() as session, session.begin():
                 yield session
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session on one consistent state that blocks no writer, for long reads.
+
+        For exports and reports that read much and write nothing: unlike `transaction()` it
+        takes neither the in-process lock nor SQLite's write lock (a deferred BEGIN in WAL
+        mode; REPEATABLE READ, READ ONLY on PostgreSQL), so handlers, the outbox and other
+        processes keep writing while it reads; it sees nothing committed after its first read.
+        It always rolls back. Never nest it inside `transaction()`: it is another connection,
+        blind to that transaction's changes, and the write lock would be held throughout.
+        """
+        async with self._snapshots() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -27,6 +27,8 @@ EVENT = "event"
 # A scheduled message (reminder, digest, report...): payload {"notice": kind, ...data}.
 NOTICE = "notice"
 API = "api"
+# The round's ledger (台账) as a file: written when sent, from a snapshot (handlers/stats.py).
+LEDGER = "ledger"
 
 
 def enqueue_call(
@@ -153,6 +155,39 @@ def enqueue_notice(
         payload={**payload, "notice": kind},
         now=now,
         complaint_id=complaint_id,
+    )
+
+
+def enqueue_ledger(
+    *,
+    session: AsyncSession,
+    chat_id: int,
+    round_id: int,
+    group_id: int | None,
+    shareable: bool,
+    language: str,
+    reply_to: int | None,
+    now: datetime,
+) -> OutboxMessage:
+    """Send a chat the ledger of a round (or of one group), written when the row is sent.
+
+    Writing a large ledger takes long: the sender writes it outside any write transaction, so
+    the request commits at once and nothing else waits for the file.
+    """
+    return _enqueue(
+        session=session,
+        chat_id=chat_id,
+        kind=LEDGER,
+        payload={
+            "round_id": round_id,
+            "group_id": group_id,
+            "shareable": shareable,
+            "requested_at": now.isoformat(),
+            "reply_to": reply_to,
+            "language": language,
+        },
+        now=now,
+        complaint_id=None,
     )
 
 
@@ -285,6 +320,13 @@ async def _update_row(*, session: AsyncSession, row_id: int, **values: Any) -> N
     )
 
 
+async def record_payload(*, session: AsyncSession, row_id: int, payload: dict[str, Any]) -> None:
+    """Keep what preparing a row produced (a written file, say), so a retry reuses it."""
+    await session.exec(
+        update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(payload=payload)
+    )
+
+
 async def mark_sent(
     *, session: AsyncSession, row_id: int, now: datetime, message_id: int | None
 ) -> None:
@@ -352,3 +394,125 @@ async def counts(*, session: AsyncSession, failures: int = 10) -> OutboxCounts:
         failed=by_status.get(OutboxStatus.failed, 0),
         latest_failures=list(latest),
     )
+
+
+# --- a chat that changed its id (a group upgraded to a supergroup) ----------------------------
+
+# Why a pending row addressed to the old id of a chat was not readdressed to the new one.
+IN_OLD_CHAT = "chat upgraded to a supergroup: the message it acts on stayed in the old chat"
+OLD_ROLE = "chat upgraded to a supergroup: not for what the new chat serves"
+
+
+@dataclass(frozen=True)
+class MovedRows:
+    """What became of the pending rows of a chat that changed its id."""
+
+    moved: int = 0
+    dropped: int = 0
+
+
+def _readdressed(row: OutboxMessage, new_chat_id: int) -> dict[str, Any] | None:
+    """The payload of a pending row for the chat's new id; None when it cannot go there.
+
+    Message ids do not carry over to the new chat: a call that acts on a message of the old
+    chat (an edit, a deletion) cannot be made there, and a reply to one goes out as a plain
+    message (a ready call's reply_parameters, a rendered row's "reply_to"). Progress of a row
+    split into several calls starts again (none reached the new chat).
+    """
+    payload = {key: value for key, value in row.payload.items() if key != "done"}
+    if row.kind != API:
+        if payload.get("reply_to") is not None:
+            payload["reply_to"] = None
+        return payload
+    params = dict(payload.get("params") or {})
+    if "message_id" in params or "message_ids" in params:
+        return None
+    params.pop("reply_parameters", None)
+    params.pop("reply_to_message_id", None)
+    params["chat_id"] = new_chat_id
+    payload["params"] = params
+    return payload
+
+
+async def move_pending(
+    *,
+    session: AsyncSession,
+    old_chat_id: int,
+    new_chat_id: int,
+    now: datetime,
+    rendered: bool,
+) -> MovedRows:
+    """Readdress the pending rows of a chat to its new id, in their order, due now.
+
+    `rendered`: rows rendered when sent (cards, events, notices) move too; without it (the
+    chat's role did not move with it) only ready Bot API calls move and the rest are dropped.
+    Idempotent: a second call finds nothing pending for the old id.
+    """
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == OutboxStatus.pending)
+        .order_by(col(OutboxMessage.id))
+    )
+    moved = dropped = 0
+    for row in (await session.exec(statement)).all():
+        payload = _readdressed(row, new_chat_id) if rendered or row.kind == API else None
+        if payload is None:
+            row.status = OutboxStatus.failed
+            row.last_error = IN_OLD_CHAT if rendered or row.kind == API else OLD_ROLE
+            row.sent_at = now
+            dropped += 1
+        else:
+            row.chat_id = new_chat_id
+            row.payload = payload
+            row.next_attempt_at = min(row.next_attempt_at, now)
+            moved += 1
+        session.add(row)
+    await session.flush()
+    return MovedRows(moved=moved, dropped=dropped)
+
+
+async def drop_pending(*, session: AsyncSession, chat_id: int, now: datetime, reason: str) -> int:
+    """Pending rows of a chat that will not be sent, with the reason; how many."""
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id) == chat_id,
+            col(OutboxMessage.status) == OutboxStatus.pending,
+        )
+        .values(status=OutboxStatus.failed, last_error=reason, sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def has_row(
+    *,
+    session: AsyncSession,
+    chat_id: int,
+    complaint_id: int,
+    kind: str,
+    statuses: tuple[str, ...] = (OutboxStatus.pending,),
+) -> bool:
+    """Whether a row of this kind about the complaint is (or was) addressed to the chat."""
+    statement = select(OutboxMessage.id).where(
+        OutboxMessage.chat_id == chat_id,
+        OutboxMessage.complaint_id == complaint_id,
+        OutboxMessage.kind == kind,
+        col(OutboxMessage.status).in_(statuses),
+    )
+    return (await session.exec(statement.limit(1))).first() is not None
+
+
+async def pending_complaints(*, session: AsyncSession, chat_id: int, kind: str) -> list[int]:
+    """Complaints with a pending row of this kind addressed to the chat."""
+    statement = (
+        select(OutboxMessage.complaint_id)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == OutboxStatus.pending,
+            col(OutboxMessage.complaint_id).is_not(None),
+        )
+        .distinct()
+    )
+    return [cid for cid in (await session.exec(statement)).all() if cid is not None]

@@ -319,7 +319,7 @@ async def _department_card(
             return department.chat_id
         return None
     if old is not None and (department is None or old.chat_id != department.chat_id):
-        await _retire_department_card(session, complaint, old, now)
+        await _retire_department_card(session, complaint, old, now, department)
     if department is None or department.chat_id is None:
         complaint.department_card_id = None
         return None
@@ -331,10 +331,15 @@ async def _department_card(
 
 
 async def _retire_department_card(
-    session: AsyncSession, complaint: Complaint, card: CardMessage, now: datetime
+    session: AsyncSession,
+    complaint: Complaint,
+    card: CardMessage,
+    now: datetime,
+    moved_to: Department | None,
 ) -> None:
-    """The previous department's card: its "done" button goes; unsent rows for it are dropped
-    (they would render the new department's card)."""
+    """The previous department's card: its "done" button goes and its chat is told, under the
+    card, who has it now; unsent rows for it are dropped (they would render the new
+    department's card)."""
     assert complaint.id is not None
     await session.exec(
         update(OutboxMessage)
@@ -353,6 +358,18 @@ async def _retire_department_card(
             chat_id=card.chat_id,
             method="editMessageReplyMarkup",
             params={"message_id": card.message_id, "reply_markup": {"inline_keyboard": []}},
+            now=now,
+            complaint_id=complaint.id,
+        )
+        outbox.enqueue_notice(
+            session=session,
+            chat_id=card.chat_id,
+            kind="handed_elsewhere",
+            payload={
+                "number": complaint.number,
+                "department": moved_to.name if moved_to is not None else None,
+                "reply_to": card.message_id,
+            },
             now=now,
             complaint_id=complaint.id,
         )

@@ -47,3 +47,56 @@ def test_run_without_token_explains_and_points_to_demo(
     assert "TELEGRAM_BOT_TOKEN" in result.output
     assert "xuncha demo" in result.output
     assert not (tmp_path / "data").exists()
+
+
+def test_webhook_url_without_secret_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET is required when WEBHOOK_URL is set"):
+        Settings(_env_file=None, webhook_url="https://bot.example.org/tg")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("secret", ["has space", "ünïcode", "semi;colon", "x" * 257])
+def test_webhook_secret_outside_telegrams_charset_is_refused(secret: str) -> None:
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET must be 1-256 characters"):
+        Settings(  # type: ignore[call-arg]
+            _env_file=None, webhook_url="https://bot.example.org/tg", webhook_secret=secret
+        )
+
+
+def test_webhook_settings_give_mode_route_and_listen_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    polling = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert not polling.webhook_mode
+    assert (polling.webhook_host, polling.webhook_port) == ("0.0.0.0", 8443)
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/tg/updates")
+    monkeypatch.setenv("WEBHOOK_SECRET", "Abc_123-" * 32)
+    monkeypatch.setenv("WEBHOOK_LISTEN", "[::1]:9000")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.webhook_mode and settings.webhook_path == "/tg/updates"
+    assert (settings.webhook_host, settings.webhook_port) == ("::1", 9000)
+
+
+@pytest.mark.parametrize("listen", ["8443", "0.0.0.0", "host:port", "0.0.0.0:70000"])
+def test_a_bad_webhook_listen_is_refused(listen: str) -> None:
+    with pytest.raises(ValueError, match="WEBHOOK_LISTEN must be host:port"):
+        Settings(_env_file=None, webhook_listen=listen)  # type: ignore[call-arg]
+
+
+def test_a_webhook_url_must_be_a_url() -> None:
+    with pytest.raises(ValueError, match="WEBHOOK_URL must be an https URL"):
+        Settings(_env_file=None, webhook_url="bot.example.org/tg", webhook_secret="s")  # type: ignore[call-arg]
+
+
+def test_run_with_webhook_url_but_no_secret_explains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/tg")
+    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code == 2
+    assert "WEBHOOK_SECRET is required when WEBHOOK_URL is set" in result.output
+    assert "SECRET-TOKEN" not in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "data").exists()

@@ -12,10 +12,10 @@ from PIL import Image
 from pypdf import PdfReader
 from typer.testing import CliRunner, Result
 
-from bot import fonts
 from bot.cli import app
 from bot.emulator import BotApiEmulator
 from bot.posters import PosterError, check_links, deep_link, write_posters
+from handlers import fonts
 from storage.db import Database
 from storage.posters import PosterInfo, UnknownRound, poster_data
 from storage.roster import RosterError, parse_roster
@@ -117,7 +117,7 @@ async def test_the_glyph_check_can_fail(
     a regression."""
     async with world.database.transaction() as session:
         infos = await poster_data(session=session, round_code="WD2023-1")
-    monkeypatch.setattr(fonts, "cjk_font_family", lambda: fonts.FALLBACK_FAMILY)
+    monkeypatch.setattr(fonts, "font_families", lambda: (fonts.FALLBACK_FAMILY,))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         write_posters(infos[:1], bot_username=BOT, out=tmp_path)
@@ -232,14 +232,13 @@ def test_deep_link_codes_at_telegram_limits() -> None:
 
 
 def test_the_cjk_font_ships_with_the_dependencies() -> None:
-    import matplotlib
     from matplotlib import font_manager
 
     path = fonts.cjk_font_path()
     assert path.suffix in (".otf", ".ttf")
     assert "site-packages" in str(path) or "dist-packages" in str(path)
-    with matplotlib.rc_context():
-        fonts.use_cjk_font()
-        assert matplotlib.rcParams["font.sans-serif"][0] == "Noto Sans SC"
-        found = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
-        assert Path(found) == path
+    assert fonts.font_families() == ("Noto Sans SC", fonts.FALLBACK_FAMILY)
+    found = font_manager.findfont(
+        font_manager.FontProperties(family=fonts.cjk_font_family()), fallback_to_default=False
+    )
+    assert Path(found) == path

@@ -12,6 +12,7 @@ from bot.emulator.models import RequestRecord
 from bot.emulator.server import ApiServer
 from bot.emulator.simulation import Simulator
 from bot.emulator.state import EmulatorState
+from bot.emulator.webhook import Delivery
 
 
 class PtbUrls(TypedDict):
@@ -201,6 +202,11 @@ class BotApiEmulator(Simulator):
     def webhook(self) -> dict[str, Any] | None:
         """The webhook set by the bot (url, secret_token, ...), or None."""
         return self.state.webhook
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every attempt to POST an update to the webhook: update_id, status, error."""
+        return self.server.webhook.deliveries
 
     def my_commands(
         self, scope: dict[str, Any] | None = None, language_code: str = ""

@@ -8,12 +8,20 @@ from typing import Any
 class ApiError(Exception):
     """A Bot API error answer: HTTP status, description and optional parameters."""
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
-        """Remember the status code, the description and an optional retry_after."""
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        *,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
+        """Remember the status code, the description and optional parameters."""
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def payload(self) -> dict[str, Any]:
         """The JSON body Telegram would send for this error."""
@@ -22,8 +30,13 @@ class ApiError(Exception):
             "error_code": self.code,
             "description": self.description,
         }
+        parameters: dict[str, Any] = {}
+        if self.migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
         if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
+            parameters["retry_after"] = self.retry_after
+        if parameters:
+            body["parameters"] = parameters
         return body
 
 
@@ -39,6 +52,15 @@ def bad_request(reason: str) -> ApiError:
 def forbidden(reason: str) -> ApiError:
     """A 403 answer; `reason` is the text after "Forbidden: "."""
     return ApiError(403, f"Forbidden: {reason}")
+
+
+def migrated(new_chat_id: int) -> ApiError:
+    """The answer to any call to a group that was upgraded to a supergroup."""
+    return ApiError(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=new_chat_id,
+    )
 
 
 def too_many_requests(retry_after: int) -> ApiError:

@@ -75,6 +75,10 @@ class Chat:
     bot_sent: list[StoredMessage] = field(default_factory=list)
     cursor: int = 0
     menu_button: dict[str, Any] | None = None
+    # A basic group upgraded to a supergroup: the supergroup's id (calls to this one fail);
+    # on the supergroup, the id of the group it was.
+    migrated_to_chat_id: int | None = None
+    migrated_from_chat_id: int | None = None
 
     @property
     def is_private(self) -> bool:

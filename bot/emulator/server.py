@@ -9,7 +9,6 @@ import logging
 import time
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
 from bot.emulator import api_messages, api_other
@@ -26,6 +25,7 @@ from bot.emulator.faults import Fault, FaultInjector, Holds
 from bot.emulator.models import RequestRecord
 from bot.emulator.params import JSON_FIELDS, Params, Upload
 from bot.emulator.state import EmulatorState, Handler
+from bot.emulator.webhook import WebhookDelivery
 
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Handler] = {**api_messages.HANDLERS, **api_other.HANDLERS}
@@ -82,6 +82,7 @@ class ApiServer:
         self.holds = Holds()
         self.requests: list[RequestRecord] = []
         self.webhook_retry_delay = webhook_retry_delay
+        self.webhook = WebhookDelivery(state, webhook_retry_delay)
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task[None] | None = None
@@ -101,7 +102,7 @@ class ApiServer:
         await site.start()
         address = self._runner.addresses[0]
         self.port = int(address[1])
-        self._webhook_task = asyncio.create_task(self._deliver_webhooks())
+        self._webhook_task = asyncio.create_task(self.webhook.run())
         return self.port
 
     async def stop(self) -> None:
@@ -206,44 +207,3 @@ class ApiServer:
         return web.Response(
             body=stored.data, content_type=stored.mime_type or "application/octet-stream"
         )
-
-    # -- webhook ----------------------------------------------------------------------------
-
-    async def _deliver_webhooks(self) -> None:
-        """POST pending updates one by one to the webhook url while one is set."""
-        state = self.state
-        async with aiohttp.ClientSession() as session:
-            while not state.closing:
-                hook = state.webhook
-                pending = state.deliverable(state.allowed_updates) if hook else []
-                if hook is None or not pending:
-                    await state.wait_changed(1.0)
-                    continue
-                update = pending[0]
-                headers = {}
-                if hook.get("secret_token"):
-                    headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
-                error: str | None = None
-                try:
-                    async with session.post(
-                        hook["url"],
-                        json=update,
-                        headers=headers,
-                        timeout=aiohttp.ClientTimeout(total=10),
-                    ) as response:
-                        if not 200 <= response.status < 300:
-                            error = f"Wrong response from the webhook: {response.status} " + (
-                                response.reason or ""
-                            )
-                except (aiohttp.ClientError, TimeoutError, ValueError, OSError) as exc:
-                    error = f"Connection failed: {exc.__class__.__name__}"
-                if state.webhook is not hook:
-                    continue
-                if error is None:
-                    state.updates = [u for u in state.updates if u is not update]
-                    state.notify()
-                else:
-                    hook["last_error_date"] = int(time.time())
-                    hook["last_error_message"] = error
-                    log.debug("webhook delivery failed: %s", error)
-                    await asyncio.sleep(self.webhook_retry_delay)

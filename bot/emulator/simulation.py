@@ -127,6 +127,53 @@ class Simulator:
             self._my_chat_member(chat, owner, "left", status)
         return chat
 
+    def migrate_group(
+        self, chat: ChatRef, *, by: UserRef | None = None, notify_bot: bool = True
+    ) -> Chat:
+        """Upgrade a basic group to a supergroup, as Telegram does: the same people (and the
+        bot) in a new chat with a new -100... id; returns the supergroup.
+
+        The old chat gets a service message with `migrate_to_chat_id` (from `by`, by default
+        its creator), the supergroup one with `migrate_from_chat_id` (from the anonymous group
+        bot, on behalf of the chat); both are queued as updates unless notify_bot=False (to
+        have the bot meet the error first). From then on every call to the old id answers 400
+        "group chat was upgraded to a supergroup chat" with parameters.migrate_to_chat_id,
+        and nobody can write there any more.
+        """
+        old = self.chat(chat)
+        if old.type != "group":
+            raise ValueError(f"chat {old.id} is a {old.type}: only a basic group is upgraded")
+        if old.migrated_to_chat_id is not None:
+            raise ValueError(f"chat {old.id} was upgraded already, to {old.migrated_to_chat_id}")
+        actor = self.user(by) if by is not None else self.state.users.get(old.creator_id or 0)
+        new = Chat(
+            id=self.state.new_group_id(True),
+            type="supergroup",
+            title=old.title,
+            creator_id=old.creator_id,
+            admin_ids=list(old.admin_ids),
+            member_ids=set(old.member_ids),
+            bot_is_admin=old.bot_is_admin,
+            migrated_from_chat_id=old.id,
+        )
+        self.state.chats[new.id] = new
+        old.migrated_to_chat_id = new.id
+        upgrader = (actor or User(777000, "Telegram")).to_dict()
+        farewell = self.state.add_message(
+            old, upgrader, {"migrate_to_chat_id": new.id}, from_bot=False
+        )
+        anonymous = User(1087968824, "Group", username="GroupAnonymousBot", is_bot=True)
+        welcome = self.state.add_message(
+            new,
+            anonymous.to_dict(),
+            {"sender_chat": new.to_dict(), "migrate_from_chat_id": old.id},
+            from_bot=False,
+        )
+        if notify_bot and not (old.bot_kicked or old.bot_left):
+            self.state.enqueue("message", farewell.data)
+            self.state.enqueue("message", welcome.data)
+        return new
+
     def add_member(self, chat: ChatRef, user: UserRef, *, admin: bool = False) -> None:
         """Make a user a member (or an administrator) of a group."""
         group, member = self.chat(chat), self.user(user)
@@ -250,6 +297,11 @@ class Simulator:
         """Store a user's message in the chat and queue the update for the bot."""
         sender = self.user(user)
         target = self.chat(chat) if chat is not None else self.chat(sender.id)
+        if target.migrated_to_chat_id is not None:
+            raise ValueError(
+                f"chat {target.id} was upgraded to the supergroup {target.migrated_to_chat_id}: "
+                "write there"
+            )
         if target.is_private:
             if target.id != sender.id:
                 raise ValueError(f"user {sender.id} cannot write in the private chat {target.id}")

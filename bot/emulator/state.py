@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.emulator.errors import bad_request, forbidden
+from bot.emulator.errors import bad_request, forbidden, migrated
 from bot.emulator.limits import FloodConfig, FloodLimiter
 from bot.emulator.models import CallbackAnswer, Chat, Stats, StoredFile, StoredMessage, User
 from bot.emulator.params import Params
@@ -173,6 +173,8 @@ class EmulatorState:
         chat = self.find_chat(ref)
         if chat is None or chat.deleted:
             raise bad_request("chat not found")
+        if chat.migrated_to_chat_id is not None:
+            raise migrated(chat.migrated_to_chat_id)
         if chat.user is not None:
             if chat.user.blocked_bot and not allow_blocked:
                 raise forbidden("bot was blocked by the user")

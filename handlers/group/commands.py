@@ -26,7 +26,9 @@ def _today(desk: Desk, timezone: str) -> date:
 
 @group_handler
 async def on_help(desk: Desk) -> None:
-    """What the bot does in this chat (and, in an unlinked chat, how to link it)."""
+    """What the bot does in this chat and the commands that work here (and, in an unlinked
+    chat, how to link it). Each kind's text lists only its own commands: /stats and /export
+    (handlers/stats.py) in a group's and the office's chat, never in a department's."""
     kind = desk.role.kind if desk.role is not None else "unlinked"
     if kind not in ("group", "department", "office"):
         kind = "unlinked"

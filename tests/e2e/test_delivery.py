@@ -6,14 +6,18 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import TypeHandler
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
+from handlers import outbox_views
 from handlers.i18n import t
+from handlers.outbox_views import RenderedCall
 from storage import outbox, workflow
 from storage.models import OutboxMessage, OutboxStatus, ProcessedUpdate
 from storage.workflow import Actor
@@ -200,12 +204,43 @@ async def test_a_database_error_inside_a_handler_is_retried_not_apologised_for(
         assert "/start" in (reply.text or "")
 
 
+async def test_a_database_error_while_rendering_a_card_is_retried_not_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    render = outbox_views.render
+    failures: list[int | None] = []
+
+    async def flaky(*, session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+        """Fails like a dropped database connection, once, on the first card."""
+        if row.kind == outbox.CARD and not failures:
+            failures.append(row.id)
+            raise OperationalError("SELECT 1", {}, Exception("connection reset"))
+        return await render(session=session, row=row)
+
+    monkeypatch.setattr(outbox_views, "render", flaky)
+    async with running_bot(tmp_path) as harness:
+        inspector = await linked_chat(harness)
+        _resident, number = await file(harness)
+        await harness.settle(within=30)
+        assert failures
+        cards = [
+            m for m in harness.emu.bot_messages(inspector.chat.id) if number in (m.text or "")
+        ]
+        assert len(cards) == 1
+        async with harness.database.transaction() as session:
+            summary = await outbox.counts(session=session)
+        assert summary.failed == 0
+
+
 async def test_a_retry_does_not_repeat_the_calls_that_already_went_out(tmp_path: Path) -> None:
     async with running_bot(tmp_path) as harness:
         inspector = await linked_chat(harness)
-        harness.emu.inject(method="sendPhoto", kind="5xx", times=1, chat_id=inspector.chat.id)
+        harness.emu.inject(method="sendMediaGroup", kind="5xx", times=1, chat_id=inspector.chat.id)
         _resident, number = await file(harness, photos=2, location=(33.742, 113.351))
         await harness.settle(within=30)
         replies = [m.kind for m in harness.emu.bot_messages(inspector.chat.id) if m.kind != "text"]
         assert replies == ["location", "photo", "photo"], (number, replies)
         assert [r.status for r in harness.emu.requests_of("sendLocation")] == [200]
+        # The two photos went as one album, the second time round.
+        assert [r.status for r in harness.emu.requests_of("sendMediaGroup")] == [502, 200]
+        assert harness.emu.requests_of("sendPhoto") == []

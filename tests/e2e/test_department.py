@@ -150,6 +150,29 @@ async def test_done_is_honoured_only_in_the_department_s_own_chat(bot: BotHarnes
     assert await status_of(bot, filed) == "handed_off"
 
 
+async def test_a_hand_off_passed_on_tells_the_first_department(bot: BotHarness) -> None:
+    inspector = await group_chat(bot)
+    water = await department_chat(bot)
+    housing = await department_chat(bot, "housing", "区住房和城乡建设局")
+    filed = await file(bot, person(bot, "张"))
+    await hand_off(inspector, filed)
+    first = department_card(water, filed)
+    await hand_off(inspector, filed, "区住房和城乡建设局")
+    assert department_card(housing, filed).buttons == [
+        (t("zh", "dept.button.done"), f"dep:done:{filed.id}")
+    ]
+    assert first.buttons == [], "the old card's button went with the edit"
+    told = water.messages()[-1]
+    assert told.text == t(
+        "zh", "notice.handed_elsewhere", number=filed.number, department="区住房和城乡建设局"
+    )
+    assert told.reply_to_message_id == first.message_id
+    # The old card's button, pressed before it went, reports nothing.
+    answer, _messages = await water.press(first, f"dep:done:{filed.id}", check=False)
+    assert answer == t("zh", "dept.not_yours")
+    assert await status_of(bot, filed) == "handed_off"
+
+
 async def test_a_report_too_long_is_asked_again(bot: BotHarness) -> None:
     inspector = await group_chat(bot)
     member = await department_chat(bot)

@@ -1,9 +1,10 @@
-"""/open, /find and /overdue in a linked group chat."""
+"""/help, /open, /find and /overdue in a linked group chat."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from handlers.i18n import t
 from tests.helpers.group_flow import file, labels, linked_chat, prompt_in
 from tests.helpers.harness import BotHarness
 from tests.helpers.resident import texts, with_buttons
@@ -70,3 +71,28 @@ async def test_overdue_lists_what_is_past_its_due_date(bot: BotHarness) -> None:
     assert "已超期的反映：1 件" in text
     assert f"{late} 立行立改 · 期限 2023-03-15（超期 2 天）" in text
     assert fine not in text
+
+
+async def test_help_lists_stats_and_export_where_they_work(bot: BotHarness) -> None:
+    """A group's and the office's chat are told about /stats and /export; a department's chat,
+    where both are refused, is not."""
+    group = await linked_chat(bot)
+    office = await linked_chat(bot, "office", None, "巡察办工作群", "周主任")
+    department = await linked_chat(bot, "department", "water", "水利局工作群", "赵")
+
+    for chat, title in ((group, "巡察组工作群"), (office, "巡察办工作群")):
+        text = texts(await chat.say("/help"))
+        assert title in text
+        assert "/stats — " in text and "/export — " in text, text
+    text = texts(await department.say("/help"))
+    assert "责任单位工作群" in text
+    assert "/stats" not in text and "/export" not in text, text
+    # ... where they are indeed refused.
+    assert "只能在巡察组或巡察办工作群中使用" in texts(await department.say("/stats"))
+
+    # The English texts say the same.
+    for kind in ("group", "office"):
+        assert "/stats — " in t("en", f"group.help.{kind}")
+        assert "/export — " in t("en", f"group.help.{kind}")
+    assert "/stats" not in t("en", "group.help.department")
+    assert "/export" not in t("en", "group.help.department")

@@ -8,12 +8,20 @@ from typing import Any
 
 from openpyxl import load_workbook
 from PIL import Image
+from sqlmodel import select
 
 from bot.emulator.models import StoredMessage
 from handlers.ledger_file import HEADERS, LEDGER_SHEET, SUMMARY_SHEET
-from storage import ledger, outbox
+from storage import ledger, links, outbox
 from storage.models import OutboxMessage
-from tests.helpers.group_flow import Member, file, linked_chat, new_chat, prompt_in
+from tests.helpers.group_flow import (
+    Member,
+    complaint,
+    file,
+    linked_chat,
+    new_chat,
+    prompt_in,
+)
 from tests.helpers.harness import BotHarness
 from tests.helpers.ledger_round import expected_rows
 from tests.helpers.resident import texts
@@ -172,3 +180,120 @@ async def test_a_lost_file_fails_for_good_and_the_chat_goes_on(
         row = await session.get(OutboxMessage, lost.id)
     assert row is not None and row.status == "failed"
     assert (row.last_error or "").startswith("local file:")
+
+
+async def ledger_row(bot: BotHarness) -> OutboxMessage:
+    """The one ledger row in the outbox, as it is now."""
+    async with bot.database.transaction() as session:
+        statement = select(OutboxMessage).where(OutboxMessage.kind == outbox.LEDGER)
+        return (await session.exec(statement)).one()
+
+
+def exported(bot: BotHarness) -> list[Path]:
+    """The files in the bot's export directory."""
+    exports = ledger.export_directory(bot.settings.database_url)
+    return sorted(exports.iterdir()) if exports.is_dir() else []
+
+
+async def test_the_ledger_is_written_by_the_sender_with_what_happened_after_the_request(
+    bot: BotHarness,
+) -> None:
+    group = await linked_chat(bot)
+    numbers = await three_complaints(bot, group)
+    group.new_messages()
+    # /export's "sending a file…" goes out first and is held: the ledger row waits behind it.
+    bot.emu.hold("sendChatAction")
+    try:
+        command = group.emu.send_text(group.user, "/export", chat=group.chat)
+        action = await bot.emu.wait_for_request("sendChatAction", timeout=10)
+        assert action.params["action"] == "upload_document"
+        # The update is handled and committed; its transaction wrote a request, not a file.
+        row = await ledger_row(bot)
+        assert row.status == "pending"
+        assert exported(bot) == []
+        group_id = (await complaint(bot, numbers["named"])).group_id
+        assert {k: v for k, v in row.payload.items() if k != "requested_at"} == {
+            "round_id": (await complaint(bot, numbers["named"])).round_id,
+            "group_id": group_id,
+            "shareable": False,
+            "reply_to": command.message_id,
+            "language": "zh",
+        }
+        # Another update is handled meanwhile: nothing waits for the ledger.
+        query = group.emu.press_button(
+            group.user, group.card(numbers["anonymous"]), "受理", chat=group.chat
+        )
+        await bot.emu.wait_for_request("answerCallbackQuery", timeout=10)
+        assert query["id"] in bot.emu.callback_answers
+        assert (await complaint(bot, numbers["anonymous"])).status == "accepted"
+    finally:
+        bot.emu.release("sendChatAction")
+    await bot.settle()
+    document = only(group.new_messages(), "document")
+    assert document["reply_to_message"]["message_id"] == command.message_id
+    assert document["document"]["file_name"].startswith("台账-WD2023-1-第三巡察组-20230314-")
+    assert "台账：第三巡察组，2 件反映" in (document.caption or "")
+    rows = ledger_rows(await download(bot, document["document"]["file_id"]))
+    # Written when its turn came: the complaint accepted after /export shows as accepted.
+    assert [(row[0], row[8]) for row in rows] == [
+        (numbers["named"], "已受理"),
+        (numbers["anonymous"], "已受理"),
+    ]
+    assert [path.name for path in exported(bot)] == [
+        f"ledger-WD2023-1-g{group_id}-20230314T020000Z-r{row.id}.xlsx"
+    ]
+    assert (await ledger_row(bot)).status == "sent"
+
+
+async def test_a_retried_ledger_sends_the_same_file_again(bot: BotHarness) -> None:
+    group = await linked_chat(bot)
+    await three_complaints(bot, group)
+    group.new_messages()
+    bot.emu.hold("sendDocument")
+    try:
+        group.emu.send_text(group.user, "/export", chat=group.chat)
+        await bot.emu.wait_for_request("sendDocument", timeout=10)
+        (written,) = exported(bot)
+        before = written.stat()
+    finally:
+        # The connection drops before Telegram has the file: the row is tried again.
+        bot.emu.release("sendDocument", drop=True)
+    await bot.settle(within=30)
+    only(group.new_messages(), "document")
+    assert len(bot.emu.requests_of("sendDocument")) == 2
+    # The file of the first attempt went out again: not written a second time.
+    assert exported(bot) == [written]
+    after = written.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    row = await ledger_row(bot)
+    assert (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_a_chat_that_serves_something_else_by_then_gets_no_ledger(
+    bot: BotHarness,
+) -> None:
+    group = await linked_chat(bot)
+    await three_complaints(bot, group)
+    office = await linked_chat(bot, "office", None, "巡察办工作群", "周主任")
+    # A group's ledger (identities included) asked for in a chat that serves the office by
+    # the time the row goes out (relinked in between): it must not get it.
+    async with bot.database.transaction() as session:
+        role = await links.chat_role(session=session, chat_id=group.chat.id)
+        assert role is not None
+        outbox.enqueue_ledger(
+            session=session,
+            chat_id=office.chat.id,
+            round_id=role.round_id,
+            group_id=role.group_id,
+            shareable=False,
+            language="zh",
+            reply_to=None,
+            now=bot.clock.now(),
+        )
+    office.new_messages()
+    assert bot.runtime.app is not None
+    bot.runtime.app.outbox_wakeup.set()
+    await bot.settle()
+    assert office.new_messages() == []
+    assert exported(bot) == []
+    assert (await ledger_row(bot)).status == "sent"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from handlers import charts
+from handlers import charts, fonts
 from storage.ledger import STATUS_ZH, CategoryCount, LedgerSummary
 
 CATEGORIES = (
@@ -52,7 +52,7 @@ def test_chinese_labels_render_without_missing_glyphs(tmp_path: Path) -> None:
 def test_the_font_is_the_one_shipped_with_the_dependencies() -> None:
     from matplotlib import font_manager
 
-    family = charts.font_families()[0]
+    family = fonts.font_families()[0]
     assert family == "Noto Sans SC"
     found = font_manager.findfont(
         font_manager.FontProperties(family=family), fallback_to_default=False

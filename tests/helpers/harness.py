@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from storage.roster import load_roster
 from tests.helpers.rosters import example_roster
 
 TOKEN = "123456:TEST-TOKEN"
+WEBHOOK_SECRET = "test-webhook_SECRET-0123456789"
+WEBHOOK_PATH = "/telegram/webhook"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Inside the example round (2023-02-27 .. 2023-04-12), the day of the seed article's meeting.
 DEFAULT_START = datetime(2023, 3, 14, 10, 0, tzinfo=SHANGHAI)
@@ -45,6 +48,23 @@ def make_settings(emu: BotApiEmulator, database_url: str, **overrides: Any) -> S
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def webhook_settings(port: int | None = None) -> dict[str, Any]:
+    """Settings overrides for webhook mode on loopback (the emulator POSTs to the bot)."""
+    port = port or free_port()
+    return {
+        "webhook_url": f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
+        "webhook_secret": WEBHOOK_SECRET,
+        "webhook_listen": f"127.0.0.1:{port}",
+    }
 
 
 async def load_roster_text(database_url: str, text: str, source: str = "roster.yaml") -> None:
@@ -96,6 +116,11 @@ class BotHarness:
 
     async def _idle(self) -> bool:
         """Whether nothing is waiting to be handled or sent."""
+        if self.settings.webhook_mode:
+            # The emulator forgets an update only once the bot answered 2xx (committed).
+            if self.emu.pending_updates:
+                return False
+            return await self.runtime.idle()
         poller = self.runtime.poller
         assert poller is not None
         pending = [u["update_id"] for u in self.emu.pending_updates]
@@ -113,16 +138,20 @@ async def running_bot(
     database_url: str | None = None,
     enforce_limits: bool = True,
     limits: RateLimits | None = None,
+    webhook: bool = False,
     **settings_overrides: Any,
 ) -> AsyncIterator[BotHarness]:
     """Start the emulator and a bot on a fresh database with a roster loaded.
 
-    The outbox is unpaced unless `limits` are given.
+    The outbox is unpaced unless `limits` are given. With `webhook=True` the bot runs in
+    webhook mode on a free loopback port (see webhook_settings) instead of long polling.
     """
     limits = limits or unpaced()
     url = database_url or f"sqlite:///{tmp_path / 'bot.db'}"
     await load_roster_text(url, roster_yaml if roster_yaml is not None else example_roster())
     async with BotApiEmulator(token=TOKEN, enforce_limits=enforce_limits) as emu:
+        if webhook:
+            settings_overrides = {**webhook_settings(), **settings_overrides}
         settings = make_settings(emu, url, **settings_overrides)
         fake_clock = clock or FakeClock(DEFAULT_START)
         runtime = BotRuntime(settings, clock=fake_clock, limits=limits)

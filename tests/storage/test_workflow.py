@@ -1166,6 +1166,7 @@ async def test_a_hand_off_elsewhere_takes_the_done_button_off_the_old_card(world
     rows = await outbox_rows(world.database, after=mark)
     assert (DEPARTMENT_CARD, DISCIPLINE_CHAT) in sent(rows)
     edits = [r for r in rows if r.chat_id == WATER_CHAT]
+    number = (await complaint(world.database, cid)).number
     assert [(r.kind, r.payload) for r in edits] == [
         (
             "api",
@@ -1173,5 +1174,14 @@ async def test_a_hand_off_elsewhere_takes_the_done_button_off_the_old_card(world
                 "method": "editMessageReplyMarkup",
                 "params": {"message_id": 77, "reply_markup": {"inline_keyboard": []}},
             },
-        )
+        ),
+        (
+            "notice",
+            {
+                "notice": "handed_elsewhere",
+                "number": number,
+                "department": "区纪委监委",
+                "reply_to": 77,
+            },
+        ),
     ]

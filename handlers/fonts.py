@@ -1,7 +1,10 @@
-"""The Chinese font for everything matplotlib draws (posters, charts).
+"""The Chinese font for everything matplotlib draws: the /stats chart and the printed posters.
 
 Noto Sans SC comes inside the `pylopdf-fonts-zh-cn` wheel (a dependency in pyproject.toml), so
-a fresh machine set up from pyproject.toml renders Chinese without any system font.
+a fresh machine set up from pyproject.toml renders Chinese without any system font. The font
+is registered with matplotlib's font manager once; callers pass `font_families()` as a text's
+family, so matplotlib's global rcParams are never changed (the chart is drawn in a worker
+thread).
 """
 
 from __future__ import annotations
@@ -33,18 +36,9 @@ def cjk_font_family() -> str:
     return str(font_manager.FontProperties(fname=str(path)).get_name())
 
 
-def use_cjk_font() -> None:
-    """Make the CJK font matplotlib's default sans-serif font, DejaVu Sans behind it.
-
-    Changes matplotlib's global rcParams: call it once at start-up, or pass
-    `[cjk_font_family(), FALLBACK_FAMILY]` as a text's family instead.
-    """
-    import matplotlib
-
-    family = cjk_font_family()
-    rest = [name for name in matplotlib.rcParams["font.sans-serif"] if name != family]
-    matplotlib.rcParams["font.sans-serif"] = [family, *rest]
-    matplotlib.rcParams["font.family"] = ["sans-serif"]
+def font_families() -> tuple[str, ...]:
+    """The font families for text: Noto Sans SC (registered once), then DejaVu Sans."""
+    return (cjk_font_family(), FALLBACK_FAMILY)
 
 
-__all__ = ["FALLBACK_FAMILY", "cjk_font_family", "cjk_font_path", "use_cjk_font"]
+__all__ = ["FALLBACK_FAMILY", "cjk_font_family", "cjk_font_path", "font_families"]

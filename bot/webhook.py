@@ -1,0 +1,214 @@
+"""Webhook intake: Telegram POSTs updates to us, confirmed only once their effects are committed.
+
+The same guarantees as the long-polling loop (bot/intake.py):
+
+- an update is answered 200 only after the Application committed it; when it could not be
+  committed (UpdateNotProcessed) the answer is 500 and Telegram delivers it again, and the
+  processed_update table makes that second delivery change nothing;
+- updates of one chat are handled strictly in the order they arrive, other chats side by side;
+  after a chat's update failed, its later updates are refused too (500) until the failed one
+  has been committed, so a redelivery cannot be overtaken;
+- stopping answers what is in hand and keeps the webhook set: Telegram holds updates while the
+  bot is down and delivers them when it is back.
+
+Requests must carry WEBHOOK_SECRET in X-Telegram-Bot-Api-Secret-Token (checked in constant
+time); anything else is refused before it is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from telegram import Update
+
+from bot.config import Settings
+from bot.intake import chat_key
+from bot.runtime import UpdateNotProcessed, XunchaApplication
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram sends at most 40 concurrent requests by default; bodies are small.
+MAX_BODY = 4 * 1024 * 1024
+# How long a chat's failed update holds back the chat's later ones (Telegram retries sooner).
+HOLD_SECONDS = 300.0
+# How long stop() waits for requests in hand (BotRuntime.stop gives the intake 30 s).
+DRAIN_SECONDS = 25.0
+
+
+@dataclass
+class _ChatTurn:
+    """The queue of one chat's requests: a FIFO lock and how many requests use it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+    # The update that could not be committed, and since when (monotonic).
+    failed_update: int | None = None
+    failed_at: float = 0.0
+
+
+class WebhookServer:
+    """An aiohttp server that receives Telegram's POSTs and feeds the Application."""
+
+    def __init__(self, app: XunchaApplication, settings: Settings) -> None:
+        """Serve settings.webhook_path on settings.webhook_listen for `app`."""
+        self.app = app
+        self.url = settings.webhook_url
+        self.path = settings.webhook_path
+        self.host = settings.webhook_host
+        self.port = settings.webhook_port
+        self._secret = settings.webhook_secret.encode()
+        self._chats: dict[int, _ChatTurn] = {}
+        self._in_flight = 0
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self._stopping = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def handling(self) -> bool:
+        """Whether a request is being handled right now."""
+        return self._in_flight > 0
+
+    def make_app(self) -> web.Application:
+        """The aiohttp application: one POST route, WEBHOOK_URL's path."""
+        app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_post(self.path, self._handle)
+        return app
+
+    async def start(self) -> None:
+        """Listen, then ask Telegram to deliver to WEBHOOK_URL (nothing pending is dropped)."""
+        # handler_cancellation=False: a client that hangs up does not cancel a handler
+        # half-way; the update is committed or not, and a redelivery sorts out the rest.
+        runner = web.AppRunner(
+            self.make_app(), access_log=None, handler_cancellation=False, shutdown_timeout=5.0
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self.port)
+            await site.start()
+            if self.port == 0:
+                self.port = int(runner.addresses[0][1])
+            await self.app.bot.set_webhook(
+                url=self.url,
+                secret_token=self._secret.decode(),
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        log.info(
+            "webhook set to %s; listening on %s:%s%s", self.url, self.host, self.port, self.path
+        )
+
+    def stop(self) -> None:
+        """Ask run() to end: requests in hand are finished, new ones are refused (503)."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Serve until stopped, then finish the requests in hand and close (webhook kept)."""
+        try:
+            await self._stopping.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._drained.wait(), DRAIN_SECONDS)
+        finally:
+            if self._runner is not None:
+                await self._runner.cleanup()
+                self._runner = None
+
+    # -- one request ------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        """Answer one POST from Telegram: 200 only once the update is committed."""
+        if self._stopping.is_set():
+            return web.Response(status=503, text="shutting down")
+        self._in_flight += 1
+        self._drained.clear()
+        try:
+            return await self._receive(request)
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._drained.set()
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        """Check the secret, parse the update, hand it to the application in its chat's turn."""
+        given = request.headers.get(SECRET_HEADER)
+        if given is None:
+            log.warning(
+                "webhook request from %s without the secret token: refused", request.remote
+            )
+            return web.Response(status=401, text="unauthorized")
+        if not hmac.compare_digest(given.encode(), self._secret):
+            log.warning(
+                "webhook request from %s with a wrong secret token: refused", request.remote
+            )
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = await request.json()
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            update = Update.de_json(data, self.app.bot)
+        except Exception as exc:
+            log.warning("webhook request from %s with a bad body: %s", request.remote, exc)
+            return web.Response(status=400, text="bad update")
+        async with self._turn(chat_key(update)) as turn:
+            return await self._process(update, turn)
+
+    async def _process(self, update: Update, turn: _ChatTurn) -> web.Response:
+        """Process one update inside its chat's turn."""
+        held = turn.failed_update
+        if held is not None and update.update_id > held:
+            if time.monotonic() - turn.failed_at < HOLD_SECONDS:
+                log.info(
+                    "update %s waits for update %s of the same chat; asking for it again",
+                    update.update_id,
+                    held,
+                )
+                return web.Response(status=500, text="an earlier update is pending")
+            turn.failed_update = None
+        try:
+            await self.app.process_update(update)
+        except UpdateNotProcessed:
+            log.error("update %s not committed; Telegram will deliver it again", update.update_id)
+            self._hold(turn, update.update_id)
+            return web.Response(status=500, text="not committed")
+        except Exception:
+            log.exception("update %s failed; Telegram will deliver it again", update.update_id)
+            self._hold(turn, update.update_id)
+            return web.Response(status=500, text="failed")
+        if held is not None and update.update_id <= held:
+            turn.failed_update = None
+        return web.Response(text=json.dumps({"ok": True}), content_type="application/json")
+
+    @staticmethod
+    def _hold(turn: _ChatTurn, update_id: int) -> None:
+        """Remember a chat's failed update so its later updates cannot overtake it."""
+        if turn.failed_update is None or update_id < turn.failed_update:
+            turn.failed_update = update_id
+            turn.failed_at = time.monotonic()
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, key: int) -> AsyncIterator[_ChatTurn]:
+        """Wait for the chat's earlier requests (asyncio.Lock is first come, first served)."""
+        turn = self._chats.get(key)
+        if turn is None:
+            turn = self._chats[key] = _ChatTurn()
+        turn.users += 1
+        try:
+            async with turn.lock:
+                yield turn
+        finally:
+            turn.users -= 1
+            if turn.users == 0 and turn.failed_update is None:
+                self._chats.pop(key, None)
