@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,8 +44,10 @@ def demo_round_code() -> str:
     return f"JX{demo_start().year}-1"
 
 
+@cache
 def demo_start() -> date:
-    """The first day of the demo round: a Monday three weeks ago.
+    """The first day of the demo round: a Monday three weeks ago (fixed for the process, so
+    a demo running over midnight keeps its dates).
 
     The round is over by today: the bot's clock replays it (see run_demo) and is never ahead of
     the real one, which the outbox sender goes by.

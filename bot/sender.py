@@ -156,6 +156,11 @@ class OutboxSender:
         """Whether any chat worker is delivering right now."""
         return any(not task.done() for task in self._workers.values())
 
+    def busy_with(self, chat_id: int) -> bool:
+        """Whether a worker is delivering to this chat right now."""
+        task = self._workers.get(chat_id)
+        return task is not None and not task.done()
+
     async def run(self) -> None:
         """Deliver until cancelled."""
         try:
@@ -338,9 +343,15 @@ class OutboxSender:
         assert row.id is not None
         now = self.clock.now()
         async with self.database.transaction() as session:
+            if await outbox.chat_of_row(session=session, row_id=row.id) != row.chat_id:
+                # The chat was upgraded to a supergroup while this went to its old id: the
+                # row (and its card) moved to the new chat and are still to be sent there.
+                log.info("outbox row %s moved from chat %s while being sent", row.id, row.chat_id)
+                self.wakeup.set()
+                return
             for card_id, message_id in card_messages.items():
                 await outbox.record_card_message(
-                    session=session, card_id=card_id, message_id=message_id
+                    session=session, card_id=card_id, chat_id=row.chat_id, message_id=message_id
                 )
             if outcome.kind == "sent":
                 await outbox.mark_sent(

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
 from bot.config import Settings
-from bot.intake import chat_key
+from bot.intake import MAX_BACKOFF_SECONDS, chat_key
 from bot.runtime import UpdateNotProcessed, XunchaApplication
 
 log = logging.getLogger(__name__)
@@ -97,12 +98,7 @@ class WebhookServer:
             await site.start()
             if self.port == 0:
                 self.port = int(runner.addresses[0][1])
-            await self.app.bot.set_webhook(
-                url=self.url,
-                secret_token=self._secret.decode(),
-                allowed_updates=Update.ALL_TYPES,
-                drop_pending_updates=False,
-            )
+            await self._set_webhook()
         except BaseException:
             await runner.cleanup()
             raise
@@ -110,6 +106,29 @@ class WebhookServer:
         log.info(
             "webhook set to %s; listening on %s:%s%s", self.url, self.host, self.port, self.path
         )
+
+    async def _set_webhook(self) -> None:
+        """setWebhook, tried again with backoff while Telegram cannot be reached (as polling
+        does); a refusal (a bad URL, say) is final."""
+        delay = 1.0
+        while True:
+            try:
+                await self.app.bot.set_webhook(
+                    url=self.url,
+                    secret_token=self._secret.decode(),
+                    allowed_updates=Update.ALL_TYPES,
+                    drop_pending_updates=False,
+                )
+                return
+            except (BadRequest, InvalidToken, Forbidden):
+                raise
+            except (NetworkError, RetryAfter) as exc:
+                # BadRequest is a NetworkError in PTB: it is caught above.
+                log.warning("setWebhook failed (%s); trying again in %.0f s", exc, delay)
+                if self._stopping.is_set():
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF_SECONDS)
 
     def stop(self) -> None:
         """Ask run() to end: requests in hand are finished, new ones are refused (503)."""
@@ -149,7 +168,8 @@ class WebhookServer:
                 "webhook request from %s without the secret token: refused", request.remote
             )
             return web.Response(status=401, text="unauthorized")
-        if not hmac.compare_digest(given.encode(), self._secret):
+        # surrogateescape: a header of bytes that are not UTF-8 is just a wrong secret.
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self._secret):
             log.warning(
                 "webhook request from %s with a wrong secret token: refused", request.remote
             )
@@ -187,14 +207,16 @@ class WebhookServer:
             log.exception("update %s failed; Telegram will deliver it again", update.update_id)
             self._hold(turn, update.update_id)
             return web.Response(status=500, text="failed")
-        if held is not None and update.update_id <= held:
+        if held is not None and update.update_id == held:
+            # Only the held update itself releases the chat (an older redelivery does not).
             turn.failed_update = None
         return web.Response(text=json.dumps({"ok": True}), content_type="application/json")
 
     @staticmethod
     def _hold(turn: _ChatTurn, update_id: int) -> None:
         """Remember a chat's failed update so its later updates cannot overtake it."""
-        if turn.failed_update is None or update_id < turn.failed_update:
+        if turn.failed_update is None or update_id <= turn.failed_update:
+            # Failing again (a database that is still down) keeps the hold fresh.
             turn.failed_update = update_id
             turn.failed_at = time.monotonic()
 

@@ -79,6 +79,9 @@ async def render(*, session: AsyncSession, chat_id: int, payload: dict[str, Any]
     group_id = payload.get("group_id")
     if audience == "group" and group_id is not None and role.group_id != group_id:
         return []
+    department_id = payload.get("department_id")
+    if audience == "department" and department_id not in (None, role.department_id):
+        return []
     if audience == "office" and role.round_id != payload.get("round_id"):
         return []
     language = language_for(role.language, DEFAULT_LANGUAGE)

@@ -288,10 +288,22 @@ async def card_complaint_ids(*, session: AsyncSession, card_id: int) -> list[int
     return [cid for cid in (await session.exec(statement)).all() if cid is not None]
 
 
-async def record_card_message(*, session: AsyncSession, card_id: int, message_id: int) -> None:
-    """Remember which Telegram message shows a card, for later edits and replies."""
+async def chat_of_row(*, session: AsyncSession, row_id: int) -> int | None:
+    """The chat a row is addressed to now (it moves when its chat changes id)."""
+    row = await session.get(OutboxMessage, row_id)
+    return row.chat_id if row is not None else None
+
+
+async def record_card_message(
+    *, session: AsyncSession, card_id: int, chat_id: int, message_id: int
+) -> None:
+    """Remember which Telegram message shows a card, for later edits and replies.
+
+    Only for a card of the chat the message went to: a card that moved on to another chat
+    meanwhile (a group upgraded to a supergroup) is still to be sent there.
+    """
     card = await session.get(CardMessage, card_id)
-    if card is not None and card.message_id is None:
+    if card is not None and card.message_id is None and card.chat_id == chat_id:
         card.message_id = message_id
         session.add(card)
 

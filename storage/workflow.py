@@ -264,8 +264,15 @@ def _resident_actor(complaint: Complaint, resident: Resident) -> Actor:
 
 
 async def _group_chat(session: AsyncSession, complaint: Complaint) -> int | None:
-    """The linked chat of the complaint's group."""
-    group = await session.get(InspectionGroup, complaint.group_id)
+    """The linked chat of the complaint's group.
+
+    Share-locked (PostgreSQL): a chat migration (links.migrate_chat) moving that chat either
+    waits for this transaction's outbox rows, which it then moves, or goes first, and the chat
+    read here is the new one. Never a row for the old id after the move.
+    """
+    group = await session.get(
+        InspectionGroup, complaint.group_id, with_for_update={"read": True}, populate_existing=True
+    )
     return group.chat_id if group is not None else None
 
 
@@ -308,7 +315,10 @@ async def _department_card(
     """
     if complaint.department_id is None:
         return None
-    department = await session.get(Department, complaint.department_id)
+    # Share-locked, as in _group_chat.
+    department = await session.get(
+        Department, complaint.department_id, with_for_update={"read": True}, populate_existing=True
+    )
     old: CardMessage | None = None
     if complaint.department_card_id is not None:
         old = await session.get(CardMessage, complaint.department_card_id)
@@ -361,11 +371,17 @@ async def _retire_department_card(
             now=now,
             complaint_id=complaint.id,
         )
+        # The department that chat serves now: only it is told (not a chat relinked before
+        # the notice goes out).
+        serving = select(Department.id).where(
+            Department.chat_id == card.chat_id, Department.round_id == complaint.round_id
+        )
         outbox.enqueue_notice(
             session=session,
             chat_id=card.chat_id,
             kind="handed_elsewhere",
             payload={
+                "department_id": (await session.exec(serving)).first(),
                 "number": complaint.number,
                 "department": moved_to.name if moved_to is not None else None,
                 "reply_to": card.message_id,

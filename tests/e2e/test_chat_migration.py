@@ -4,6 +4,8 @@ next send to the old id meets."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
 from bot.emulator.models import Chat, StoredMessage
@@ -194,4 +196,36 @@ async def test_a_department_chat_the_sender_finds_upgraded(bot: BotHarness) -> N
     assert ("sendMessage", 400) in bot_requests_to(bot, old.chat)
     assert department_card(new, filed).buttons
     assert await linked_chat_of(bot, Department, "water") == new.chat.id
+    assert await failures(bot) == []
+
+
+async def test_a_card_on_its_way_to_the_old_chat_when_the_upgrade_is_handled(
+    bot: BotHarness,
+) -> None:
+    """The card reached the old chat, but the upgrade was handled before the answer came back,
+    and the answer came back before the card went to the supergroup: the card there is the one
+    the bot edits afterwards."""
+    old = await basic_group(bot)
+    bot.emu.inject(method="sendMessage", kind="slow", delay=1.0, chat_id=old.chat.id)
+    filing = asyncio.create_task(file(bot))
+    # The card is in the old chat; the bot is still waiting for the answer.
+    await bot.wait_for(lambda: any(m.buttons for m in old.messages()))
+    bot.emu.hold("sendMessage")
+    new = upgrade(bot, old)
+    # The upgrade is handled, then the old chat's answer comes back; the supergroup waits.
+    await bot.wait_for(lambda: bot.emu.held > 0)
+    await bot.wait_for(
+        lambda: (
+            ("sendMessage", 200) in bot_requests_to(bot, old.chat)
+            and not bot.runtime.sender.busy_with(old.chat.id)
+        )
+    )
+    bot.emu.release("sendMessage")
+    _resident, number = await filing
+    await bot.settle()
+
+    card = card_in(new, number)
+    answer, _messages = await new.press(card, "受理")
+    assert answer == f"已受理 {number}"
+    assert "【已受理】" in (new.message(card.message_id).text or "")
     assert await failures(bot) == []

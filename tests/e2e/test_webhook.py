@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 from telegram import Update
 from telegram.ext import TypeHandler
+from yarl import URL
 
 from bot.emulator import BotApiEmulator
 from bot.emulator.models import User
@@ -196,6 +197,53 @@ async def test_one_chats_updates_are_never_overtaken_by_a_failed_one(tmp_path: P
         replies = harness.emu.bot_messages(first.id)
         assert "请选择问题类别" in (replies[0].text or "") and len(replies) == 2
         assert await _processed(harness) >= {11, 12, 21}
+
+
+async def test_an_older_redelivery_does_not_release_a_held_chat(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, webhook=True) as harness:
+        first = harness.emu.add_user(first_name="甲")
+        attempts: dict[int, int] = {}
+        assert harness.runtime.app is not None
+        harness.runtime.app.add_handler(_failing({11}, attempts), group=-10)
+        assert await _post(harness, _text_update(10, first, "/help")) == 200
+        assert await _post(harness, _text_update(11, first, "/start v_xiaodian")) == 500
+        # Telegram missed our answer to 10 and sends it again: fine, but 11 still holds 12.
+        assert await _post(harness, _text_update(10, first, "/help")) == 200
+        assert await _post(harness, _text_update(12, first, "/help")) == 500
+        assert 12 not in attempts
+
+
+async def test_a_secret_header_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, webhook=True) as harness:
+        url = URL(harness.settings.webhook_url)
+        reader, writer = await asyncio.open_connection(url.host, url.port)
+        body = b"{}"
+        writer.write(
+            f"POST {url.path} HTTP/1.1\r\nHost: {url.host}\r\n".encode()
+            + SECRET_HEADER.encode()
+            + b": \xff\xfe\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        status_line = await reader.readline()
+        writer.close()
+        assert status_line.split()[1] == b"403", status_line
+
+
+async def test_setwebhook_is_tried_again_when_telegram_cannot_be_reached(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path, webhook=True) as harness:
+        await harness.runtime.stop()
+        harness.emu.inject(method="setWebhook", kind="5xx", times=2)
+        await harness.restart_stopped()
+        statuses = [r.status for r in harness.emu.requests_of("setWebhook")]
+        assert statuses[-3:] == [502, 502, 200]
+        someone = harness.emu.add_user()
+        harness.emu.send_text(someone, "/help")
+        await harness.settle()
+        assert harness.emu.bot_messages(someone)
 
 
 async def test_a_restart_in_webhook_mode_loses_nothing(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,6 +113,15 @@ class BotHarness:
                 return
             await asyncio.sleep(0.02)
         raise TimeoutError("the bot did not settle")
+
+    async def wait_for(self, condition: Callable[[], bool], within: float = 10.0) -> None:
+        """Wait until `condition()` holds (checked every 20 ms); TimeoutError after `within`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not condition():
+            if loop.time() >= deadline:
+                raise TimeoutError("the condition did not come true")
+            await asyncio.sleep(0.02)
 
     async def _idle(self) -> bool:
         """Whether nothing is waiting to be handled or sent."""

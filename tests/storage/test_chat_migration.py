@@ -354,3 +354,32 @@ async def test_both_sides_at_once_post_one_fresh_card(world: World) -> None:
     async with world.database.transaction() as session:
         statement = select(CardMessage).where(CardMessage.chat_id == SUPERGROUP)
         assert len((await session.exec(statement)).all()) == 1
+
+
+async def test_a_complaint_filed_during_the_move_gets_its_card_in_the_new_chat(
+    world: World,
+) -> None:
+    """The move and a filing at the same time (PostgreSQL: in parallel): the card is queued
+    for the new chat, never stranded on the old id."""
+    moving, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow_move() -> None:
+        async with world.database.transaction() as session:
+            await links.migrate_chat(
+                session=session, old_chat_id=G3_CHAT, new_chat_id=SUPERGROUP, now=NOW
+            )
+            moving.set()
+            await go_on.wait()
+
+    move = asyncio.create_task(slow_move())
+    await moving.wait()
+    filing = asyncio.create_task(file(world.database, 1001))
+    # Give the filing time to reach the group's row (where it waits for the move).
+    await asyncio.sleep(0.3)
+    go_on.set()
+    await move
+    filed = await filing
+    cards = [r for r in await outbox_rows(world.database) if r.complaint_id == filed.id]
+    assert [(r.kind, r.chat_id, r.status) for r in cards if r.kind == CARD] == [
+        (CARD, SUPERGROUP, "pending")
+    ]

@@ -1179,6 +1179,7 @@ async def test_a_hand_off_elsewhere_takes_the_done_button_off_the_old_card(world
             "notice",
             {
                 "notice": "handed_elsewhere",
+                "department_id": world.department_id("water"),
                 "number": number,
                 "department": "区纪委监委",
                 "reply_to": 77,
