@@ -50,7 +50,7 @@ async def run_sweeps(application: XunchaApplication) -> list[str]:
     for report in reports:
         if report.sent or report.closed or report.deleted or report.forgotten:
             log.info(
-                "sweep %s at %s: sent %s, closed %s, deleted %s drafts, forgot %s updates",
+                "sweep %s at %s: sent %s, closed %s, deleted %s drafts, forgot %s rows",
                 report.name,
                 now.isoformat(timespec="seconds"),
                 report.sent,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, update
@@ -528,3 +528,22 @@ async def pending_complaints(*, session: AsyncSession, chat_id: int, kind: str) 
         .distinct()
     )
     return [cid for cid in (await session.exec(statement)).all() if cid is not None]
+
+
+# Sent rows are kept this long (what went out, for `xuncha outbox status` and inquiries), then
+# deleted. Failed rows are kept (they explain what did not arrive), and so are sent attachment
+# rows (one per complaint and chat): relinking a chat asks them whether the location, photos and
+# voice are already there (storage/links.py).
+KEEP_SENT = timedelta(days=30)
+
+
+async def forget_sent(*, session: AsyncSession, now: datetime) -> int:
+    """Delete rows sent longer ago than KEEP_SENT (attachment rows excepted); how many."""
+    result = await session.exec(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.status) == OutboxStatus.sent,
+            col(OutboxMessage.sent_at) < now - KEEP_SENT,
+            col(OutboxMessage.kind) != ATTACHMENTS,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -28,7 +28,8 @@ What is sent, to whom, when (local time of the round), by key:
   complaint is closed as "no_answer" (a workflow event, which tells the resident).
 
 Idle drafts are deleted after 24 hours (storage/drafts.py `expire_idle`); the resident is told
-when they come back. Handled updates are forgotten after 48 hours (storage/updates.py).
+when they come back. Handled updates are forgotten after 48 hours (storage/updates.py), and
+outbox rows sent over 30 days ago are deleted (storage/outbox.py; failed rows are kept).
 
 Outbox rows are of kind "notice" (`storage.outbox.enqueue_notice`): the payload holds the
 numbers as of the sweep and handlers/notices.py words them in the chat's language. A reminder
@@ -101,7 +102,8 @@ class SweepReport:
     # Keys of the notices it sent (outbox rows written), in order.
     sent: list[str] = field(default_factory=list)
     rows: int = 0
-    # Complaints it closed (no survey answer), drafts it deleted, handled updates it forgot.
+    # Complaints it closed (no survey answer), drafts it deleted, handled updates and sent
+    # outbox rows it forgot.
     closed: list[int] = field(default_factory=list)
     deleted: int = 0
     forgotten: int = 0
@@ -1062,9 +1064,10 @@ async def sweep_drafts(
 async def sweep_updates(
     *, session: AsyncSession, now: datetime, rounds: Rounds | None = None
 ) -> SweepReport:
-    """Forget handled updates older than 48 hours (storage/updates.py `forget_old`)."""
+    """Forget handled updates older than 48 hours and outbox rows sent over 30 days ago."""
     report = SweepReport("updates")
     report.forgotten = await updates.forget_old(session=session, now=now)
+    report.forgotten += await outbox.forget_sent(session=session, now=now)
     return report
 
 

@@ -1,11 +1,14 @@
-"""Handled updates are remembered long enough to ignore a redelivery, and then forgotten."""
+"""Handled updates and sent outbox rows are kept for a while, and then forgotten."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage import schedule, updates
+from sqlmodel import select
+
+from storage import outbox, schedule, updates
 from storage.db import Database
+from storage.models import OutboxMessage, OutboxStatus
 
 HANDLED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -32,3 +35,30 @@ async def test_the_sweep_forgets_old_updates_so_a_reused_id_is_handled(
     async with database.transaction() as session:
         assert not await updates.is_processed(session=session, update_id=7001)
         assert await updates.is_processed(session=session, update_id=7002)
+
+
+async def test_sent_outbox_rows_are_deleted_after_30_days_failed_ones_kept(
+    database: Database,
+) -> None:
+    async with database.transaction() as session:
+        for text in ("old", "recent", "failed", "pending"):
+            outbox.enqueue_call(
+                session=session,
+                chat_id=7001,
+                method="sendMessage",
+                params={"text": text},
+                now=HANDLED,
+            )
+    async with database.transaction() as session:
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+        old, recent, failed, _pending = rows
+        old.status, old.sent_at = OutboxStatus.sent, HANDLED
+        recent.status, recent.sent_at = OutboxStatus.sent, HANDLED + timedelta(days=2)
+        failed.status, failed.sent_at = OutboxStatus.failed, HANDLED
+        session.add_all([old, recent, failed])
+    async with database.transaction() as session:
+        report = await schedule.sweep_updates(session=session, now=HANDLED + timedelta(days=31))
+        assert report.forgotten == 1
+    async with database.transaction() as session:
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+        assert [r.payload["params"]["text"] for r in rows] == ["recent", "failed", "pending"]
