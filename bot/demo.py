@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.emulator import BotApiEmulator
 from bot.emulator.models import Chat, StoredMessage, User
 from bot.jobs import run_sweeps
-from bot.ratelimit import RateLimits, Window
+from bot.ratelimit import unpaced
 from bot.runner import BotRuntime
 from storage.clock import ShiftedClock
 from storage.db import Database
@@ -28,8 +28,6 @@ ZONE = ZoneInfo("Asia/Shanghai")
 WELL = (33.8483, 113.1245)
 # The villager's words, after the seed article ("俺村机井水压低，浇地时间长还费钱").
 SETTLE_SECONDS = 120
-# Limits an unpaced demo never reaches.
-ROOMY = Window(count=10_000, seconds=1.0)
 # The demo round's length: two weeks, compressed into a few scheduled moments.
 ROUND_DAYS = 14
 COMPLAINT = (
@@ -384,7 +382,7 @@ async def run_demo(out: Callable[[str], None] = print, *, paced: bool = True) ->
                 scheduled_jobs=False,
             )
             out(f"本地 Bot API 模拟器：{emu.base_url}  数据库：{url}\n")
-            limits = None if paced else RateLimits(overall=ROOMY, private=ROOMY, group=ROOMY)
+            limits = None if paced else unpaced()
             async with BotRuntime(settings, clock=clock, limits=limits) as runtime:
                 await play(emu, runtime, database, clock, out)
         await database.dispose()

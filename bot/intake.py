@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
@@ -53,6 +54,36 @@ async def handle_batch(app: XunchaApplication, batch: list[Update]) -> int | Non
     results = await asyncio.gather(*(handle_chat(u) for u in by_chat.values()))
     failed = [update_id for update_id in results if update_id is not None]
     return min(failed) if failed else None
+
+
+async def retry_with_backoff(
+    call: Callable[[], Awaitable[object]],
+    *,
+    what: str,
+    stopping: asyncio.Event,
+    retry_on: tuple[type[Exception], ...],
+    final: tuple[type[Exception], ...] = (),
+) -> Exception | None:
+    """Call until it succeeds, waiting 1 s, 2 s, … (up to MAX_BACKOFF_SECONDS, cut short by a
+    stop) after each failure of a `retry_on` kind; `final` kinds are raised at once.
+
+    None on success; the last failure when a stop was asked for before a success.
+    """
+    backoff = 1.0
+    while True:
+        try:
+            await call()
+            return None
+        except final:
+            raise
+        except retry_on as exc:
+            failure = exc
+        log.warning("%s failed: %s; retrying in %.0fs", what, failure, backoff)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), backoff)
+        if stopping.is_set():
+            return failure
+        backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
 
 class Poller:
@@ -98,17 +129,14 @@ class Poller:
 
     async def run(self) -> None:
         """Poll until stopped; updates are confirmed only once committed."""
-        backoff = 1.0
-        while not self._stopping.is_set():
-            try:
-                await self._leave_webhook_mode()
-                break
-            except InvalidToken:
-                raise
-            except (NetworkError, TelegramError) as exc:
-                log.warning("getWebhookInfo failed: %s; retrying in %.0fs", exc, backoff)
-                await self._pause(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        if not self._stopping.is_set():
+            await retry_with_backoff(
+                self._leave_webhook_mode,
+                what="getWebhookInfo",
+                stopping=self._stopping,
+                retry_on=(NetworkError, TelegramError),
+                final=(InvalidToken,),
+            )
         backoff = 1.0
         while not self._stopping.is_set():
             try:

@@ -342,6 +342,10 @@ class OutboxSender:
         row = job.row
         assert row.id is not None
         now = self.clock.now()
+        # A supergroup the chat was upgraded to (never the chat itself: that would loop).
+        moved_to = outcome.new_chat_id if outcome.kind == "migrated" else None
+        if moved_to == row.chat_id:
+            moved_to = None
         async with self.database.transaction() as session:
             if await outbox.chat_of_row(session=session, row_id=row.id) != row.chat_id:
                 # The chat was upgraded to a supergroup while this went to its old id: the
@@ -360,14 +364,10 @@ class OutboxSender:
                 await outbox.mark_covered(
                     session=session, row_ids=job.covered, by_row=row.id, now=now
                 )
-            elif outcome.kind == "migrated" and outcome.new_chat_id not in (None, row.chat_id):
-                assert outcome.new_chat_id is not None
+            elif moved_to is not None:
                 # Everything keyed by the old id moves, this row included, due at once.
                 await links.migrate_chat(
-                    session=session,
-                    old_chat_id=row.chat_id,
-                    new_chat_id=outcome.new_chat_id,
-                    now=now,
+                    session=session, old_chat_id=row.chat_id, new_chat_id=moved_to, now=now
                 )
             elif outcome.kind == "retry":
                 await outbox.mark_retry(
@@ -391,13 +391,13 @@ class OutboxSender:
             )
             # Sleep in the background and wake the dispatcher when the row is due.
             asyncio.get_running_loop().call_later(outcome.retry_in, self.wakeup.set)
-        elif outcome.kind == "migrated" and outcome.new_chat_id not in (None, row.chat_id):
+        elif moved_to is not None:
             log.warning(
                 "outbox row %s: chat %s was upgraded to supergroup %s; its link and queue "
                 "moved there",
                 row.id,
                 row.chat_id,
-                outcome.new_chat_id,
+                moved_to,
             )
             self.wakeup.set()
         elif outcome.kind != "sent":

@@ -31,7 +31,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
 from bot.config import Settings
-from bot.intake import MAX_BACKOFF_SECONDS, chat_key
+from bot.intake import chat_key, retry_with_backoff
 from bot.runtime import UpdateNotProcessed, XunchaApplication
 
 log = logging.getLogger(__name__)
@@ -110,25 +110,25 @@ class WebhookServer:
     async def _set_webhook(self) -> None:
         """setWebhook, tried again with backoff while Telegram cannot be reached (as polling
         does); a refusal (a bad URL, say) is final."""
-        delay = 1.0
-        while True:
-            try:
-                await self.app.bot.set_webhook(
-                    url=self.url,
-                    secret_token=self._secret.decode(),
-                    allowed_updates=Update.ALL_TYPES,
-                    drop_pending_updates=False,
-                )
-                return
-            except (BadRequest, InvalidToken, Forbidden):
-                raise
-            except (NetworkError, RetryAfter) as exc:
-                # BadRequest is a NetworkError in PTB: it is caught above.
-                log.warning("setWebhook failed (%s); trying again in %.0f s", exc, delay)
-                if self._stopping.is_set():
-                    raise
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+
+        async def set_webhook() -> None:
+            await self.app.bot.set_webhook(
+                url=self.url,
+                secret_token=self._secret.decode(),
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+
+        failure = await retry_with_backoff(
+            set_webhook,
+            what="setWebhook",
+            stopping=self._stopping,
+            retry_on=(NetworkError, RetryAfter),
+            # BadRequest is a NetworkError in PTB: it must be named here to be final.
+            final=(BadRequest, InvalidToken, Forbidden),
+        )
+        if failure is not None:
+            raise failure
 
     def stop(self) -> None:
         """Ask run() to end: requests in hand are finished, new ones are refused (503)."""

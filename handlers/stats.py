@@ -249,11 +249,9 @@ async def ledger_document(
 
     Writes the XLSX now, from `session`: the outbox sender passes a read-only snapshot, never a
     write transaction (a large round takes many seconds). The file is named after the row, and
-    dated, like its caption, at the request. Nothing when the chat no longer serves what was
-    asked: a relinked chat must not get another group's identities.
+    dated, like its caption, at the request. The caller (outbox_views.render_ledger) has checked
+    `ledger_wanted` in the same snapshot: a relinked chat must not get another group's identities.
     """
-    if not await ledger_wanted(session=session, chat_id=chat_id, payload=payload):
-        return []
     round_id, group_id, shareable = _asked(payload)
     requested = datetime.fromisoformat(str(payload["requested_at"]))
     language = language_for(payload.get("language"))

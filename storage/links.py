@@ -49,7 +49,6 @@ from storage.models import (
     Department,
     InspectionGroup,
     LinkCode,
-    OutboxMessage,
     OutboxStatus,
     Prompt,
     Round,
@@ -244,19 +243,6 @@ async def _result(
     return LinkResult(target, row.name, round_.code, round_.name, previous)
 
 
-async def _drop_pending(session: AsyncSession, chat_id: int, now: datetime) -> None:
-    """Pending rows to a chat that no longer serves anything are not sent."""
-    await session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.chat_id) == chat_id,
-            col(OutboxMessage.status) == OutboxStatus.pending,
-        )
-        .values(status=OutboxStatus.failed, last_error=UNLINKED, sent_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
 async def _post_open_cards(session: AsyncSession, group: InspectionGroup, now: datetime) -> None:
     """Cards (and attachments) in a newly linked group chat for complaints still open."""
     assert group.chat_id is not None
@@ -266,6 +252,7 @@ async def _post_open_cards(session: AsyncSession, group: InspectionGroup, now: d
         .order_by(col(Complaint.filed_at), col(Complaint.id))
     )
     for complaint in (await session.exec(statement)).all():
+        assert complaint.id is not None
         chat_id = group.chat_id
         card = await ensure_group_card(
             session=session, complaint=complaint, chat_id=chat_id, now=now
@@ -274,22 +261,18 @@ async def _post_open_cards(session: AsyncSession, group: InspectionGroup, now: d
         # was never sent (its row dropped on unlink) goes out now.
         outbox.enqueue_card(session=session, complaint=complaint, chat_id=chat_id, now=now)
         if has_attachments(complaint) and not (
-            card.message_id is not None and await _attachments_sent(session, complaint, chat_id)
+            card.message_id is not None
+            and await outbox.has_row(
+                session=session,
+                chat_id=chat_id,
+                complaint_id=complaint.id,
+                kind=outbox.ATTACHMENTS,
+                statuses=(OutboxStatus.sent,),
+            )
         ):
             outbox.enqueue_attachments(
                 session=session, complaint=complaint, chat_id=chat_id, now=now
             )
-
-
-async def _attachments_sent(session: AsyncSession, complaint: Complaint, chat_id: int) -> bool:
-    """Whether the complaint's attachments went out to this chat."""
-    statement = select(OutboxMessage.id).where(
-        OutboxMessage.chat_id == chat_id,
-        OutboxMessage.complaint_id == complaint.id,
-        OutboxMessage.kind == outbox.ATTACHMENTS,
-        OutboxMessage.status == OutboxStatus.sent,
-    )
-    return (await session.exec(statement)).first() is not None
 
 
 async def _post_department_cards(
@@ -362,11 +345,11 @@ async def redeem(
         _set_chat(other, None)
     if served_before:
         # What was queued for the chat's old role is not for its new one.
-        await _drop_pending(session, chat_id, now)
+        await outbox.drop_pending(session=session, chat_id=chat_id, now=now, reason=UNLINKED)
     _set_chat(row, chat_id)
     await session.flush()
     if previous is not None and previous != chat_id:
-        await _drop_pending(session, previous, now)
+        await outbox.drop_pending(session=session, chat_id=previous, now=now, reason=UNLINKED)
     else:
         previous = None
     if isinstance(row, InspectionGroup) and not already:
@@ -390,7 +373,9 @@ async def unlink(
     for row in serving:
         _set_chat(row, None)
     await session.flush()
-    await _drop_pending(session, chat_id, now or datetime.now(UTC))
+    await outbox.drop_pending(
+        session=session, chat_id=chat_id, now=now or datetime.now(UTC), reason=UNLINKED
+    )
     return await _result(session, serving[0], chat_id)
 
 

@@ -1061,11 +1061,11 @@ async def sweep_drafts(
     return report
 
 
-async def sweep_updates(
+async def sweep_housekeeping(
     *, session: AsyncSession, now: datetime, rounds: Rounds | None = None
 ) -> SweepReport:
     """Forget handled updates older than 48 hours and outbox rows sent over 30 days ago."""
-    report = SweepReport("updates")
+    report = SweepReport("housekeeping")
     report.forgotten = await updates.forget_old(session=session, now=now)
     report.forgotten += await outbox.forget_sent(session=session, now=now)
     return report
@@ -1083,7 +1083,7 @@ SWEEPS: tuple[tuple[str, Sweep], ...] = (
     ("due", sweep_due),
     ("survey", sweep_surveys),
     ("drafts", sweep_drafts),
-    ("updates", sweep_updates),
+    ("housekeeping", sweep_housekeeping),
 )
 
 

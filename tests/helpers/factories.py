@@ -6,8 +6,9 @@ Complaints are filed the way residents file them: a finished draft through
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from storage.models import (
     Village,
 )
 from storage.roster import load_roster
+from storage.workflow import Actor, Outcome
 from tests.helpers.rosters import example_roster
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -162,6 +164,29 @@ async def file(
         assert filing.outcome == FilingOutcome.filed, filing.outcome
         assert filing.complaint is not None
         return filing.complaint
+
+
+async def act(
+    world: World,
+    action: Callable[..., Awaitable[Outcome]],
+    complaint_id: int,
+    *,
+    actor: Actor,
+    now: datetime = NOW + timedelta(minutes=1),
+    **values: Any,
+) -> Outcome:
+    """An inspector's action from the g3 chat, which must succeed."""
+    async with world.database.transaction() as session:
+        outcome = await action(
+            session=session,
+            complaint_id=complaint_id,
+            chat_id=G3_CHAT,
+            actor=actor,
+            now=now,
+            **values,
+        )
+    assert outcome.ok, outcome
+    return outcome
 
 
 async def complaint(database: Database, complaint_id: int) -> Complaint:

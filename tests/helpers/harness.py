@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.emulator import BotApiEmulator
-from bot.ratelimit import RateLimits, Window
+from bot.ratelimit import RateLimits, unpaced
 from bot.runner import BotRuntime
 from storage.clock import FakeClock
 from storage.db import Database
@@ -28,12 +28,6 @@ WEBHOOK_PATH = "/telegram/webhook"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Inside the example round (2023-02-27 .. 2023-04-12), the day of the seed article's meeting.
 DEFAULT_START = datetime(2023, 3, 14, 10, 0, tzinfo=SHANGHAI)
-
-
-def unpaced() -> RateLimits:
-    """Limits no test conversation reaches: pacing has tests of its own and only slows others."""
-    roomy = Window(count=10_000, seconds=1.0)
-    return RateLimits(overall=roomy, private=roomy, group=roomy)
 
 
 def make_settings(emu: BotApiEmulator, database_url: str, **overrides: Any) -> Settings:
@@ -155,6 +149,7 @@ async def running_bot(
     The outbox is unpaced unless `limits` are given. With `webhook=True` the bot runs in
     webhook mode on a free loopback port (see webhook_settings) instead of long polling.
     """
+    # Pacing has tests of its own and only slows the others.
     limits = limits or unpaced()
     url = database_url or f"sqlite:///{tmp_path / 'bot.db'}"
     await load_roster_text(url, roster_yaml if roster_yaml is not None else example_roster())

@@ -21,6 +21,7 @@ from tests.helpers.factories import (
     OFFICE_CHAT,
     WATER_CHAT,
     World,
+    act,
     example_world,
     file,
     outbox_rows,
@@ -41,6 +42,19 @@ async def migrate(world: World, old: int = G3_CHAT, new: int = SUPERGROUP) -> Ch
         return await links.migrate_chat(
             session=session, old_chat_id=old, new_chat_id=new, now=NOW + timedelta(minutes=5)
         )
+
+
+async def reject(world: World, complaint_id: int) -> None:
+    """The g3 inspector rejects a new complaint."""
+    await act(
+        world,
+        workflow.reject,
+        complaint_id,
+        actor=INSPECTOR,
+        now=NOW,
+        expected="new",
+        reason="不属于巡察范围",
+    )
 
 
 async def role_kind(world: World, chat_id: int) -> str | None:
@@ -162,17 +176,7 @@ async def test_open_complaints_get_fresh_cards_in_the_new_chat(world: World) -> 
     open_ = await file(world.database, 1001)
     rejected = await file(world.database, 1002)
     assert open_.id is not None and rejected.id is not None
-    async with world.database.transaction() as session:
-        outcome = await workflow.reject(
-            session=session,
-            complaint_id=rejected.id,
-            chat_id=G3_CHAT,
-            expected="new",
-            reason="不属于巡察范围",
-            actor=INSPECTOR,
-            now=NOW,
-        )
-        assert outcome.ok
+    await reject(world, rejected.id)
     await mark_sent(world)  # both cards and their locations are in the old chat
     old_card = await card_of(world, open_.id)
     mark = max(r.id or 0 for r in await outbox_rows(world.database))
@@ -198,17 +202,7 @@ async def test_a_refresh_on_its_way_gets_a_fresh_card(world: World) -> None:
     filed = await file(world.database, 1001, latitude=None, longitude=None)
     assert filed.id is not None
     await mark_sent(world)
-    async with world.database.transaction() as session:
-        outcome = await workflow.reject(
-            session=session,
-            complaint_id=filed.id,
-            chat_id=G3_CHAT,
-            expected="new",
-            reason="不属于巡察范围",
-            actor=INSPECTOR,
-            now=NOW,
-        )
-        assert outcome.ok  # the card's edit is queued for the old chat
+    await reject(world, filed.id)  # the card's edit is queued for the old chat
     result = await migrate(world)
     assert result.cards == 0, "the refresh on its way shows it"
     card_rows = [r for r in await pending(world, SUPERGROUP) if r.kind == CARD]
@@ -220,18 +214,16 @@ async def test_a_refresh_on_its_way_gets_a_fresh_card(world: World) -> None:
 async def test_a_department_chat_keeps_its_hand_offs(world: World) -> None:
     filed = await file(world.database, 1001)
     assert filed.id is not None
-    async with world.database.transaction() as session:
-        outcome = await workflow.hand_off(
-            session=session,
-            complaint_id=filed.id,
-            chat_id=G3_CHAT,
-            expected="new",
-            department_id=world.department_id("water"),
-            due_on=NOW.date() + timedelta(days=3),
-            actor=INSPECTOR,
-            now=NOW,
-        )
-        assert outcome.ok
+    await act(
+        world,
+        workflow.hand_off,
+        filed.id,
+        actor=INSPECTOR,
+        now=NOW,
+        expected="new",
+        department_id=world.department_id("water"),
+        due_on=NOW.date() + timedelta(days=3),
+    )
     await mark_sent(world)
     old_card = await card_of(world, filed.id, department=True)
     assert old_card.chat_id == WATER_CHAT

@@ -24,6 +24,9 @@ from tests.helpers.factories import (
     example_world,
     file,
 )
+from tests.helpers.factories import (
+    act as inspector_act,
+)
 
 INSPECTOR = Actor("inspector", 501, "李组长")
 CONTACT = "卫东区委巡察办 电话 0375-0000000"
@@ -39,13 +42,7 @@ async def act(
     world: World, action: Callable[..., Awaitable[Outcome]], complaint_id: int, **values: Any
 ) -> Outcome:
     """An inspector's action from the g3 chat."""
-    values.setdefault("now", NOW + timedelta(minutes=1))
-    async with world.database.transaction() as session:
-        outcome = await action(
-            session=session, complaint_id=complaint_id, chat_id=G3_CHAT, actor=INSPECTOR, **values
-        )
-    assert outcome.ok, outcome
-    return outcome
+    return await inspector_act(world, action, complaint_id, actor=INSPECTOR, **values)
 
 
 async def filed(world: World, telegram_id: int, **values: Any) -> int:

@@ -17,7 +17,9 @@ async def test_a_redelivery_within_48_hours_is_recognised(database: Database) ->
     async with database.transaction() as session:
         updates.mark_processed(session=session, update_id=7001, now=HANDLED)
     async with database.transaction() as session:
-        report = await schedule.sweep_updates(session=session, now=HANDLED + timedelta(hours=47))
+        report = await schedule.sweep_housekeeping(
+            session=session, now=HANDLED + timedelta(hours=47)
+        )
         assert report.forgotten == 0
         assert await updates.is_processed(session=session, update_id=7001)
 
@@ -57,7 +59,9 @@ async def test_sent_outbox_rows_are_deleted_after_30_days_failed_ones_kept(
         failed.status, failed.sent_at = OutboxStatus.failed, HANDLED
         session.add_all([old, recent, failed])
     async with database.transaction() as session:
-        report = await schedule.sweep_updates(session=session, now=HANDLED + timedelta(days=31))
+        report = await schedule.sweep_housekeeping(
+            session=session, now=HANDLED + timedelta(days=31)
+        )
         assert report.forgotten == 1
     async with database.transaction() as session:
         rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
