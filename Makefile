@@ -22,7 +22,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot handlers storage
+	$(BIN)/mypy bot handlers storage emulator
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -12,11 +12,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.emulator import BotApiEmulator
-from bot.emulator.models import Chat, StoredMessage, User
 from bot.jobs import run_sweeps
 from bot.ratelimit import unpaced
 from bot.runner import BotRuntime
+from emulator import BotApiEmulator
+from emulator.models import Chat, StoredMessage, User
 from storage.clock import ShiftedClock
 from storage.db import Database
 from storage.links import issue_code

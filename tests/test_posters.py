@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
-from bot.emulator import BotApiEmulator
 from bot.posters import PosterError, check_links, deep_link, write_posters
+from emulator import BotApiEmulator
 from handlers import fonts
 from storage.db import Database
 from storage.posters import PosterInfo, UnknownRound, poster_data

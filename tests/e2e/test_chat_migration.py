@@ -8,7 +8,7 @@ import asyncio
 
 from sqlmodel import select
 
-from bot.emulator.models import Chat, StoredMessage
+from emulator.models import Chat, StoredMessage
 from handlers.i18n import t
 from storage.models import Department, InspectionGroup, OutboxMessage
 from tests.e2e.test_department import department_card, hand_off

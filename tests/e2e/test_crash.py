@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.emulator import BotApiEmulator
-from bot.emulator.models import StoredMessage, User
+from emulator import BotApiEmulator
+from emulator.models import StoredMessage, User
 from storage.db import Database
 from storage.models import Complaint, Draft, DraftStep
 from tests.helpers.harness import TOKEN, load_roster_text

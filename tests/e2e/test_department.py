@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.emulator.models import StoredMessage
+from emulator.models import StoredMessage
 from handlers.i18n import t
 from tests.e2e.test_resident_updates import (
     Filed,

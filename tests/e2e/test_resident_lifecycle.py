@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from bot.emulator.models import StoredMessage
+from emulator.models import StoredMessage
 from tests.helpers.harness import BotHarness, running_bot
 from tests.helpers.resident import (
     DESCRIPTION_ZH,

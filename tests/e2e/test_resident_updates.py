@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.emulator.models import StoredMessage
+from emulator.models import StoredMessage
 from handlers.i18n import t
 from storage import workflow
 from storage.models import Complaint

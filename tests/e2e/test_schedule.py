@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot import jobs
-from bot.emulator.models import StoredMessage
+from emulator.models import StoredMessage
 from storage import workflow
 from storage.clock import FakeClock
 from storage.models import Complaint, Department, OutboxMessage

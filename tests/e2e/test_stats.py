@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlmodel import select
 
-from bot.emulator.models import StoredMessage
+from emulator.models import StoredMessage
 from handlers.ledger_file import HEADERS, LEDGER_SHEET, SUMMARY_SHEET
 from storage import ledger, links, outbox
 from storage.models import OutboxMessage

@@ -20,10 +20,10 @@ from telegram import Update
 from telegram.ext import TypeHandler
 from yarl import URL
 
-from bot.emulator import BotApiEmulator
-from bot.emulator.models import User
 from bot.runtime import DB_ATTEMPTS
 from bot.webhook import SECRET_HEADER
+from emulator import BotApiEmulator
+from emulator.models import User
 from storage.models import ProcessedUpdate
 from tests.helpers.group_flow import file, linked_chat
 from tests.helpers.harness import (

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from telegram import Bot
 
-from bot.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 
 TOKEN = "123456:TEST-token_abc"
 

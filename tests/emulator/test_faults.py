@@ -10,7 +10,7 @@ from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 
 pytestmark = [
     pytest.mark.asyncio,

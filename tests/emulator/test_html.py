@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator.errors import ApiError
-from bot.emulator.html import parse_html, trim
+from emulator.errors import ApiError
+from emulator.html import parse_html, trim
 
 
 def test_visible_text_and_entities() -> None:

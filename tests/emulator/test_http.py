@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 
 pytestmark = pytest.mark.asyncio
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +89,7 @@ async def test_standalone_runner() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.emulator",
+        "emulator",
         "--port",
         str(port),
         "--token",

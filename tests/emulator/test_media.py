@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot, InputMediaPhoto
 from telegram.error import BadRequest
 
-from bot.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 
 pytestmark = pytest.mark.asyncio
 

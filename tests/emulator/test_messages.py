@@ -15,7 +15,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,7 +9,7 @@ from telegram import Bot
 from telegram.error import ChatMigrated
 from telegram.ext import filters
 
-from bot.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 
 pytestmark = pytest.mark.asyncio
 

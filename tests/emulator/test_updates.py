@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Conflict
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
-from bot.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 
 pytestmark = pytest.mark.asyncio
 

@@ -13,8 +13,8 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import BadRequest, Conflict
 
-from bot.emulator import BotApiEmulator
-from bot.emulator.webhook import SECRET_HEADER
+from emulator import BotApiEmulator
+from emulator.webhook import SECRET_HEADER
 from tests.emulator.conftest import TOKEN
 from tests.helpers.harness import free_port
 

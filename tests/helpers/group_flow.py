@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.emulator.models import StoredMessage
+from emulator.models import StoredMessage
 from storage.models import Complaint, TimelineEvent
 from tests.helpers.groups import Inspector, add_inspection_chat, issue_code
 from tests.helpers.harness import BotHarness

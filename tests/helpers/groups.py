@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator.models import Chat, StoredMessage, User
+from emulator.models import Chat, StoredMessage, User
 from storage import links
 from tests.helpers.harness import BotHarness
 

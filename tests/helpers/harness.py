@@ -13,9 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.emulator import BotApiEmulator
 from bot.ratelimit import RateLimits, unpaced
 from bot.runner import BotRuntime
+from emulator import BotApiEmulator
 from storage.clock import FakeClock
 from storage.db import Database
 from storage.migrate import upgrade_async

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.emulator.models import StoredMessage, User
+from emulator.models import StoredMessage, User
 from storage.models import Complaint, Draft, Resident
 from tests.helpers.harness import BotHarness
 

@@ -1,4 +1,4 @@
-"""Run the emulator standalone: python -m bot.emulator --port 8081 --token 123456:TEST."""
+"""Run the emulator standalone: python -m emulator --port 8081 --token 123456:TEST."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import contextlib
 
-from bot.emulator.emulator import BotApiEmulator
+from emulator.emulator import BotApiEmulator
 
 
 def _arguments() -> argparse.Namespace:

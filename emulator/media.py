@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator.errors import bad_request
-from bot.emulator.models import StoredFile
-from bot.emulator.params import Params, Upload
-from bot.emulator.state import EmulatorState
+from emulator.errors import bad_request
+from emulator.models import StoredFile
+from emulator.params import Params, Upload
+from emulator.state import EmulatorState
 
 # A tiny valid JPEG-like payload for files the emulator invents (simulated photos, URLs).
 PLACEHOLDER = b"\xff\xd8\xff\xe0" + b"xuncha-emulator-file" + b"\xff\xd9"

@@ -8,11 +8,11 @@ import json
 import re
 from typing import Any
 
-from bot.emulator.errors import ApiError, bad_request
-from bot.emulator.limits import MAX_CALLBACK_ANSWER
-from bot.emulator.models import CallbackAnswer, Chat
-from bot.emulator.params import Params
-from bot.emulator.state import EmulatorState, Handler
+from emulator.errors import ApiError, bad_request
+from emulator.limits import MAX_CALLBACK_ANSWER
+from emulator.models import CallbackAnswer, Chat
+from emulator.params import Params
+from emulator.state import EmulatorState, Handler
 
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 _MAX_DOWNLOAD = 20 * 1024 * 1024

@@ -11,10 +11,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.emulator.errors import bad_request, forbidden, migrated
-from bot.emulator.limits import FloodConfig, FloodLimiter
-from bot.emulator.models import CallbackAnswer, Chat, Stats, StoredFile, StoredMessage, User
-from bot.emulator.params import Params
+from emulator.errors import bad_request, forbidden, migrated
+from emulator.limits import FloodConfig, FloodLimiter
+from emulator.models import CallbackAnswer, Chat, Stats, StoredFile, StoredMessage, User
+from emulator.params import Params
 
 UPDATE_TYPES = (
     "message",

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.errors import bad_request
+from emulator.errors import bad_request
 
 # Fields whose value is an object or array; form bodies carry them as JSON strings.
 JSON_FIELDS = frozenset(

@@ -6,13 +6,13 @@ import asyncio
 from types import TracebackType
 from typing import Any, TypedDict
 
-from bot.emulator.faults import Fault
-from bot.emulator.limits import FloodConfig
-from bot.emulator.models import RequestRecord
-from bot.emulator.server import ApiServer
-from bot.emulator.simulation import Simulator
-from bot.emulator.state import EmulatorState
-from bot.emulator.webhook import Delivery
+from emulator.faults import Fault
+from emulator.limits import FloodConfig
+from emulator.models import RequestRecord
+from emulator.server import ApiServer
+from emulator.simulation import Simulator
+from emulator.state import EmulatorState
+from emulator.webhook import Delivery
 
 
 class PtbUrls(TypedDict):

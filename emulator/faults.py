@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from bot.emulator.errors import DropConnection
+from emulator.errors import DropConnection
 
 FAULT_KINDS = ("5xx", "slow", "drop", "lost", "429")
 

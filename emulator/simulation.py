@@ -10,11 +10,11 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from bot.emulator.api_other import ADMIN_RIGHTS
-from bot.emulator.html import utf16_len
-from bot.emulator.media import PLACEHOLDER, media_object, new_photo
-from bot.emulator.models import CallbackAnswer, Chat, Stats, StoredMessage, User
-from bot.emulator.state import EmulatorState
+from emulator.api_other import ADMIN_RIGHTS
+from emulator.html import utf16_len
+from emulator.media import PLACEHOLDER, media_object, new_photo
+from emulator.models import CallbackAnswer, Chat, Stats, StoredMessage, User
+from emulator.state import EmulatorState
 
 
 class HasId(Protocol):

@@ -7,13 +7,13 @@ import secrets
 import time
 from typing import Any
 
-from bot.emulator.errors import bad_request
-from bot.emulator.html import ParsedText, parse_html, plain_text, trim
-from bot.emulator.limits import check_caption, check_inline_keyboard, check_text
-from bot.emulator.media import media_object, resolve_input
-from bot.emulator.models import Chat, StoredMessage
-from bot.emulator.params import Params
-from bot.emulator.state import EmulatorState, Handler
+from emulator.errors import bad_request
+from emulator.html import ParsedText, parse_html, plain_text, trim
+from emulator.limits import check_caption, check_inline_keyboard, check_text
+from emulator.media import media_object, resolve_input
+from emulator.models import Chat, StoredMessage
+from emulator.params import Params
+from emulator.state import EmulatorState, Handler
 
 _CHAT_ACTIONS = frozenset(
     {

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.emulator.state import EmulatorState
+from emulator.state import EmulatorState
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.errors import ApiError, bad_request, too_many_requests
+from emulator.errors import ApiError, bad_request, too_many_requests
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

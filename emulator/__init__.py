@@ -6,13 +6,13 @@
         emu.send_text(alice, "/start")                      # queues an Update
         reply = await emu.next_bot_message(alice)           # what the bot answered
 
-Standalone: python -m bot.emulator --port 8081 --token 123456:TEST
+Standalone: python -m emulator --port 8081 --token 123456:TEST
 """
 
-from bot.emulator.emulator import BotApiEmulator, PtbUrls
-from bot.emulator.faults import Fault
-from bot.emulator.limits import FloodConfig
-from bot.emulator.models import (
+from emulator.emulator import BotApiEmulator, PtbUrls
+from emulator.faults import Fault
+from emulator.limits import FloodConfig
+from emulator.models import (
     CallbackAnswer,
     Chat,
     RequestRecord,

@@ -11,8 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator import api_messages, api_other
-from bot.emulator.errors import (
+from emulator import api_messages, api_other
+from emulator.errors import (
     ApiError,
     DropConnection,
     bad_gateway,
@@ -21,11 +21,11 @@ from bot.emulator.errors import (
     too_many_requests,
     unauthorized,
 )
-from bot.emulator.faults import Fault, FaultInjector, Holds
-from bot.emulator.models import RequestRecord
-from bot.emulator.params import JSON_FIELDS, Params, Upload
-from bot.emulator.state import EmulatorState, Handler
-from bot.emulator.webhook import WebhookDelivery
+from emulator.faults import Fault, FaultInjector, Holds
+from emulator.models import RequestRecord
+from emulator.params import JSON_FIELDS, Params, Upload
+from emulator.state import EmulatorState, Handler
+from emulator.webhook import WebhookDelivery
 
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Handler] = {**api_messages.HANDLERS, **api_other.HANDLERS}
