@@ -1,0 +1,176 @@
+"""Parsing a roster file: YAML with the line of every place, then the specs' validation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from storage.roster.errors import (
+    Loc,
+    RosterError,
+    RosterProblem,
+    field_name,
+    line_of,
+    sorted_unique,
+)
+from storage.roster.shape import ParsedRoster, RosterSpec
+
+
+class _RosterLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a bad date is a field error with a line."""
+
+
+# Per-class copy, so yaml.SafeLoader itself keeps resolving timestamps.
+_RosterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _index(
+    node: yaml.Node,
+    loc: Loc,
+    lines: dict[Loc, int],
+    duplicates: list[tuple[Loc, int]],
+    ancestors: frozenset[int] = frozenset(),
+) -> None:
+    """Record the line of every place under `node`; note keys given twice in one mapping."""
+    if id(node) in ancestors:  # an alias that refers to itself
+        return
+    ancestors = ancestors | {id(node)}
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = str(key_node.value)
+            child = (*loc, key)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                duplicates.append((child, line))
+                continue
+            seen.add(key)
+            lines[child] = line
+            _index(value_node, child, lines, duplicates, ancestors)
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            child = (*loc, position)
+            lines[child] = item.start_mark.line + 1
+            _index(item, child, lines, duplicates, ancestors)
+
+
+_PLAIN_MESSAGES = {
+    "dict_type": "must be a mapping (key: value)",
+    "model_type": "must be a mapping (key: value)",
+    "list_type": "must be a list",
+    "string_type": "must be text (put it in quotes if it looks like a number or a date)",
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+    "float_type": "must be a number",
+}
+
+
+def _message(error: Any) -> str:
+    """A short English message for one pydantic error."""
+    kind = error["type"]
+    if kind == "missing":
+        return "is required but missing"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if kind == "model_type" and not error["loc"]:
+        return "the file must be a mapping with round, groups, departments and categories"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind == "literal_error":
+        return f"must be one of {error['ctx']['expected']}, got {error['input']!r}"
+    plain = _PLAIN_MESSAGES.get(kind)
+    if plain is None:
+        return str(error["msg"])
+    if isinstance(error["input"], str | int | float | bool):
+        return f"{plain}, got {error['input']!r}"
+    return plain
+
+
+def _scalar_code(item: object) -> str | None:
+    """The `code` of a raw list item, when there is a usable one."""
+    if isinstance(item, dict):
+        code = item.get("code")
+        if isinstance(code, str):
+            return code.strip()
+    return None
+
+
+def _duplicate_codes(data: object) -> Iterator[tuple[Loc, Loc, str, str]]:
+    """(place, first place, kind, code) for every code used twice where codes must be unique."""
+    if not isinstance(data, dict):
+        return
+
+    def items(value: object) -> list[object]:
+        return value if isinstance(value, list) else []
+
+    # Village codes are global, so they must be unique across all groups of the file.
+    lists: list[tuple[str, dict[str, Loc], Loc, list[object]]] = []
+    villages: dict[str, Loc] = {}
+    lists.append(("group", {}, ("groups",), items(data.get("groups"))))
+    for g, group in enumerate(items(data.get("groups"))):
+        village_list = group.get("villages") if isinstance(group, dict) else None
+        lists.append(("village", villages, ("groups", g, "villages"), items(village_list)))
+    lists.append(("department", {}, ("departments",), items(data.get("departments"))))
+    lists.append(("category", {}, ("categories",), items(data.get("categories"))))
+    for kind, seen, base, entries in lists:
+        for n, entry in enumerate(entries):
+            code = _scalar_code(entry)
+            if code is None:
+                continue
+            loc = (*base, n, "code")
+            if code in seen:
+                yield loc, seen[code], kind, code
+            else:
+                seen[code] = loc
+
+
+def parse_roster(text: str, source: str) -> ParsedRoster:
+    """Validate a roster file's text; raise RosterError listing every problem with its line."""
+    loader = _RosterLoader(text)
+    lines: dict[Loc, int] = {}
+    duplicate_keys: list[tuple[Loc, int]] = []
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise RosterError([RosterProblem(source, 1, "", "the file is empty")])
+        lines[()] = node.start_mark.line + 1
+        _index(node, (), lines, duplicate_keys)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        raise RosterError([RosterProblem(source, line, "", f"YAML syntax: {what}")]) from None
+    except yaml.YAMLError as exc:
+        raise RosterError([RosterProblem(source, 1, "", f"YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+
+    def at(loc: Loc, message: str, line: int | None = None) -> RosterProblem:
+        return RosterProblem(source, line or line_of(lines, loc), field_name(loc), message)
+
+    problems = [at(loc, "is given twice in this mapping", line) for loc, line in duplicate_keys]
+    for loc, first, kind, code in _duplicate_codes(data):
+        problems.append(
+            at(loc, f"{kind} code {code!r} is used twice (first at line {line_of(lines, first)})")
+        )
+    spec: RosterSpec | None = None
+    try:
+        spec = RosterSpec.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            # A missing field has no line of its own: name the mapping it is missing from.
+            line_loc = loc[:-1] if error["type"] == "missing" else loc
+            problems.append(at(loc, _message(error), line_of(lines, line_loc)))
+    if problems or spec is None:
+        raise RosterError(sorted_unique(problems))
+    return ParsedRoster(source, spec, lines)

@@ -1,0 +1,224 @@
+"""The shape of a roster file: pydantic specs that refuse what the file must not say."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from storage.categories import DEFAULT_CATEGORIES, SENSITIVE_CODES
+from storage.roster.errors import Loc, RosterProblem, field_name, line_of
+
+RoundKind = Literal["regular", "special", "targeted", "township-village", "elevated"]
+ROUND_KINDS: tuple[str, ...] = get_args(RoundKind)
+
+# Round codes prefix complaint numbers (WD2023-1-0042), so they stay short and plain.
+ROUND_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
+# Other codes end up in button data, where Telegram allows 64 bytes in all.
+CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+# A village code ends up in the deep link's start parameter "v_<code>", which Telegram limits
+# to 64 characters of A-Z, a-z, 0-9, _ and -.
+VILLAGE_CODE = re.compile(r"[A-Za-z0-9_-]{1,62}")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _matching(pattern: re.Pattern[str]) -> AfterValidator:
+    """A validator that a string matches `pattern` in full."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{value!r} must match {pattern.pattern}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _non_empty(value: str) -> str:
+    """Refuse an empty text."""
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _iso_date(value: object) -> object:
+    """Accept only YYYY-MM-DD (the YAML loader leaves dates as text so bad ones get a line)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not DATE.fullmatch(value):
+        raise ValueError(f"must be a date like 2023-02-27, got {value!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date") from None
+
+
+def _time_zone(value: str) -> str:
+    """Accept only IANA zone names this system knows."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a known IANA time zone (e.g. Asia/Shanghai)") from None
+    return value
+
+
+def _between(low: float, high: float) -> AfterValidator:
+    """A validator that a number lies in [low, high]."""
+
+    def check(value: float | None) -> float | None:
+        # Written so that NaN fails too.
+        if value is not None and not low <= value <= high:
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _some(what: str) -> AfterValidator:
+    """A validator that a list, when given, is not empty; `what` names what it must list."""
+
+    def check(value: list[Any] | None) -> list[Any] | None:
+        if value is not None and not value:
+            raise ValueError(f"must list at least one {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+RoundCode = Annotated[str, _matching(ROUND_CODE)]
+Code = Annotated[str, _matching(CODE)]
+VillageCode = Annotated[str, _matching(VILLAGE_CODE)]
+Text = Annotated[str, AfterValidator(_non_empty)]
+Day = Annotated[date, BeforeValidator(_iso_date)]
+StrictBool = Annotated[bool, Strict()]
+Latitude = Annotated[Annotated[float, Strict()] | None, _between(-90, 90)]
+Longitude = Annotated[Annotated[float, Strict()] | None, _between(-180, 180)]
+
+
+class _Spec(BaseModel):
+    """Unknown keys are errors: a typo must not silently drop a setting."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class RoundSpec(_Spec):
+    """The `round:` mapping."""
+
+    code: RoundCode
+    name: Text
+    kind: RoundKind = "regular"
+    organizer: str = ""
+    starts_on: Day
+    ends_on: Day
+    timezone: Annotated[str, AfterValidator(_time_zone)]
+    contact: str = ""
+
+    @field_validator("ends_on")
+    @classmethod
+    def _not_before_start(cls, value: date, info: ValidationInfo) -> date:
+        """A round ends on or after the day it starts."""
+        starts_on = info.data.get("starts_on")
+        if isinstance(starts_on, date) and value < starts_on:
+            raise ValueError(f"must not be before starts_on ({starts_on.isoformat()})")
+        return value
+
+
+class VillageSpec(_Spec):
+    """One village or community of a group."""
+
+    code: VillageCode
+    name: Text
+    township: Text
+    lat: Latitude = None
+    lon: Longitude = None
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> VillageSpec:
+        """A point needs both coordinates; one alone is a typo."""
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        return self
+
+
+class GroupSpec(_Spec):
+    """One inspection group and the villages it covers."""
+
+    code: Code
+    name: Text
+    # A group without villages could never receive a complaint.
+    villages: Annotated[list[VillageSpec], _some("village")]
+
+
+class DepartmentSpec(_Spec):
+    """A department that hand-offs (or, with receives_clues, transfers) go to."""
+
+    code: Code
+    name: Text
+    receives_clues: StrictBool = False
+
+
+class CategorySpec(_Spec):
+    """A complaint category overriding the defaults."""
+
+    code: Code
+    zh: Text
+    en: Text
+    due_days: Annotated[int, Strict()]
+    sensitive: StrictBool | None = None
+
+    @field_validator("due_days")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        """A due date is at least a day away."""
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @property
+    def is_sensitive(self) -> bool:
+        """Whether the category is sensitive, by default for conduct and clue."""
+        return self.code in SENSITIVE_CODES if self.sensitive is None else self.sensitive
+
+
+class RosterSpec(_Spec):
+    """A whole roster file."""
+
+    round: RoundSpec
+    # A round without groups could never receive a complaint.
+    groups: Annotated[list[GroupSpec], _some("group")]
+    departments: list[DepartmentSpec] = []
+    # Absent: the default categories. An empty list would leave residents nothing to choose.
+    categories: Annotated[
+        list[CategorySpec] | None, _some("category (omit the key for the defaults)")
+    ] = None
+
+    def category_rows(self) -> list[tuple[str, str, str, int, bool]]:
+        """(code, zh, en, due_days, sensitive) of the round's categories, in order."""
+        if self.categories is None:
+            return [(c.code, c.zh, c.en, c.due_days, c.sensitive) for c in DEFAULT_CATEGORIES]
+        return [(c.code, c.zh, c.en, c.due_days, c.is_sensitive) for c in self.categories]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRoster:
+    """A valid roster and the line of every place in it (for errors found later)."""
+
+    source: str
+    spec: RosterSpec
+    lines: dict[Loc, int]
+
+    def problem(self, loc: Loc, message: str) -> RosterProblem:
+        """A problem at `loc`, with the line of the nearest place the file has."""
+        return RosterProblem(self.source, line_of(self.lines, loc), field_name(loc), message)
