@@ -9,8 +9,8 @@ import handlers.group
 import handlers.resident
 import handlers.stats
 from bot import jobs
+from bot.application import XunchaApplication
 from bot.config import Settings
-from bot.runtime import XunchaApplication
 from handlers.context import BotContext
 from handlers.group import migration
 from handlers.resident import followup, survey

@@ -57,7 +57,7 @@ def run() -> None:
             err=True,
         )
         raise typer.Exit(2)
-    from bot.runner import run_bot
+    from bot.service import run_bot
 
     log = logging.getLogger("bot.cli")
     if settings.webhook_mode:
@@ -265,7 +265,7 @@ def qr(
 def outbox_status() -> None:
     """Show pending, failed and sent counts and the latest failures."""
     settings = _settings()
-    from bot.runner import outbox_report
+    from bot.service import outbox_report
 
     typer.echo(asyncio.run(outbox_report(settings)))
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.jobs import run_sweeps
 from bot.ratelimit import unpaced
-from bot.runner import BotRuntime
+from bot.service import BotService
 from emulator import BotApiEmulator
 from emulator.models import Chat, StoredMessage, User
 from storage.clock import ShiftedClock
@@ -76,7 +76,7 @@ class Transcript:
     def __init__(
         self,
         emu: BotApiEmulator,
-        runtime: BotRuntime,
+        runtime: BotService,
         clock: ShiftedClock,
         out: Callable[[str], None],
     ) -> None:
@@ -254,7 +254,7 @@ async def file_well_complaint(t: Transcript, villager: User) -> str:
 
 async def play(
     emu: BotApiEmulator,
-    runtime: BotRuntime,
+    runtime: BotService,
     database: Database,
     clock: ShiftedClock,
     out: Callable[[str], None],
@@ -383,7 +383,7 @@ async def run_demo(out: Callable[[str], None] = print, *, paced: bool = True) ->
             )
             out(f"本地 Bot API 模拟器：{emu.base_url}  数据库：{url}\n")
             limits = None if paced else unpaced()
-            async with BotRuntime(settings, clock=clock, limits=limits) as runtime:
+            async with BotService(settings, clock=clock, limits=limits) as runtime:
                 await play(emu, runtime, database, clock, out)
         await database.dispose()
         out("\n—— 演示结束 ——")

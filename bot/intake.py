@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
-from bot.runtime import UpdateNotProcessed, XunchaApplication
+from bot.application import UpdateNotProcessed, XunchaApplication
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from storage import schedule
 
 if TYPE_CHECKING:
-    from bot.runtime import XunchaApplication
+    from bot.application import XunchaApplication
     from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ async def run_sweeps(application: XunchaApplication) -> list[str]:
 
 async def sweep_job(context: BotContext) -> None:
     """The JobQueue's callback: run the sweeps; never let an error end the job."""
-    from bot.runtime import XunchaApplication
+    from bot.application import XunchaApplication
 
     application = context.application
     if not isinstance(application, XunchaApplication):

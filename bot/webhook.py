@@ -30,9 +30,9 @@ from aiohttp import web
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
+from bot.application import UpdateNotProcessed, XunchaApplication
 from bot.config import Settings
 from bot.intake import chat_key, retry_with_backoff
-from bot.runtime import UpdateNotProcessed, XunchaApplication
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 4 * 1024 * 1024
 # How long a chat's failed update holds back the chat's later ones (Telegram retries sooner).
 HOLD_SECONDS = 300.0
-# How long stop() waits for requests in hand (BotRuntime.stop gives the intake 30 s).
+# How long stop() waits for requests in hand (BotService.stop gives the intake 30 s).
 DRAIN_SECONDS = 25.0
 
 

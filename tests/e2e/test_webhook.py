@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 from yarl import URL
 
-from bot.runtime import DB_ATTEMPTS
+from bot.application import DB_ATTEMPTS
 from bot.webhook import SECRET_HEADER
 from emulator import BotApiEmulator
 from emulator.models import User

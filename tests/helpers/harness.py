@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.ratelimit import RateLimits, unpaced
-from bot.runner import BotRuntime
+from bot.service import BotService
 from emulator import BotApiEmulator
 from storage.clock import FakeClock
 from storage.db import Database
@@ -79,7 +79,7 @@ class BotHarness:
     emu: BotApiEmulator
     settings: Settings
     clock: FakeClock
-    runtime: BotRuntime
+    runtime: BotService
     limits: RateLimits | None = None
 
     @property
@@ -95,7 +95,7 @@ class BotHarness:
 
     async def restart_stopped(self) -> None:
         """Start a new Application on the same database (the old one is stopped)."""
-        self.runtime = BotRuntime(self.settings, clock=self.clock, limits=self.limits)
+        self.runtime = BotService(self.settings, clock=self.clock, limits=self.limits)
         await self.runtime.start()
 
     async def settle(self, within: float = 10.0) -> None:
@@ -158,7 +158,7 @@ async def running_bot(
             settings_overrides = {**webhook_settings(), **settings_overrides}
         settings = make_settings(emu, url, **settings_overrides)
         fake_clock = clock or FakeClock(DEFAULT_START)
-        runtime = BotRuntime(settings, clock=fake_clock, limits=limits)
+        runtime = BotService(settings, clock=fake_clock, limits=limits)
         await runtime.start()
         harness = BotHarness(
             emu=emu, settings=settings, clock=fake_clock, runtime=runtime, limits=limits

@@ -1,4 +1,4 @@
-"""A running bot: the application, the intake (polling or webhook) and the outbox sender."""
+"""The bot service: starts and stops the application, the intake and the outbox sender."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from telegram import BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 
 from bot.app import build_application
+from bot.application import XunchaApplication
 from bot.config import Settings
 from bot.intake import Poller
 from bot.ratelimit import RateLimits
-from bot.runtime import XunchaApplication
 from bot.sender import OutboxSender
 from bot.webhook import WebhookServer
 from handlers.i18n import LANGUAGES
@@ -28,7 +28,7 @@ from storage.migrate import upgrade_async
 log = logging.getLogger(__name__)
 
 
-class BotRuntime:
+class BotService:
     """Starts and stops everything a bot process runs."""
 
     def __init__(
@@ -148,7 +148,7 @@ class BotRuntime:
         if self._tasks:
             await self._tasks[1]
 
-    async def __aenter__(self) -> BotRuntime:
+    async def __aenter__(self) -> BotService:
         await self.start()
         return self
 
@@ -163,7 +163,7 @@ class BotRuntime:
 
 async def run_bot(settings: Settings) -> None:
     """Run the bot (long polling, or webhook mode when WEBHOOK_URL is set) until SIGINT/SIGTERM."""
-    runtime = BotRuntime(settings)
+    runtime = BotService(settings)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
