@@ -1,4 +1,4 @@
-"""Scheduled jobs: every minute, every sweep of storage/schedule.py at the application's time.
+"""Scheduled jobs: every minute, every sweep of storage/schedule at the application's time.
 
 The sweeps are idempotent (they remember what they sent), so the job keeps no state of its
 own: a restart loses nothing, and a run missed while the bot was down happens once it is back.

@@ -1,6 +1,6 @@
 """Scheduled messages (outbox rows of kind "notice"), worded in the chat's language.
 
-storage/schedule.py decides what is due and puts the numbers into the row's payload
+storage/schedule decides what is due and puts the numbers into the row's payload
 (`{"notice": kind, ...}`); this module says it, when the row is sent. Kinds: due (a reminder
 about one complaint, to the group chat as a reply to its card, or to the department's chat
 without the resident's identity), digest, weekly, final, round_open, round_warn (group and

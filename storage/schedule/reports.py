@@ -1,0 +1,248 @@
+"""Reports: the weekly report and the final one, to each group chat and the office chat."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.handling import HANDLING, handling_of, is_handling_event
+from storage.models import Complaint, ComplaintStatus, InspectionGroup, Round, TimelineEvent
+from storage.schedule.clock import WEEKLY_AT, at_local, local_today
+from storage.schedule.digest import category_names
+from storage.schedule.memory import Rounds, Sweeping, SweepReport, rounds_near, row_id
+from storage.triage import NOT_OPEN
+
+S = ComplaintStatus
+
+NO_ANSWER = "no_answer"
+# Events that end "new": the group's first answer to a complaint.
+FIRST_ANSWERS = frozenset({"accepted", "immediate", "handed_off", "transferred", "rejected"})
+SATISFACTIONS = ("satisfied", "basic", "unsatisfied", NO_ANSWER)
+
+
+def week_of_round(round_: Round, monday: date) -> int:
+    """Which week of the round ends on this Monday (1 for the first Monday after the start)."""
+    return max(((monday - round_.starts_on).days + 6) // 7, 1)
+
+
+async def sweep_weekly(
+    *, session: AsyncSession, now: datetime, rounds: Rounds | None = None
+) -> SweepReport:
+    """The weekly report, Monday 09:00, to each group chat and the office chat."""
+    sweeping = Sweeping(session, now, SweepReport("weekly"))
+    rounds = rounds or await rounds_near(session=session, now=now)
+    for round_ in rounds.rounds:
+        today = local_today(round_, now)
+        monday = today - timedelta(days=today.weekday())
+        if not round_.starts_on < monday <= round_.ends_on:
+            continue
+        due_at = at_local(round_, monday, WEEKLY_AT)
+        if now < due_at:
+            continue
+        iso = monday.isocalendar()
+        await send_reports(
+            sweeping,
+            rounds,
+            round_,
+            kind="weekly",
+            prefix=f"weekly:{row_id(round_)}:{iso.year}-W{iso.week:02d}",
+            since=due_at - timedelta(days=7),
+            until=due_at,
+            extra={
+                "week": week_of_round(round_, monday),
+                "date": monday.isoformat(),
+                "at": WEEKLY_AT.strftime("%H:%M"),
+            },
+        )
+    await session.flush()
+    return sweeping.report
+
+
+def round_fields(round_: Round) -> dict[str, Any]:
+    """What every round message names."""
+    return {
+        "round_id": round_.id,
+        "round": round_.name,
+        "round_code": round_.code,
+        "starts_on": round_.starts_on.isoformat(),
+        "ends_on": round_.ends_on.isoformat(),
+    }
+
+
+async def send_reports(
+    sweeping: Sweeping,
+    rounds: Rounds,
+    round_: Round,
+    *,
+    kind: str,
+    prefix: str,
+    since: datetime | None,
+    until: datetime,
+    extra: dict[str, Any],
+) -> None:
+    """A weekly or final report to each linked group chat and to the office chat.
+
+    Keys are `<prefix>:group:<group>` and `<prefix>:office`; the report is due at `until`.
+    """
+    audiences: list[tuple[str, int, InspectionGroup | None]] = [
+        (f"{prefix}:group:{row_id(g)}", g.chat_id, g)
+        for g in rounds.linked_groups(round_)
+        if g.chat_id is not None
+    ]
+    if round_.office_chat_id is not None:
+        audiences.append((f"{prefix}:office", round_.office_chat_id, None))
+    for key, chat_id, group in audiences:
+        if key in rounds.done:
+            continue
+        stats = await round_report(
+            session=sweeping.session,
+            round_=round_,
+            group_id=group.id if group is not None else None,
+            since=since,
+            until=until,
+        )
+        payload = {
+            **round_fields(round_),
+            **extra,
+            "audience": "group" if group is not None else "office",
+            "group_id": group.id if group is not None else None,
+            "group": group.name if group is not None else None,
+            **stats,
+        }
+        sweeping.send(key, kind, round_id=round_.id, due_at=until, chat=chat_id, payload=payload)
+
+
+def _median_hours(values: list[timedelta]) -> float | None:
+    """The median of durations, in hours (None when there are none)."""
+    if not values:
+        return None
+    return round(statistics.median(v.total_seconds() for v in values) / 3600, 1)
+
+
+async def round_report(
+    *,
+    session: AsyncSession,
+    round_: Round,
+    group_id: int | None,
+    since: datetime | None,
+    until: datetime,
+) -> dict[str, Any]:
+    """A round's (or one group's) numbers for a report, JSON-ready.
+
+    total; by_status (every status); by_category (every category of the round, in order);
+    handling (immediate / handed_off / transferred / rejected); median hours from filing to
+    the group's first answer and to the first resolution; satisfaction (satisfied / basic /
+    unsatisfied / no_answer); with `since`, how many were filed and resolved in
+    [since, until); for the office (no group), each group's total and open count.
+    """
+    # Six columns: more than sqlmodel's select() is typed for.
+    scope: Any = sa_select(
+        col(Complaint.id),
+        col(Complaint.group_id),
+        col(Complaint.status),
+        col(Complaint.category_code),
+        col(Complaint.satisfaction),
+        col(Complaint.filed_at),
+    ).where(col(Complaint.round_id) == round_.id)
+    if group_id is not None:
+        scope = scope.where(col(Complaint.group_id) == group_id)
+    complaints = (await session.exec(scope)).all()
+    filed: dict[int, datetime] = {cid: filed_at for cid, _g, _s, _c, _sat, filed_at in complaints}
+
+    events = (
+        select(
+            TimelineEvent.complaint_id,
+            TimelineEvent.action,
+            TimelineEvent.from_status,
+            TimelineEvent.at,
+        )
+        .join(Complaint, col(Complaint.id) == col(TimelineEvent.complaint_id))
+        .where(
+            Complaint.round_id == round_.id,
+            col(TimelineEvent.action).in_([*FIRST_ANSWERS, "resolved"]),
+        )
+    )
+    if group_id is not None:
+        events = events.where(Complaint.group_id == group_id)
+    last_handling: dict[int, str | None] = {}
+    first_answer: dict[int, datetime] = {}
+    first_resolved: dict[int, datetime] = {}
+    resolved_in_week: set[int] = set()
+    for complaint_id, action, from_status, at in (
+        await session.exec(events.order_by(col(TimelineEvent.at), col(TimelineEvent.id)))
+    ).all():
+        if is_handling_event(action, from_status):
+            last_handling[complaint_id] = action
+        if action in FIRST_ANSWERS and from_status == S.new:
+            first_answer.setdefault(complaint_id, at)
+        if action == "resolved":
+            first_resolved.setdefault(complaint_id, at)
+            if since is not None and since <= at < until:
+                resolved_in_week.add(complaint_id)
+
+    by_status = {status.value: 0 for status in S}
+    by_code: Counter[str] = Counter()
+    handling = dict.fromkeys(HANDLING, 0)
+    satisfaction = dict.fromkeys(SATISFACTIONS, 0)
+    per_group: dict[int, list[int]] = {}
+    new_in_week = 0
+    for cid, gid, status, category_code, rated, filed_at in complaints:
+        by_status[status] = by_status.get(status, 0) + 1
+        by_code[category_code] += 1
+        how = handling_of(status, last_handling.get(cid))
+        if how is not None:
+            handling[how] += 1
+        if rated:
+            satisfaction[rated] = satisfaction.get(rated, 0) + 1
+        counts = per_group.setdefault(gid, [0, 0])
+        counts[0] += 1
+        if status not in NOT_OPEN:
+            counts[1] += 1
+        if since is not None and since <= filed_at < until:
+            new_in_week += 1
+
+    categories = await category_names(session, row_id(round_))
+    by_category = [
+        {"code": code, "zh": c.name_zh, "en": c.name_en, "count": by_code.pop(code, 0)}
+        for code, c in categories.items()
+    ]
+    by_category += [
+        {"code": code, "zh": code, "en": code, "count": n} for code, n in sorted(by_code.items())
+    ]
+    stats: dict[str, Any] = {
+        "total": len(complaints),
+        "by_status": by_status,
+        "by_category": by_category,
+        "handling": handling,
+        "median_accept_hours": _median_hours(
+            [at - filed[cid] for cid, at in first_answer.items() if cid in filed]
+        ),
+        "median_resolve_hours": _median_hours(
+            [at - filed[cid] for cid, at in first_resolved.items() if cid in filed]
+        ),
+        "satisfaction": satisfaction,
+    }
+    if since is not None:
+        stats["new_in_week"] = new_in_week
+        stats["resolved_in_week"] = len(resolved_in_week)
+    if group_id is None:
+        statement = (
+            select(InspectionGroup)
+            .where(InspectionGroup.round_id == round_.id)
+            .order_by(col(InspectionGroup.id))
+        )
+        stats["groups"] = [
+            {
+                "name": g.name,
+                "total": per_group.get(row_id(g), [0, 0])[0],
+                "open": per_group.get(row_id(g), [0, 0])[1],
+            }
+            for g in (await session.exec(statement)).all()
+        ]
+    return stats
