@@ -10,16 +10,16 @@ from handlers.resident import keyboards, render, village
 from handlers.resident.base import Visit, resident_handler
 from storage import complaints, drafts
 from storage.complaints import FilingOutcome
-from storage.drafts import EditField, Outcome, StepResult
+from storage.drafts import EditField, StepOutcome, StepResult
 from storage.models import DraftStep
 
 # What to say when a piece of the description is refused (the draft stays as it was).
 DESCRIPTION_PROBLEMS = {
-    Outcome.too_short: "description.too_short",
-    Outcome.too_long: "description.too_long",
-    Outcome.too_many_photos: "description.too_many_photos",
-    Outcome.voice_taken: "description.voice_taken",
-    Outcome.empty: "description.empty",
+    StepOutcome.too_short: "description.too_short",
+    StepOutcome.too_long: "description.too_long",
+    StepOutcome.too_many_photos: "description.too_many_photos",
+    StepOutcome.voice_taken: "description.voice_taken",
+    StepOutcome.empty: "description.empty",
 }
 
 
@@ -38,14 +38,14 @@ async def hint(visit: Visit, key: str | None = None) -> None:
 def started(visit: Visit, result: StepResult) -> None:
     """Answer /start or "start over"."""
     first = visit.text("start.unknown_link") if result.unknown_link else None
-    if result.outcome == Outcome.closed:
+    if result.outcome == StepOutcome.closed:
         if first:
             visit.send(first)
         render.closed(visit, result.village, result.contact)
         return
     assert result.view is not None
     draft = result.view.draft
-    if result.outcome == Outcome.running:
+    if result.outcome == StepOutcome.running:
         assert draft.id is not None
         text = visit.text("start.running", step=visit.text(f"step.{draft.step}"))
         village_id = result.village.id if result.village is not None else None
@@ -124,7 +124,7 @@ async def on_category(visit: Visit) -> str | None:
         now=visit.now,
     )
     assert result.view is not None
-    if result.outcome != Outcome.ok:
+    if result.outcome != StepOutcome.ok:
         return visit.text("button.stale")
     render.ask(visit, result.view)
     return None
@@ -245,7 +245,7 @@ def described(visit: Visit, result: StepResult) -> None:
 def moved_on(visit: Visit, result: StepResult, note: str, problem: str) -> None:
     """Answer a reply-keyboard step: take the keyboard away, then the next question."""
     assert result.view is not None
-    if result.outcome == Outcome.ok:
+    if result.outcome == StepOutcome.ok:
         render.acknowledge(visit, note)
         render.ask(visit, result.view)
     else:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from handlers.resident import keyboards, render
 from handlers.resident.base import Visit, resident_handler
 from storage import drafts, villages
-from storage.drafts import Outcome, StepResult
+from storage.drafts import StepOutcome, StepResult
 from storage.models import DraftStep
 
 
 def chosen(visit: Visit, result: StepResult) -> None:
     """Answer a village choice: take the location keyboard away and ask what follows."""
-    if result.outcome == Outcome.ok and result.view is not None and result.village is not None:
+    if result.outcome == StepOutcome.ok and result.view is not None and result.village is not None:
         render.acknowledge(visit, "village.chosen", village=render.village_label(result.village))
         render.ask(visit, result.view)
-    elif result.outcome == Outcome.closed:
+    elif result.outcome == StepOutcome.closed:
         render.closed(visit, result.village, result.contact)
     elif result.view is not None:
         render.ask(visit, result.view, visit.text("village.unknown"))
@@ -100,7 +100,7 @@ async def located(visit: Visit, latitude: float, longitude: float) -> None:
         now=visit.now,
     )
     assert result.view is not None
-    if result.outcome == Outcome.ok and result.village is not None:
+    if result.outcome == StepOutcome.ok and result.village is not None:
         render.acknowledge(
             visit,
             "village.nearest",

@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import drafts, residents, villages
 from storage.db import Database
-from storage.drafts import EditField, Outcome
+from storage.drafts import EditField
+from storage.drafts import StepOutcome as Outcome
 from storage.models import Category, Draft, DraftStep, Resident, Village
 from tests.storage.test_filing import NOW, SHANGHAI, seed_resident, seed_round
 
