@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from emulator.errors import bad_request
+
+_J = TypeVar("_J")
 
 # Fields whose value is an object or array; form bodies carry them as JSON strings.
 JSON_FIELDS = frozenset(
@@ -188,20 +190,14 @@ class Params:
 
     def get_obj(self, name: str) -> dict[str, Any] | None:
         """An object parameter (accepting a JSON string)."""
-        value = self.values.get(name)
-        if value is None or value == "":
-            return None
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                raise bad_request(f"can't parse {name} JSON object") from None
-        if not isinstance(value, dict):
-            raise bad_request(f"can't parse {name} JSON object")
-        return value
+        return self._json(name, dict, "object")
 
     def get_list(self, name: str) -> list[Any] | None:
         """An array parameter (accepting a JSON string)."""
+        return self._json(name, list, "array")
+
+    def _json(self, name: str, kind: type[_J], what: str) -> _J | None:
+        """A parameter holding a JSON value of type `kind`, given as such or as a JSON string."""
         value = self.values.get(name)
         if value is None or value == "":
             return None
@@ -209,7 +205,7 @@ class Params:
             try:
                 value = json.loads(value)
             except ValueError:
-                raise bad_request(f"can't parse {name} JSON array") from None
-        if not isinstance(value, list):
-            raise bad_request(f"can't parse {name} JSON array")
+                raise bad_request(f"can't parse {name} JSON {what}") from None
+        if not isinstance(value, kind):
+            raise bad_request(f"can't parse {name} JSON {what}")
         return value

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator import api_messages, api_other
+from emulator import api_edits, api_messages, api_other
 from emulator.errors import (
     ApiError,
     DropConnection,
@@ -28,7 +28,11 @@ from emulator.state import EmulatorState, Handler
 from emulator.webhook import WebhookDelivery
 
 log = logging.getLogger(__name__)
-HANDLERS: dict[str, Handler] = {**api_messages.HANDLERS, **api_other.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **api_messages.HANDLERS,
+    **api_edits.HANDLERS,
+    **api_other.HANDLERS,
+}
 _BY_LOWER = {name.lower(): name for name in HANDLERS}
 
 
@@ -176,7 +180,7 @@ class ApiServer:
             if fault.kind == "drop":
                 raise DropConnection()
         counted = method in api_messages.SENDING_METHODS or (
-            method in api_messages.EDITING_METHODS and state.flood_config.count_edits
+            method in api_edits.EDITING_METHODS and state.flood_config.count_edits
         )
         chat = state.find_chat(chat_ref) if counted else None
         key: int | str = chat.id if chat is not None else str(chat_ref)
