@@ -8,7 +8,6 @@ reply prompt into the chat, and replace a choice message once its choice is made
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from handlers.group.refusals import explain, invalid_text, refusal_text
 from storage import triage, villages, workflow
 from storage.models import Department
 from storage.triage import CardView
-from storage.workflow import Outcome, Refusal
+from storage.workflow import Outcome, Press, Refusal
 
 # Buttons that ask for a reply: the prompt's action (Prompt.action) by button.
 PROMPTED: dict[Act, str] = {
@@ -46,6 +45,11 @@ def check(desk: Desk, view: CardView | None, act: Act, expected: str) -> str | N
     if act not in keyboards.actions_for(view.status, view.sensitive):
         return explain(desk, Refusal.not_allowed)
     return None
+
+
+def press(desk: Desk, complaint_id: int, expected: str = "") -> Press:
+    """The press on a card of this chat, by this inspector, now."""
+    return Press(desk.session, complaint_id, desk.chat_id, desk.actor, desk.now, expected)
 
 
 def on_pressed(desk: Desk) -> bool:
@@ -99,7 +103,7 @@ async def on_button(desk: Desk) -> str | None:
 
 
 # Buttons that make their change at once (no choice, no text), and the answer they give.
-DIRECT_MOVES: dict[Act, tuple[Callable[..., Awaitable[workflow.Outcome]], str]] = {
+DIRECT_MOVES: dict[Act, tuple[workflow.PressAction[[]], str]] = {
     Act.accept: (workflow.accept, "action.done.accept"),
     Act.reconsider: (workflow.reconsider, "action.done.reconsider"),
     Act.close: (workflow.close, "action.done.close"),
@@ -108,18 +112,10 @@ DIRECT_MOVES: dict[Act, tuple[Callable[..., Awaitable[workflow.Outcome]], str]] 
 
 async def action(desk: Desk, act: Act, complaint_id: int, expected: str) -> str | None:
     """A card's button."""
-    session, now, chat_id, actor = desk.session, desk.now, desk.chat_id, desk.actor
+    session = desk.session
     if act in DIRECT_MOVES:
         move, key = DIRECT_MOVES[act]
-        outcome = await move(
-            session=session,
-            complaint_id=complaint_id,
-            chat_id=chat_id,
-            expected=expected,
-            actor=actor,
-            now=now,
-        )
-        return done(desk, outcome, key)
+        return done(desk, await move(press(desk, complaint_id, expected)), key)
 
     # Everything else first looks at the card: its chat, its status, its buttons.
     view = await triage.card_view(session=session, complaint_id=complaint_id)
@@ -127,9 +123,7 @@ async def action(desk: Desk, act: Act, complaint_id: int, expected: str) -> str 
     if problem is not None or view is None:
         return problem
     if act == Act.take:
-        outcome = await workflow.take(
-            session=session, complaint_id=complaint_id, chat_id=chat_id, actor=actor, now=now
-        )
+        outcome = await workflow.take(press(desk, complaint_id))
         if outcome.refusal == Refusal.nothing_to_do:
             return desk.text("action.refused.already_taken")
         return done(desk, outcome, "action.done.take")
@@ -202,13 +196,7 @@ async def department_chosen(
             desk.send(text, markup)
         return desk.text("action.choose_due.hint")
     outcome = await workflow.transfer(
-        session=desk.session,
-        complaint_id=complaint_id,
-        chat_id=desk.chat_id,
-        expected=expected,
-        department_id=department_id,
-        actor=desk.actor,
-        now=desk.now,
+        press(desk, complaint_id, expected), department_id=department_id
     )
     if not outcome.ok:
         return refusal_text(desk, outcome)
@@ -231,29 +219,14 @@ async def due_chosen(
         return problem
     due = due_on(desk, view, days)
     if act == Act.immediate:
-        outcome = await workflow.order_immediate(
-            session=desk.session,
-            complaint_id=complaint_id,
-            chat_id=desk.chat_id,
-            expected=expected,
-            due_on=due,
-            actor=desk.actor,
-            now=desk.now,
-        )
+        outcome = await workflow.order_immediate(press(desk, complaint_id, expected), due_on=due)
         if not outcome.ok:
             return refusal_text(desk, outcome)
         html = desk.text("action.done.immediate", number=escape(view.number), date=cards.day(due))
         plain = desk.text("action.done.immediate", number=view.number, date=cards.day(due))
     else:
         outcome = await workflow.hand_off(
-            session=desk.session,
-            complaint_id=complaint_id,
-            chat_id=desk.chat_id,
-            expected=expected,
-            department_id=department_id,
-            due_on=due,
-            actor=desk.actor,
-            now=desk.now,
+            press(desk, complaint_id, expected), department_id=department_id, due_on=due
         )
         if not outcome.ok:
             return refusal_text(desk, outcome)

@@ -19,7 +19,7 @@ from handlers.i18n import t
 from storage import workflow
 from storage.models import Prompt
 from storage.triage import CardView
-from storage.workflow import Outcome, Refusal
+from storage.workflow import Outcome, Press, Refusal
 
 # Prompt.action values of the group chat.
 REJECT = "reject"
@@ -180,23 +180,17 @@ async def on_reply(desk: Desk) -> None:
 
 async def _carry_out(desk: Desk, prompt: Prompt, text: str, photo: str | None) -> Outcome:
     """The workflow call the prompt was for."""
-    common: dict[str, Any] = {
-        "session": desk.session,
-        "complaint_id": prompt.complaint_id,
-        "chat_id": desk.chat_id,
-        "actor": desk.actor,
-        "now": desk.now,
-    }
     expected = str(prompt.details.get("expected", ""))
+    press = Press(desk.session, prompt.complaint_id, desk.chat_id, desk.actor, desk.now, expected)
     if prompt.action == REJECT:
-        return await workflow.reject(expected=expected, reason=text, **common)
+        return await workflow.reject(press, reason=text)
     if prompt.action == MERGE:
-        return await workflow.merge(expected=expected, into_number=text, **common)
+        return await workflow.merge(press, into_number=text)
     if prompt.action == ASK:
-        return await workflow.ask_resident(question=text, **common)
+        return await workflow.ask_resident(press, question=text)
     if prompt.action == RESOLVE:
-        return await workflow.resolve(expected=expected, note=text, photo_file_id=photo, **common)
-    return await workflow.add_note(note=text, **common)
+        return await workflow.resolve(press, note=text, photo_file_id=photo)
+    return await workflow.add_note(press, note=text)
 
 
 async def _reopen(desk: Desk, prompt: Prompt) -> None:

@@ -23,7 +23,7 @@ from storage.models import (
     TimelineEvent,
 )
 from storage.outbox import ATTACHMENTS, CARD, DEPARTMENT_CARD, EVENT
-from storage.workflow import Actor, Outcome, Refusal
+from storage.workflow import Actor, Outcome, Refusal, steps
 from tests.helpers.factories import (
     DISCIPLINE_CHAT,
     G3_CHAT,
@@ -660,13 +660,13 @@ async def test_two_accepts_racing_past_the_check_make_one_change(
         pytest.skip("SQLite runs one writing transaction at a time: no two can interleave")
     cid = await filed(world)
     barrier = asyncio.Barrier(2)
-    real_move = workflow._move
+    real_move = steps.move
 
     async def move_after_both_checked(*args: Any, **kwargs: Any) -> Outcome | None:
         await asyncio.wait_for(barrier.wait(), timeout=10)
         return await real_move(*args, **kwargs)
 
-    monkeypatch.setattr(workflow, "_move", move_after_both_checked)
+    monkeypatch.setattr(steps, "move", move_after_both_checked)
 
     async def press(actor: Actor) -> Outcome:
         async with database.transaction() as session:
@@ -1093,14 +1093,14 @@ async def test_two_merges_into_each_other_at_once_make_one_change(
     if not database.is_sqlite:
         # Both have read their own complaint before either goes on to its target.
         barrier = asyncio.Barrier(2)
-        real_owned = workflow._owned
+        real_owned = steps.owned
 
         async def owned_then_wait(*args: Any, **kwargs: Any) -> Any:
             found = await real_owned(*args, **kwargs)
             await asyncio.wait_for(barrier.wait(), timeout=10)
             return found
 
-        monkeypatch.setattr(workflow, "_owned", owned_then_wait)
+        monkeypatch.setattr(steps, "owned", owned_then_wait)
 
     async def merge(cid: int, into: int, actor: Actor) -> Outcome:
         async with database.transaction() as session:

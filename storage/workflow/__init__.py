@@ -1,0 +1,103 @@
+"""The complaint workflow: every change to a complaint after it was filed.
+
+Each function runs in the caller's transaction and writes, together: the change (a guarded
+UPDATE ... WHERE status = expected, so two presses at once make one change), a TimelineEvent,
+and the outbox rows that tell the chats about it (see storage/outbox.py). A refusal changes
+nothing and says why (`Outcome.refusal`). An action on a card takes a `Press` (session,
+complaint, chat, expected status, actor, now), or the same as keywords.
+
+Timeline actions written here (TimelineEvent.action; public ones reach the resident):
+accepted (also after reconsidering a rejection), taken (internal), immediate, handed_off
+(note: the department's name), transferred (no note: the resident is told only that it was
+passed on), rejected (note: the reason), merged (on the duplicate; note: the target's number),
+merged_in (internal, on the target; note: the duplicate's number), follow_up_asked (note: the
+question; follow_up_id), follow_up_answered (internal; note: the answer; follow_up_id),
+resolved (note: what was done; photo_file_id: the inspectors' photo, if any; actor
+"department" when a department reported it done), closed (note: the satisfaction), reopened
+(note: "unsatisfied"), note (internal).
+
+Outbox rows per change: the group card (kind "card") whenever the group has a chat; the
+department card ("dept_card") on a hand-off and on later changes while the department's chat
+holds its card; an "event" row to every resident of the complaint (and of duplicates merged
+into it) for public events; and an "event" row to the group chat for a resident's answer,
+an "unsatisfied" rating and a department's report.
+"""
+
+from __future__ import annotations
+
+from storage.workflow.base import (
+    FINISHED,
+    PROMPT_LIFETIME,
+    PROMPT_LIFETIME_SECONDS,
+    SATISFACTIONS,
+    TEXT_MAX,
+    Action,
+    Actor,
+    Outcome,
+    Press,
+    PressAction,
+    Refusal,
+)
+from storage.workflow.departments import report_done
+from storage.workflow.inspectors import (
+    accept,
+    add_note,
+    ask_resident,
+    close,
+    hand_off,
+    merge,
+    order_immediate,
+    reconsider,
+    reject,
+    resolve,
+    take,
+    transfer,
+)
+from storage.workflow.prompts import open_prompt, peek_prompt, take_prompt
+from storage.workflow.publish import ensure_group_card, has_attachments
+from storage.workflow.residents import (
+    answer_follow_up,
+    answering,
+    rate,
+    start_answer,
+    stop_answering,
+)
+from storage.workflow.steps import ALLOWED
+
+__all__ = [
+    "ALLOWED",
+    "FINISHED",
+    "PROMPT_LIFETIME",
+    "PROMPT_LIFETIME_SECONDS",
+    "SATISFACTIONS",
+    "TEXT_MAX",
+    "Action",
+    "Actor",
+    "Outcome",
+    "Press",
+    "PressAction",
+    "Refusal",
+    "accept",
+    "add_note",
+    "answer_follow_up",
+    "answering",
+    "ask_resident",
+    "close",
+    "ensure_group_card",
+    "hand_off",
+    "has_attachments",
+    "merge",
+    "open_prompt",
+    "order_immediate",
+    "peek_prompt",
+    "rate",
+    "reconsider",
+    "reject",
+    "report_done",
+    "resolve",
+    "start_answer",
+    "stop_answering",
+    "take",
+    "take_prompt",
+    "transfer",
+]

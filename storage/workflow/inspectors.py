@@ -1,0 +1,301 @@
+"""The inspectors' actions on a card in their group's chat: each one press, one change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Category, Complaint, Department, FollowUp
+from storage.triage import normalise_number
+from storage.workflow import steps
+from storage.workflow.base import FINISHED, Action, Outcome, Press, Refusal, S, press_action
+from storage.workflow.publish import publish
+
+
+@press_action
+async def accept(press: Press) -> Outcome:
+    """受理: new → accepted; the resident is told."""
+    return await steps.transition(press, S.accepted, Action.accepted)
+
+
+@press_action
+async def take(press: Press) -> Outcome:
+    """认领: the actor is now on it (no status change; internal event; the card refreshes)."""
+    session, actor, now = press.session, press.actor, press.now
+    complaint, refused = await steps.owned(session, press.complaint_id, press.chat_id)
+    if refused is not None:
+        return refused
+    assert complaint is not None
+    if complaint.status in FINISHED:
+        return Outcome(complaint, Refusal.not_allowed, complaint.status)
+    if actor.telegram_id is not None and complaint.taken_by_telegram_id == actor.telegram_id:
+        return Outcome(complaint, Refusal.nothing_to_do, complaint.taken_by_name)
+    complaint.taken_by_telegram_id = actor.telegram_id
+    complaint.taken_by_name = actor.name
+    complaint.updated_at = now
+    event = await steps.record(session, complaint, actor, Action.taken, now, public=False)
+    await publish(session, complaint, event, now)
+    return Outcome(complaint, event_id=event.id)
+
+
+@press_action
+async def order_immediate(press: Press, *, due_on: date) -> Outcome:
+    """立行立改: → immediate, due by `due_on`."""
+    return await steps.transition(press, S.immediate, Action.immediate, values={"due_on": due_on})
+
+
+async def _round_department(
+    session: AsyncSession, complaint: Complaint, department_id: int
+) -> Department | None:
+    """A department of the complaint's round."""
+    department = await session.get(Department, department_id)
+    if department is None or department.round_id != complaint.round_id:
+        return None
+    return department
+
+
+async def _category(session: AsyncSession, complaint: Complaint) -> Category | None:
+    """The complaint's category row."""
+    statement = select(Category).where(
+        Category.round_id == complaint.round_id, Category.code == complaint.category_code
+    )
+    return (await session.exec(statement)).first()
+
+
+@press_action
+async def hand_off(press: Press, *, department_id: int, due_on: date) -> Outcome:
+    """现场交办: → handed_off to a department of the round (never a sensitive category).
+
+    A linked department chat gets a card without the resident's identity.
+    """
+    names: list[str] = []
+
+    async def check(complaint: Complaint) -> Outcome | None:
+        category = await _category(press.session, complaint)
+        if category is not None and category.sensitive:
+            return Outcome(complaint, Refusal.not_allowed, "sensitive")
+        department = await _round_department(press.session, complaint, department_id)
+        if department is None:
+            return Outcome(complaint, Refusal.invalid, "unknown_department")
+        names.append(department.name)
+        return None
+
+    return await steps.transition(
+        press,
+        S.handed_off,
+        Action.handed_off,
+        check=check,
+        note=lambda: names[0],
+        values={"department_id": department_id, "due_on": due_on},
+        new_department_card=True,
+    )
+
+
+@press_action
+async def transfer(press: Press, *, department_id: int) -> Outcome:
+    """移交问题线索: → transferred to a department that receives clues; no other chat is told.
+
+    The event has no note: the resident is told only that it was passed on as the rules
+    require. No department card is sent anywhere.
+    """
+
+    async def check(complaint: Complaint) -> Outcome | None:
+        department = await _round_department(press.session, complaint, department_id)
+        if department is None:
+            return Outcome(complaint, Refusal.invalid, "unknown_department")
+        if not department.receives_clues:
+            return Outcome(complaint, Refusal.not_allowed, "not_for_clues")
+        return None
+
+    return await steps.transition(
+        press,
+        S.transferred,
+        Action.transferred,
+        values={"department_id": department_id, "due_on": None},
+        check=check,
+        department_card=False,
+    )
+
+
+@press_action
+async def reject(press: Press, *, reason: str) -> Outcome:
+    """不予受理: → rejected with a reason; the resident gets it and the office contact."""
+    cleaned = steps.clean(reason)
+    if isinstance(cleaned, Outcome):
+        return cleaned
+    return await steps.transition(press, S.rejected, Action.rejected, note=cleaned)
+
+
+@press_action
+async def reconsider(press: Press) -> Outcome:
+    """rejected → accepted (event action "accepted"); the resident is told."""
+    if press.expected != S.rejected:
+        # Only a rejection is reconsidered; anything else is the lifecycle's business.
+        complaint, refused = await steps.owned(press.session, press.complaint_id, press.chat_id)
+        if refused is not None:
+            return refused
+        assert complaint is not None
+        if complaint.status != press.expected:
+            return Outcome(complaint, Refusal.moved_on, complaint.status)
+        return Outcome(complaint, Refusal.not_allowed, complaint.status)
+    return await steps.transition(press, S.accepted, Action.accepted)
+
+
+@press_action
+async def merge(press: Press, *, into_number: str) -> Outcome:
+    """合并: the complaint joins another of its group (→ merged, merged_into_id).
+
+    Its resident is told, and from then on hears the target's later updates too. `invalid`
+    details: "unknown_number" (none in this group), "self", "target_merged", "target_closed".
+    """
+    session, expected, actor, now = press.session, press.expected, press.actor, press.now
+    complaint, refused = await steps.owned(session, press.complaint_id, press.chat_id)
+    if refused is not None:
+        return refused
+    assert complaint is not None
+    refused = steps.check_move(complaint, expected, S.merged)
+    if refused is not None:
+        return refused
+    statement = select(Complaint).where(
+        func.upper(col(Complaint.number)) == normalise_number(into_number),
+        Complaint.group_id == complaint.group_id,
+    )
+    found = (await session.exec(statement)).first()
+    if found is None:
+        return Outcome(complaint, Refusal.invalid, "unknown_number")
+    if found.id == complaint.id:
+        return Outcome(complaint, Refusal.invalid, "self")
+    # Lock both, in id order, and read them as they are now: of two merges into each other
+    # at once (A → B and B → A), the second waits, then sees its target merged.
+    locked = (
+        await session.exec(
+            select(Complaint)
+            .where(col(Complaint.id).in_([complaint.id, found.id]))
+            .order_by(col(Complaint.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    rows = {row.id: row for row in locked}
+    complaint, target = rows[complaint.id], rows[found.id]
+    refused = steps.check_move(complaint, expected, S.merged)
+    if refused is not None:
+        return refused
+    if target.status in FINISHED:
+        return Outcome(complaint, Refusal.invalid, f"target_{target.status}")
+    refused = await steps.move(
+        session, complaint, expected, S.merged, now, {"merged_into_id": target.id}
+    )
+    if refused is not None:
+        return refused
+    event = await steps.record(
+        session,
+        complaint,
+        actor,
+        Action.merged,
+        now,
+        public=True,
+        from_status=expected,
+        to_status=S.merged,
+        note=target.number,
+    )
+    await publish(session, complaint, event, now)
+    target.updated_at = now
+    joined = await steps.record(
+        session, target, actor, Action.merged_in, now, public=False, note=complaint.number
+    )
+    await publish(session, target, joined, now)
+    return Outcome(complaint, event_id=event.id)
+
+
+@press_action
+async def ask_resident(press: Press, *, question: str) -> Outcome:
+    """追问: a FollowUp; the resident gets the question with an "answer" button.
+
+    The event (action follow_up_asked, note: the question) is public and names its FollowUp.
+    """
+    cleaned = steps.clean(question)
+    if isinstance(cleaned, Outcome):
+        return cleaned
+    session, now = press.session, press.now
+    complaint, refused = await steps.owned(session, press.complaint_id, press.chat_id)
+    if refused is not None:
+        return refused
+    assert complaint is not None and complaint.id is not None
+    if complaint.status in FINISHED:
+        return Outcome(complaint, Refusal.not_allowed, complaint.status)
+    follow_up = FollowUp(
+        complaint_id=complaint.id, question=cleaned, asked_at=now, asked_by_name=press.actor.name
+    )
+    session.add(follow_up)
+    await session.flush()
+    complaint.updated_at = now
+    event = await steps.record(
+        session,
+        complaint,
+        press.actor,
+        Action.follow_up_asked,
+        now,
+        public=True,
+        note=cleaned,
+        follow_up_id=follow_up.id,
+    )
+    await publish(session, complaint, event, now)
+    return Outcome(complaint, event_id=event.id)
+
+
+@press_action
+async def resolve(press: Press, *, note: str, photo_file_id: str | None) -> Outcome:
+    """办结: → resolved with a note (and a photo, on the event); the resident rates it."""
+    cleaned = steps.clean(note)
+    if isinstance(cleaned, Outcome):
+        return cleaned
+    return await steps.transition(
+        press,
+        S.resolved,
+        Action.resolved,
+        note=cleaned,
+        values=resolution(cleaned, press.now),
+        photo_file_id=photo_file_id or None,
+    )
+
+
+def resolution(note: str, now: datetime) -> dict[str, Any]:
+    """The columns a resolution sets."""
+    return {"resolution": note, "resolved_at": now, "survey_asked_at": now, "satisfaction": None}
+
+
+@press_action
+async def add_note(press: Press, *, note: str) -> Outcome:
+    """An internal note on the timeline (public=False), never sent to the resident."""
+    cleaned = steps.clean(note)
+    if isinstance(cleaned, Outcome):
+        return cleaned
+    session, now = press.session, press.now
+    complaint, refused = await steps.owned(session, press.complaint_id, press.chat_id)
+    if refused is not None:
+        return refused
+    assert complaint is not None
+    complaint.updated_at = now
+    event = await steps.record(
+        session, complaint, press.actor, Action.note, now, public=False, note=cleaned
+    )
+    await publish(session, complaint, event, now)
+    return Outcome(complaint, event_id=event.id)
+
+
+@press_action
+async def close(press: Press, *, note: str | None = None) -> Outcome:
+    """Close a transferred complaint (from the group chat), or a resolved one nobody rated.
+
+    `chat_id` None only for the system (a scheduled sweep), which needs no chat.
+    """
+    if press.chat_id is None and press.actor.kind != "system":
+        return Outcome(None, Refusal.wrong_chat)
+    return await steps.transition(
+        press, S.closed, Action.closed, note=note, values={"closed_at": press.now}
+    )
