@@ -16,7 +16,7 @@ from bot.config import Settings
     ["http://127.0.0.1:8081", "http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"],
 )
 def test_api_base_url_accepts_root_or_bot_suffix(given: str) -> None:
-    settings = Settings(_env_file=None, telegram_api_base_url=given)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, telegram_api_base_url=given)
     assert settings.base_url == "http://127.0.0.1:8081/bot"
     assert settings.base_file_url == "http://127.0.0.1:8081/file/bot"
 
@@ -25,7 +25,7 @@ def test_settings_read_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADMIN_IDS", "11, 22")
     monkeypatch.setenv("DEFAULT_LANGUAGE", "EN")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.admin_ids == [11, 22]
     assert settings.default_language == "en"
     assert settings.database_url == "postgresql://u@h/db"
@@ -34,7 +34,7 @@ def test_settings_read_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_default_language_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEFAULT_LANGUAGE", "fr")
     with pytest.raises(ValueError, match="zh or en"):
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
 
 
 def test_run_without_token_explains_and_points_to_demo(
@@ -51,27 +51,25 @@ def test_run_without_token_explains_and_points_to_demo(
 
 def test_webhook_url_without_secret_is_refused_with_a_clear_message() -> None:
     with pytest.raises(ValueError, match="WEBHOOK_SECRET is required when WEBHOOK_URL is set"):
-        Settings(_env_file=None, webhook_url="https://bot.example.org/tg")  # type: ignore[call-arg]
+        Settings(_env_file=None, webhook_url="https://bot.example.org/tg")
 
 
 @pytest.mark.parametrize("secret", ["has space", "ünïcode", "semi;colon", "x" * 257])
 def test_webhook_secret_outside_telegrams_charset_is_refused(secret: str) -> None:
     with pytest.raises(ValueError, match="WEBHOOK_SECRET must be 1-256 characters"):
-        Settings(  # type: ignore[call-arg]
-            _env_file=None, webhook_url="https://bot.example.org/tg", webhook_secret=secret
-        )
+        Settings(_env_file=None, webhook_url="https://bot.example.org/tg", webhook_secret=secret)
 
 
 def test_webhook_settings_give_mode_route_and_listen_address(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    polling = Settings(_env_file=None)  # type: ignore[call-arg]
+    polling = Settings(_env_file=None)
     assert not polling.webhook_mode
     assert (polling.webhook_host, polling.webhook_port) == ("0.0.0.0", 8443)
     monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/tg/updates")
     monkeypatch.setenv("WEBHOOK_SECRET", "Abc_123-" * 32)
     monkeypatch.setenv("WEBHOOK_LISTEN", "[::1]:9000")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.webhook_mode and settings.webhook_path == "/tg/updates"
     assert (settings.webhook_host, settings.webhook_port) == ("::1", 9000)
 
@@ -79,12 +77,12 @@ def test_webhook_settings_give_mode_route_and_listen_address(
 @pytest.mark.parametrize("listen", ["8443", "0.0.0.0", "host:port", "0.0.0.0:70000"])
 def test_a_bad_webhook_listen_is_refused(listen: str) -> None:
     with pytest.raises(ValueError, match="WEBHOOK_LISTEN must be host:port"):
-        Settings(_env_file=None, webhook_listen=listen)  # type: ignore[call-arg]
+        Settings(_env_file=None, webhook_listen=listen)
 
 
 def test_a_webhook_url_must_be_a_url() -> None:
     with pytest.raises(ValueError, match="WEBHOOK_URL must be an https URL"):
-        Settings(_env_file=None, webhook_url="bot.example.org/tg", webhook_secret="s")  # type: ignore[call-arg]
+        Settings(_env_file=None, webhook_url="bot.example.org/tg", webhook_secret="s")
 
 
 def test_run_with_webhook_url_but_no_secret_explains(

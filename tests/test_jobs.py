@@ -19,7 +19,7 @@ from tests.helpers.factories import SHANGHAI, example_world, resident
 
 
 def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, telegram_bot_token="123:TEST", **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, telegram_bot_token="123:TEST", **values)
 
 
 async def test_the_job_is_registered_unless_turned_off(sqlite_database: Database) -> None:

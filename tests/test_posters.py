@@ -42,7 +42,11 @@ async def world(database: Database) -> World:
 
 def decoded(png: Path) -> list[zxingcpp.Barcode]:
     with Image.open(png) as image:
-        return list(zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode))
+        return list(
+            zxingcpp.read_barcodes(
+                image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+            )
+        )
 
 
 def missing_glyphs(caught: list[warnings.WarningMessage]) -> list[str]:

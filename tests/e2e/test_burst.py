@@ -29,6 +29,7 @@ async def test_200_complaints_for_one_group_are_all_visible_without_a_429(
             assert complaint.id is not None
             ids[complaint.number] = complaint.id
         numbers = list(ids)
+        assert harness.runtime.app is not None
         harness.runtime.app.outbox_wakeup.set()
         filed = time.monotonic() - started
 

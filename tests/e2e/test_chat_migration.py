@@ -5,6 +5,7 @@ next send to the old id meets."""
 from __future__ import annotations
 
 import asyncio
+from typing import TypeVar
 
 from sqlmodel import select
 
@@ -21,6 +22,7 @@ from tests.helpers.resident import person, texts
 
 XIAODIAN = (33.742, 113.351)
 UPGRADED = "group chat was upgraded to a supergroup chat"
+LinkedRow = TypeVar("LinkedRow", InspectionGroup, Department)
 
 
 async def basic_group(bot: BotHarness, target: str = "group", code: str = "g3") -> Member:
@@ -38,9 +40,7 @@ def upgrade(bot: BotHarness, member: Member, *, notify_bot: bool = True) -> Memb
     return Member(bot, member.user, supergroup)
 
 
-async def linked_chat_of(
-    bot: BotHarness, model: type[InspectionGroup | Department], code: str
-) -> int | None:
+async def linked_chat_of(bot: BotHarness, model: type[LinkedRow], code: str) -> int | None:
     async with bot.database.transaction() as session:
         row = (await session.exec(select(model).where(model.code == code))).one()
         return row.chat_id
@@ -214,10 +214,12 @@ async def test_a_card_on_its_way_to_the_old_chat_when_the_upgrade_is_handled(
     new = upgrade(bot, old)
     # The upgrade is handled, then the old chat's answer comes back; the supergroup waits.
     await bot.wait_for(lambda: bot.emu.held > 0)
+    sender = bot.runtime.sender
+    assert sender is not None
     await bot.wait_for(
         lambda: (
             ("sendMessage", 200) in bot_requests_to(bot, old.chat)
-            and not bot.runtime.sender.busy_with(old.chat.id)
+            and not sender.busy_with(old.chat.id)
         )
     )
     bot.emu.release("sendMessage")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from handlers import outbox_views
+from handlers.context import BotContext
 from handlers.i18n import t
 from handlers.outbox_views import RenderedCall
 from storage import outbox, workflow
@@ -134,20 +136,24 @@ async def test_several_pending_edits_of_one_card_become_one_edit(tmp_path: Path)
         inspector = await linked_chat(harness)
         complaint = await factories.file(harness.database, 8_100_000_001, now=harness.clock.now())
         assert complaint.id is not None
+        complaint_id = complaint.id
         await harness.settle()
         actor = Actor("inspector", inspector.user.id, "王组长")
 
-        async def change(action) -> None:  # type: ignore[no-untyped-def]
+        app = harness.runtime.app
+        assert app is not None
+
+        async def change(action: Callable[[AsyncSession], Awaitable[workflow.Outcome]]) -> None:
             async with harness.database.transaction() as session:
                 outcome = await action(session)
                 assert outcome.ok, outcome
-            harness.runtime.app.outbox_wakeup.set()
+            app.outbox_wakeup.set()
 
         harness.emu.hold("editMessageText")
         await change(
             lambda s: workflow.accept(
                 session=s,
-                complaint_id=complaint.id,
+                complaint_id=complaint_id,
                 chat_id=inspector.chat.id,
                 expected="new",
                 actor=actor,
@@ -158,23 +164,25 @@ async def test_several_pending_edits_of_one_card_become_one_edit(tmp_path: Path)
         await change(
             lambda s: workflow.take(
                 session=s,
-                complaint_id=complaint.id,
+                complaint_id=complaint_id,
                 chat_id=inspector.chat.id,
                 actor=actor,
                 now=harness.clock.now(),
             )
         )
         for i in range(3):
-            await change(
-                lambda s, i=i: workflow.add_note(
+
+            async def add_note(s: AsyncSession, i: int = i) -> workflow.Outcome:
+                return await workflow.add_note(
                     session=s,
-                    complaint_id=complaint.id,
+                    complaint_id=complaint_id,
                     chat_id=inspector.chat.id,
                     note=f"核实中 {i}",
                     actor=actor,
                     now=harness.clock.now(),
                 )
-            )
+
+            await change(add_note)
         harness.emu.release("editMessageText")
         await harness.settle()
         edits = harness.emu.requests_of("editMessageText")
@@ -186,15 +194,16 @@ async def test_several_pending_edits_of_one_card_become_one_edit(tmp_path: Path)
 async def test_a_database_error_inside_a_handler_is_retried_not_apologised_for(
     tmp_path: Path,
 ) -> None:
-    failures = []
+    failures: list[int] = []
 
-    async def flaky(update: Update, context: object) -> None:
+    async def flaky(update: Update, context: BotContext) -> None:
         """Fails like a dropped database connection, once."""
         if not failures:
             failures.append(update.update_id)
             raise OperationalError("SELECT 1", {}, Exception("connection reset"))
 
     async with running_bot(tmp_path) as harness:
+        assert harness.runtime.app is not None
         harness.runtime.app.add_handler(TypeHandler(Update, flaky), group=-10)
         resident = harness.emu.add_user()
         harness.emu.send_text(resident, "/help")

@@ -12,7 +12,7 @@ XIAODIAN = (33.742, 113.351)
 
 def everything_shown(bot: BotHarness, chat_id: int) -> str:
     """Every text and caption the bot ever showed in a chat, every version of every edit."""
-    shown = []
+    shown: list[str] = []
     for message in bot.emu.messages(chat_id, include_deleted=True):
         if not message.from_bot:
             continue

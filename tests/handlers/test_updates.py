@@ -210,7 +210,7 @@ def test_typed_text_is_escaped() -> None:
         follow_up = FollowUp(id=3, complaint_id=7, question=NASTY, asked_at=AT)
         view = event_view(action, note=NASTY, follow_up=follow_up, status="resolved")
         for method, params in render_resident_event(view, "en"):
-            text = params.get("text") or params.get("caption")
+            text = params.get("text") or params.get("caption") or ""
             assert "<script>" not in text and "<b>&amp;" not in text, (method, text)
             assert "&lt;script&gt;" in text
         assert "<script>" not in timeline_entry("en", view.event)

@@ -41,7 +41,7 @@ def make_settings(emu: BotApiEmulator, database_url: str, **overrides: Any) -> S
         "scheduled_jobs": False,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def free_port() -> int:

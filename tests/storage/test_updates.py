@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage import outbox, schedule, updates
 from storage.db import Database
@@ -52,7 +52,7 @@ async def test_sent_outbox_rows_are_deleted_after_30_days_failed_ones_kept(
                 now=HANDLED,
             )
     async with database.transaction() as session:
-        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+        rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
         old, recent, failed, _pending = rows
         old.status, old.sent_at = OutboxStatus.sent, HANDLED
         recent.status, recent.sent_at = OutboxStatus.sent, HANDLED + timedelta(days=2)
@@ -64,5 +64,5 @@ async def test_sent_outbox_rows_are_deleted_after_30_days_failed_ones_kept(
         )
         assert report.forgotten == 1
     async with database.transaction() as session:
-        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+        rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
         assert [r.payload["params"]["text"] for r in rows] == ["recent", "failed", "pending"]
