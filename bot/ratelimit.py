@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
@@ -87,6 +88,15 @@ class RateLimits:
         now = self._monotonic()
         self._overall.record(now)
         self._chat(chat_id).record(now)
+
+    async def take_slot(self, chat_id: int) -> None:
+        """Wait until a send to `chat_id` is within the limits, then claim it."""
+        wait = self.wait(chat_id)
+        while wait > 0:
+            await asyncio.sleep(wait)
+            wait = self.wait(chat_id)
+        # No await between the last check and the claim: workers cannot overtake each other.
+        self.record(chat_id)
 
 
 def unpaced() -> RateLimits:

@@ -5,35 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import (
-    Bot,
-    InputFile,
-    InputMedia,
-    InputMediaAudio,
-    InputMediaDocument,
-    InputMediaPhoto,
-    InputMediaVideo,
-)
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
-from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
+from telegram import Bot
 
+from bot.delivery import Delivery, deliver
 from bot.ratelimit import RateLimits
 from handlers import outbox_views
 from handlers.outbox_views import RenderedCall
@@ -44,14 +23,6 @@ from storage.models import CardMessage, Complaint, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-# do_api_request warns when a dedicated Bot method exists; the outbox deliberately stores
-# plain Bot API calls so that rows stay JSON and independent of PTB's classes.
-warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
-
-# Network errors and 5xx are retried with backoff this many times, then given up.
-MAX_ATTEMPTS = 12
-BACKOFF_BASE_SECONDS = 1.0
-BACKOFF_MAX_SECONDS = 300.0
 # A burst message shows at most this many cards (Telegram allows 100 buttons a message).
 MAX_CARDS_PER_MESSAGE = 8
 BURST_LOOKAHEAD = 200
@@ -70,66 +41,6 @@ class Job:
     broken: bool = False
     # Calls of this row delivered by earlier attempts (a retry does not repeat them).
     done: int = 0
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one delivery attempt."""
-
-    kind: str  # "sent", "retry", "failed", "migrated" (the chat has a new id: send it there)
-    error: str | None = None
-    retry_in: float = 0.0
-    message_id: int | None = None
-    # "migrated": the supergroup the group chat was upgraded to.
-    new_chat_id: int | None = None
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Exponential backoff with full jitter for the n-th failed attempt."""
-    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0)))
-    return random.uniform(ceiling / 2, ceiling)
-
-
-_INPUT_MEDIA: dict[str, Callable[..., InputMedia]] = {
-    "photo": InputMediaPhoto,
-    "video": InputMediaVideo,
-    "audio": InputMediaAudio,
-    "document": InputMediaDocument,
-}
-
-
-def _api_kwargs(call: RenderedCall) -> dict[str, Any]:
-    """The call's parameters as PTB takes them: a media list must be InputMedia objects."""
-    params = dict(call.params)
-    media = params.get("media")
-    if isinstance(media, list):
-        # PTB sets parse_mode on every item of "media" and fails on plain dicts.
-        params["media"] = [
-            _INPUT_MEDIA[item["type"]](
-                media=item["media"],
-                caption=item.get("caption"),
-                parse_mode=item.get("parse_mode"),
-            )
-            for item in media
-        ]
-    for key, value in params.items():
-        # {"local_file": PATH, "filename": NAME?}: a file on this machine (an export, a chart),
-        # uploaded; files cannot ride in the JSON outbox. OSError if it is gone (see deliver).
-        if isinstance(value, dict) and "local_file" in value:
-            path = Path(value["local_file"])
-            params[key] = InputFile(path.read_bytes(), filename=value.get("filename") or path.name)
-    return params
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    """RetryAfter carries an int or a timedelta depending on PTB's settings."""
-    with warnings.catch_warnings():
-        # PTB 22 warns that the type will change; both types are handled here.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: Any = exc.retry_after
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)
 
 
 class OutboxSender:
@@ -280,15 +191,15 @@ class OutboxSender:
         )
         return [row_id for row_id in rows if row_id != row.id]
 
-    async def _send(self, job: Job) -> tuple[Outcome, dict[int, int]]:
+    async def _send(self, job: Job) -> tuple[Delivery, dict[int, int]]:
         """Make the job's calls in order; stop at the first that is not delivered."""
         if job.broken:
-            return Outcome("failed", "could not be rendered (see the log)"), {}
+            return Delivery("failed", "could not be rendered (see the log)"), {}
         card_messages: dict[int, int] = {}
-        outcome = Outcome("sent")
+        outcome = Delivery("sent")
         for call in job.calls[job.done :]:
-            await self._take_slot(job.row.chat_id)
-            outcome = await self.deliver(call, attempts=job.row.attempts)
+            await self.limits.take_slot(job.row.chat_id)
+            outcome = await deliver(self.bot, call, attempts=job.row.attempts)
             if outcome.kind != "sent":
                 break
             job.done += 1
@@ -296,48 +207,7 @@ class OutboxSender:
                 card_messages[call.card_id] = outcome.message_id
         return outcome, card_messages
 
-    async def _take_slot(self, chat_id: int) -> None:
-        """Wait until a send to `chat_id` is within the limits, then claim it."""
-        wait = self.limits.wait(chat_id)
-        while wait > 0:
-            await asyncio.sleep(wait)
-            wait = self.limits.wait(chat_id)
-        # No await between the last check and the claim: workers cannot overtake each other.
-        self.limits.record(chat_id)
-
-    async def deliver(self, call: RenderedCall, *, attempts: int = 0) -> Outcome:
-        """Make one Bot API call and classify the result."""
-        try:
-            api_kwargs = _api_kwargs(call)
-        except OSError as exc:
-            # A local file that is gone: trying again will not bring it back.
-            return Outcome("failed", f"local file: {exc}")
-        try:
-            result = await self.bot.do_api_request(call.method, api_kwargs=api_kwargs)
-        except RetryAfter as exc:
-            return Outcome("retry", f"429: {exc.message}", _retry_after_seconds(exc))
-        except Forbidden as exc:
-            return Outcome("failed", f"403: {exc.message}")
-        except ChatMigrated as exc:
-            # A group upgraded to a supergroup: the row (and the chat's link) moves there.
-            return Outcome(
-                "migrated", f"chat migrated to {exc.new_chat_id}", new_chat_id=int(exc.new_chat_id)
-            )
-        except BadRequest as exc:
-            if "message is not modified" in exc.message.lower():
-                return Outcome("sent")
-            return Outcome("failed", f"400: {exc.message}")
-        except NetworkError as exc:
-            # Includes timeouts and 5xx answers.
-            if attempts + 1 >= MAX_ATTEMPTS:
-                return Outcome("failed", f"gave up after {MAX_ATTEMPTS} attempts: {exc.message}")
-            return Outcome("retry", f"network: {exc.message}", backoff_seconds(attempts + 1))
-        except TelegramError as exc:
-            return Outcome("failed", f"telegram: {exc.message}")
-        message_id = result.get("message_id") if isinstance(result, dict) else None
-        return Outcome("sent", message_id=message_id)
-
-    async def _record(self, job: Job, outcome: Outcome, card_messages: dict[int, int]) -> None:
+    async def _record(self, job: Job, outcome: Delivery, card_messages: dict[int, int]) -> None:
         """Write the outcome of a delivery attempt."""
         row = job.row
         assert row.id is not None
