@@ -41,6 +41,7 @@ numbers as of the sweep and handlers/notices.py words them in the chat's languag
 about a complaint that has moved on by the time it is sent is not sent.
 """
 
+from storage.notices import NoticeKind
 from storage.schedule.clock import (
     DAYTIME,
     DIGEST_AT,
@@ -85,6 +86,7 @@ __all__ = [
     "SWEEPS",
     "WARNING_AT",
     "WEEKLY_AT",
+    "NoticeKind",
     "Rounds",
     "Sweep",
     "SweepReport",

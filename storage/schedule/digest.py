@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Category, Complaint, InspectionGroup, Round, TimelineEvent, Village
+from storage.notices import NoticeKind
 from storage.schedule.clock import DIGEST_AT, at_local, local_today, round_start
 from storage.schedule.due import overdue
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, rounds_near, row_id
@@ -51,8 +52,8 @@ async def sweep_digests(
             payload = await _digest(session, round_, group, since, due_at, today)
             rows = 0
             if payload is not None and group.chat_id is not None:
-                rows = sweeping.tell(group.chat_id, "digest", payload)
-            sweeping.remember(key, "digest", round_id=round_.id, due_at=due_at, rows=rows)
+                rows = sweeping.tell(group.chat_id, NoticeKind.digest, payload)
+            sweeping.remember(key, NoticeKind.digest, round_id=round_.id, due_at=due_at, rows=rows)
     await session.flush()
     return sweeping.report
 

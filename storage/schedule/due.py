@@ -18,6 +18,7 @@ from storage.models import (
     Round,
     TimelineEvent,
 )
+from storage.notices import NoticeKind
 from storage.schedule.clock import REMINDER_AT, at_local, local_today
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, by_id, done, rounds_of, row_id
 from storage.triage import DUE
@@ -91,7 +92,7 @@ async def sweep_due(
         group = groups.get(complaint.group_id)
         if group is not None and group.chat_id is not None:
             group_payload = {**payload, "audience": "group"}
-            rows += sweeping.tell(group.chat_id, "due", group_payload, complaint.id)
+            rows += sweeping.tell(group.chat_id, NoticeKind.due, group_payload, complaint.id)
         department = (
             departments.get(complaint.department_id)
             if complaint.department_id is not None
@@ -99,10 +100,12 @@ async def sweep_due(
         )
         if complaint.status == S.handed_off and department is not None and department.chat_id:
             department_payload = {**payload, "audience": "department"}
-            rows += sweeping.tell(department.chat_id, "due", department_payload, complaint.id)
+            rows += sweeping.tell(
+                department.chat_id, NoticeKind.due, department_payload, complaint.id
+            )
         if rows:
             # Nobody to tell yet (no chat linked): tried again at the next sweep.
-            sweeping.remember(key, "due", round_id=round_.id, due_at=due_at, rows=rows)
+            sweeping.remember(key, NoticeKind.due, round_id=round_.id, due_at=due_at, rows=rows)
     await session.flush()
     return sweeping.report
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, Literal
 
 from sqlalchemy import or_
 from sqlmodel import col, select
@@ -13,11 +13,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import outbox
 from storage.models import Complaint, InspectionGroup, Round, SentNotice
+from storage.notices import NoticeKind
 
 # A final report missed while the bot was down is still sent this long after the end.
 FINAL_CATCH_UP = timedelta(days=7)
 # Kinds of SentNotice that `Rounds` reads ahead (the others are looked up by their sweeps).
-ROUND_KINDS = ("round_open", "round_warn", "final", "weekly", "digest")
+ROUND_KINDS = (
+    NoticeKind.round_open,
+    NoticeKind.round_warn,
+    NoticeKind.final,
+    NoticeKind.weekly,
+    NoticeKind.digest,
+)
+# A closing for want of a survey answer: remembered, though its message is the workflow's event.
+SURVEY_CLOSED: Final = "survey_closed"
 
 
 @dataclass
@@ -49,7 +58,11 @@ class Sweeping:
     report: SweepReport
 
     def tell(
-        self, chat_id: int, kind: str, payload: dict[str, Any], complaint_id: int | None = None
+        self,
+        chat_id: int,
+        kind: NoticeKind,
+        payload: dict[str, Any],
+        complaint_id: int | None = None,
     ) -> int:
         """Write one notice to one chat; the rows written (1)."""
         outbox.enqueue_notice(
@@ -63,7 +76,13 @@ class Sweeping:
         return 1
 
     def remember(
-        self, key: str, kind: str, *, round_id: int | None, due_at: datetime, rows: int
+        self,
+        key: str,
+        kind: NoticeKind | Literal["survey_closed"],
+        *,
+        round_id: int | None,
+        due_at: datetime,
+        rows: int,
     ) -> None:
         """Remember a notice (rows: outbox rows written for it; 0: nothing was worth saying)."""
         self.session.add(
@@ -78,7 +97,7 @@ class Sweeping:
     def send(
         self,
         key: str,
-        kind: str,
+        kind: NoticeKind,
         *,
         round_id: int | None,
         due_at: datetime,
@@ -144,7 +163,7 @@ async def rounds_near(*, session: AsyncSession, now: datetime) -> Rounds:
             col(SentNotice.round_id).in_(list(groups)),
             col(SentNotice.kind).in_(ROUND_KINDS),
             or_(
-                col(SentNotice.kind).in_(("round_open", "round_warn")),
+                col(SentNotice.kind).in_((NoticeKind.round_open, NoticeKind.round_warn)),
                 col(SentNotice.due_at) >= now - FINAL_CATCH_UP - timedelta(days=2),
             ),
         )

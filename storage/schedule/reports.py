@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.handling import HANDLING, handling_of, is_handling_event
 from storage.models import Complaint, ComplaintStatus, InspectionGroup, Round, TimelineEvent
+from storage.notices import NoticeKind
 from storage.schedule.clock import WEEKLY_AT, at_local, local_today
 from storage.schedule.digest import category_names
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, rounds_near, row_id
@@ -50,7 +51,7 @@ async def sweep_weekly(
             sweeping,
             rounds,
             round_,
-            kind="weekly",
+            kind=NoticeKind.weekly,
             prefix=f"weekly:{row_id(round_)}:{iso.year}-W{iso.week:02d}",
             since=due_at - timedelta(days=7),
             until=due_at,
@@ -80,7 +81,7 @@ async def send_reports(
     rounds: Rounds,
     round_: Round,
     *,
-    kind: str,
+    kind: NoticeKind,
     prefix: str,
     since: datetime | None,
     until: datetime,

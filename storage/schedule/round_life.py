@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import GroupVillage, InspectionGroup, Round, Village
+from storage.notices import NoticeKind
 from storage.schedule.clock import WARNING_AT, at_local, local_today, round_end, round_start
 from storage.schedule.digest import open_count
 from storage.schedule.due import overdue
@@ -35,17 +36,21 @@ async def sweep_round_life(
         start, end = round_start(round_), round_end(round_)
         if start <= now < end:
             opening = partial(_opening, sweeping, round_)
-            await _to_each_group(sweeping, rounds, round_, "round_open", max(start, now), opening)
+            await _to_each_group(
+                sweeping, rounds, round_, NoticeKind.round_open, max(start, now), opening
+            )
             warn_at = at_local(round_, round_.ends_on - timedelta(days=1), WARNING_AT)
             if now >= warn_at:
                 warning = partial(_warning, sweeping, round_)
-                await _to_each_group(sweeping, rounds, round_, "round_warn", warn_at, warning)
+                await _to_each_group(
+                    sweeping, rounds, round_, NoticeKind.round_warn, warn_at, warning
+                )
         elif end <= now < end + FINAL_CATCH_UP:
             await send_reports(
                 sweeping,
                 rounds,
                 round_,
-                kind="final",
+                kind=NoticeKind.final,
                 prefix=f"round_final:{row_id(round_)}",
                 since=None,
                 until=end,
@@ -74,7 +79,7 @@ async def _to_each_group(
     sweeping: Sweeping,
     rounds: Rounds,
     round_: Round,
-    kind: str,
+    kind: NoticeKind,
     due_at: datetime,
     fields: Callable[[InspectionGroup], Awaitable[dict[str, Any]]],
 ) -> None:

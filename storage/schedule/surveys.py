@@ -9,8 +9,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import workflow
 from storage.models import Complaint, ComplaintStatus, Resident, Round
+from storage.notices import NoticeKind
 from storage.schedule.clock import daytime, next_daytime, stamp
-from storage.schedule.memory import Rounds, Sweeping, SweepReport, by_id, done, rounds_of, row_id
+from storage.schedule.memory import (
+    SURVEY_CLOSED,
+    Rounds,
+    Sweeping,
+    SweepReport,
+    by_id,
+    done,
+    rounds_of,
+    row_id,
+)
 from storage.schedule.reports import NO_ANSWER
 
 S = ComplaintStatus
@@ -65,9 +75,14 @@ async def sweep_surveys(
         if resident is None:
             continue
         rows = sweeping.tell(
-            resident.telegram_id, "survey_reminder", {"complaint_id": complaint.id}, complaint.id
+            resident.telegram_id,
+            NoticeKind.survey_reminder,
+            {"complaint_id": complaint.id},
+            complaint.id,
         )
-        sweeping.remember(key, "survey_reminder", round_id=round_.id, due_at=remind_at, rows=rows)
+        sweeping.remember(
+            key, NoticeKind.survey_reminder, round_id=round_.id, due_at=remind_at, rows=rows
+        )
     await session.flush()
     return sweeping.report
 
@@ -94,4 +109,4 @@ async def _close_unanswered(
     sweeping.report.closed.append(row_id(complaint))
     key = f"survey_closed:{row_id(complaint)}:{stamp(asked)}"
     # The closing event tells the resident: its outbox row is the workflow's.
-    sweeping.remember(key, "survey_closed", round_id=round_.id, due_at=due_at, rows=1)
+    sweeping.remember(key, SURVEY_CLOSED, round_id=round_.id, due_at=due_at, rows=1)
