@@ -1,0 +1,40 @@
+"""The tables: the system of record for rounds, rosters, residents, drafts and complaints.
+
+Importing this package registers every table on SQLModel.metadata (Alembic's env relies on it).
+"""
+
+from storage.models.chats import CardMessage, LinkCode, Prompt
+from storage.models.complaints import Complaint, ComplaintStatus, FollowUp, TimelineEvent
+from storage.models.delivery import OutboxMessage, OutboxStatus, ProcessedUpdate, SentNotice
+from storage.models.residents import Draft, DraftStep, Resident
+from storage.models.roster import (
+    Category,
+    Department,
+    GroupVillage,
+    InspectionGroup,
+    Round,
+    Village,
+)
+
+__all__ = [
+    "CardMessage",
+    "Category",
+    "Complaint",
+    "ComplaintStatus",
+    "Department",
+    "Draft",
+    "DraftStep",
+    "FollowUp",
+    "GroupVillage",
+    "InspectionGroup",
+    "LinkCode",
+    "OutboxMessage",
+    "OutboxStatus",
+    "ProcessedUpdate",
+    "Prompt",
+    "Resident",
+    "Round",
+    "SentNotice",
+    "TimelineEvent",
+    "Village",
+]

@@ -1,0 +1,107 @@
+"""Complaints, the questions asked about them, and their timelines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+class ComplaintStatus(StrEnum):
+    """Where a complaint is in its lifecycle (see DESIGN.md)."""
+
+    new = "new"
+    accepted = "accepted"
+    immediate = "immediate"
+    handed_off = "handed_off"
+    transferred = "transferred"
+    resolved = "resolved"
+    rejected = "rejected"
+    merged = "merged"
+    closed = "closed"
+
+
+class Complaint(SQLModel, table=True):
+    """A filed complaint (反映/诉求) with everything the resident gave."""
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "seq"),
+        Index("ix_complaint_resident_filed", "resident_id", "filed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=32, unique=True, index=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    seq: int
+    group_id: int = Field(foreign_key="inspection_group.id", index=True)
+    village_id: int = Field(foreign_key="village.id")
+    category_code: str
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    status: str = Field(default=ComplaintStatus.new, index=True)
+    description: str | None = Field(default=None, sa_type=Text)
+    voice_file_id: str | None = None
+    photo_file_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    anonymous: bool = True
+    # Identity as given when filing; empty for anonymous complaints.
+    reporter_name: str | None = None
+    reporter_username: str | None = None
+    reporter_phone: str | None = None
+    filed_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    due_on: date | None = None
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    merged_into_id: int | None = Field(default=None, foreign_key="complaint.id")
+    resolution: str | None = Field(default=None, sa_type=Text)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    satisfaction: str | None = None
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # 认领: the inspector now on it.
+    taken_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    taken_by_name: str | None = None
+    # The message showing this complaint in the group chat and in a department chat.
+    group_card_id: int | None = Field(default=None, foreign_key="card_message.id")
+    department_card_id: int | None = Field(default=None, foreign_key="card_message.id")
+    survey_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class FollowUp(SQLModel, table=True):
+    """A question an inspector asked the resident (追问), and the resident's answer."""
+
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    question: str = Field(sa_type=Text)
+    asked_at: datetime = Field(sa_type=UTCDateTime)
+    asked_by_name: str | None = None
+    answer: str | None = Field(default=None, sa_type=Text)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TimelineEvent(SQLModel, table=True):
+    """One change on a complaint's timeline: who, when, what, and a note."""
+
+    __tablename__ = "timeline_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str  # "resident", "inspector", "department", "system"
+    actor_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    actor_name: str | None = None
+    action: str  # "filed", "accepted", ...
+    from_status: str | None = None
+    to_status: str | None = None
+    note: str | None = Field(default=None, sa_type=Text)
+    # Whether the resident sees this event in /status.
+    public: bool = True
+    # The question an "asked"/"answered" event is about, and a resolution's photo.
+    follow_up_id: int | None = Field(default=None, foreign_key="follow_up.id")
+    photo_file_id: str | None = None

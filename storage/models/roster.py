@@ -1,0 +1,83 @@
+"""The roster's tables: rounds, their groups, villages, departments and categories."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.models.base import RoundPart, utcnow
+from storage.types import UTCDateTime
+
+
+class Round(SQLModel, table=True):
+    """One inspection round (巡察轮次)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True, index=True)
+    name: str
+    kind: str = "regular"
+    organizer: str = ""
+    starts_on: date
+    ends_on: date
+    timezone: str = "Asia/Shanghai"
+    contact: str = ""
+    # Last complaint number issued in this round; bumped inside the filing transaction so
+    # numbers stay gapless (a rolled-back filing gives its number back).
+    last_number: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The round office's (巡察办) chat, once linked: digests and reports go there.
+    office_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class InspectionGroup(RoundPart, table=True):
+    """One inspection group (巡察组) of a round, with the chat it works in once linked."""
+
+    __tablename__ = "inspection_group"
+    __table_args__ = (UniqueConstraint("round_id", "code"),)
+
+    name: str
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Village(SQLModel, table=True):
+    """A village or urban community (村/社区); its code is stable across rounds."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str
+    township: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class GroupVillage(SQLModel, table=True):
+    """Which group covers which village in a round."""
+
+    __tablename__ = "group_village"
+
+    group_id: int = Field(foreign_key="inspection_group.id", primary_key=True)
+    village_id: int = Field(foreign_key="village.id", primary_key=True, index=True)
+
+
+class Department(RoundPart, table=True):
+    """A department (责任单位) that hand-offs or clues can go to."""
+
+    __table_args__ = (UniqueConstraint("round_id", "code"),)
+
+    name: str
+    receives_clues: bool = False
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class Category(RoundPart, table=True):
+    """A complaint category of a round, with its names and default due time."""
+
+    __table_args__ = (UniqueConstraint("round_id", "code"),)
+
+    name_zh: str
+    name_en: str
+    due_days: int = 7
+    sensitive: bool = False
+    position: int = 0
