@@ -21,6 +21,7 @@ from storage.models import (
     OutboxStatus,
     TimelineEvent,
 )
+from storage.notices import NoticeKind
 
 
 async def _group_chat(session: AsyncSession, complaint: Complaint) -> int | None:
@@ -139,7 +140,7 @@ async def _retire_department_card(
         outbox.enqueue_notice(
             session=session,
             chat_id=card.chat_id,
-            kind="handed_elsewhere",
+            kind=NoticeKind.handed_elsewhere,
             payload={
                 "department_id": (await session.exec(serving)).first(),
                 "number": complaint.number,
