@@ -4,24 +4,64 @@ PTB's Updater moves the getUpdates offset as soon as updates are fetched, so a c
 handling them loses them. Here the offset moves past an update only once the Application
 has committed it; a crash means Telegram delivers it again, and the processed_update table
 makes that second delivery change nothing.
+
+Updates are fetched as raw JSON and parsed one by one: an update the library cannot parse (a
+payload newer than python-telegram-bot, or a malformed one) is logged with its JSON and
+skipped, and the rest of its batch is handled. PTB's get_updates would raise on the whole
+batch, and the offset would never move past it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import warnings
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.error import Conflict, EndPointNotFound, InvalidToken, NetworkError, TelegramError
+from telegram.ext import ExtBot
+from telegram.warnings import PTBUserWarning
 
 from bot.application import UpdateNotProcessed, XunchaApplication
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 30.0
+# getUpdates may take the long-poll timeout plus this to answer (PTB's default read timeout).
+READ_TIMEOUT_MARGIN = 5.0
+# getUpdates goes through do_api_request on purpose (raw JSON), which warns that a Bot method
+# exists for it.
+warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=PTBUserWarning)
+
+
+def parse_update(data: Any, bot: ExtBot[Any]) -> Update | None:
+    """The Update in one raw update; None, logged with its JSON, when it cannot be parsed.
+
+    Shared by both intakes, so that one bad update is skipped rather than retried forever.
+    """
+    try:
+        update = Update.de_json(data, bot)
+        bot.insert_callback_data(update)
+    except Exception:
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        log.exception(
+            "update %s cannot be parsed and is skipped: %s",
+            update_id,
+            json.dumps(data, ensure_ascii=False, default=str),
+        )
+        return None
+    return update
+
+
+def update_id_of(data: Any) -> int | None:
+    """The update_id of a raw update, if it has one."""
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    return update_id if isinstance(update_id, int) else None
 
 
 def chat_key(update: Update) -> int:
@@ -100,11 +140,25 @@ class Poller:
         """Ask the loop to end after the batch in hand."""
         self._stopping.set()
 
-    async def _fetch(self) -> list[Update] | None:
+    async def _get_updates(self, **params: Any) -> list[Any]:
+        """getUpdates, answered as raw JSON (see the module's docstring)."""
+        timeout = params.get("timeout", 0)
+        try:
+            result = await self.app.bot.do_api_request(
+                "getUpdates",
+                api_kwargs={key: value for key, value in params.items() if value is not None},
+                read_timeout=timeout + READ_TIMEOUT_MARGIN,
+            )
+        except EndPointNotFound as exc:
+            # getUpdates exists: do_api_request says "not found" for a token Telegram refused.
+            raise InvalidToken(str(exc)) from exc
+        return list(result) if isinstance(result, list) else []
+
+    async def _fetch(self) -> list[Any] | None:
         """One getUpdates call, abandoned if a stop is requested meanwhile."""
         fetch = asyncio.create_task(
-            self.app.bot.get_updates(
-                offset=self.offset, timeout=self.timeout, allowed_updates=Update.ALL_TYPES
+            self._get_updates(
+                offset=self.offset, timeout=self.timeout, allowed_updates=list(Update.ALL_TYPES)
             )
         )
         stopping = asyncio.create_task(self._stopping.wait())
@@ -140,7 +194,7 @@ class Poller:
         backoff = 1.0
         while not self._stopping.is_set():
             try:
-                batch = await self._fetch()
+                raw = await self._fetch() or []
             except (InvalidToken, Conflict):
                 raise
             except (NetworkError, TelegramError) as exc:
@@ -149,15 +203,18 @@ class Poller:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
             backoff = 1.0
-            if not batch:
+            fetched = [i for i in map(update_id_of, raw) if i is not None]
+            if not fetched:
                 continue
             self.handling = True
             try:
+                parsed = (parse_update(data, self.app.bot) for data in raw)
+                batch = [update for update in parsed if update is not None]
                 failed = await handle_batch(self.app, batch)
             finally:
                 self.handling = False
             if failed is None:
-                self.offset = batch[-1].update_id + 1
+                self.offset = max(fetched) + 1
             else:
                 self.offset = failed
                 await self._pause(backoff)
@@ -173,4 +230,4 @@ class Poller:
         if self.offset is None:
             return
         with contextlib.suppress(TelegramError):
-            await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1)
+            await self._get_updates(offset=self.offset, timeout=0, limit=1)

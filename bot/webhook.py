@@ -8,6 +8,8 @@ The same guarantees as the long-polling loop (bot/intake.py):
 - updates of one chat are handled strictly in the order they arrive, other chats side by side;
   after a chat's update failed, its later updates are refused too (500) until the failed one
   has been committed, so a redelivery cannot be overtaken;
+- an update the library cannot parse is logged with its JSON and answered 200 (changing
+  nothing), as polling skips it: a 500 would have Telegram deliver it again and again;
 - stopping answers what is in hand and keeps the webhook set: Telegram holds updates while the
   bot is down and delivers them when it is back.
 
@@ -32,7 +34,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 
 from bot.application import UpdateNotProcessed, XunchaApplication
 from bot.config import Settings
-from bot.intake import chat_key, retry_with_backoff
+from bot.intake import chat_key, parse_update, retry_with_backoff, update_id_of
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,11 @@ MAX_BODY = 4 * 1024 * 1024
 HOLD_SECONDS = 300.0
 # How long stop() waits for requests in hand (BotService.stop gives the intake 30 s).
 DRAIN_SECONDS = 25.0
+
+
+def _ok() -> web.Response:
+    """The answer to an update that is done with."""
+    return web.Response(text=json.dumps({"ok": True}), content_type="application/json")
 
 
 @dataclass
@@ -176,12 +183,14 @@ class WebhookServer:
             return web.Response(status=403, text="forbidden")
         try:
             data = await request.json()
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
-            update = Update.de_json(data, self.app.bot)
+            if update_id_of(data) is None:
+                raise ValueError("not a JSON object with an update_id")
         except Exception as exc:
             log.warning("webhook request from %s with a bad body: %s", request.remote, exc)
             return web.Response(status=400, text="bad update")
+        update = parse_update(data, self.app.bot)
+        if update is None:
+            return _ok()
         async with self._turn(chat_key(update)) as turn:
             return await self._process(update, turn)
 
@@ -210,7 +219,7 @@ class WebhookServer:
         if held is not None and update.update_id == held:
             # Only the held update itself releases the chat (an older redelivery does not).
             turn.failed_update = None
-        return web.Response(text=json.dumps({"ok": True}), content_type="application/json")
+        return _ok()
 
     @staticmethod
     def _hold(turn: _ChatTurn, update_id: int) -> None:

@@ -37,6 +37,7 @@ from tests.helpers.harness import (
 )
 from tests.helpers.resident import complaints_of, draft_of, person, texts, with_buttons
 from tests.helpers.rosters import example_roster
+from tests.helpers.updates import unparseable
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,6 +138,26 @@ async def test_a_wrong_or_missing_secret_is_refused_and_changes_nothing(
         await harness.settle()
         assert 7 in await _processed(harness)
         assert "请选择问题类别" in texts(harness.emu.bot_messages(someone.id))
+
+
+async def test_an_unparseable_update_is_answered_200_logged_and_changes_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(tmp_path, webhook=True) as harness:
+        caplog.set_level(logging.WARNING, logger="bot.webhook")
+        resident = person(harness, "孙")
+        bad = harness.emu.enqueue_update(unparseable(resident.user.id))
+        await harness.settle()
+
+        deliveries = harness.emu.webhook_deliveries
+        assert [d.status for d in deliveries if d.update_id == bad["update_id"]] == [200]
+        assert bad["update_id"] not in await _processed(harness)
+        assert harness.emu.bot_messages(resident.user.id) == []
+        (record,) = [r for r in caplog.records if str(bad["update_id"]) in r.getMessage()]
+        assert record.levelno >= logging.WARNING and '"date": "yesterday"' in record.getMessage()
+
+        # The chat is not held back: its next update is handled.
+        assert "请选择问题类别" in texts(await resident.say("/start v_xiaodian"))
 
 
 async def test_an_update_not_committed_gets_500_and_is_redelivered_once(tmp_path: Path) -> None:
