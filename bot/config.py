@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     telegram_bot_token: str = ""
     telegram_api_base_url: str = TELEGRAM_API
     database_url: str = "sqlite:///data/xuncha.db"
+    # The operators' Telegram user ids ("11,22"): they may /link a group chat without being its
+    # administrator (handlers/group/linking.py).
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_language: str = "zh"
     webhook_url: str = Field(
