@@ -51,7 +51,7 @@ class SentNotice(SQLModel, table=True):
     Keys: `due:<complaint>:<local date>`, `digest:<group>:<local date>`,
     `weekly:<round>:<ISO week>:<audience>`, `round_open:<round>:<group>`,
     `round_warn:<round>:<group>`, `round_final:<round>:<audience>`,
-    `survey_reminder:<complaint>:<survey asked at>` (see storage/schedule.py), and
+    `survey_reminder:<complaint>:<survey asked at>` (see storage/schedule/), and
     `draft_expired:<resident>`, a mark left when an idle draft is deleted so the resident is
     told when they come back (removed once told).
     """
