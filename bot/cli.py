@@ -90,7 +90,8 @@ def db_upgrade() -> None:
 def roster_load(
     file: Annotated[Path, typer.Argument(help="A roster YAML file.", exists=False)],
 ) -> None:
-    """Create or update a round from a roster file (see roster.example.yaml)."""
+    """Create or update a round from a roster file (format: examples/roster.example.yaml,
+    explained in docs/DESIGN.md)."""
     settings = _settings()
     from storage.migrate import upgrade
     from storage.roster import RosterError, load_roster_path

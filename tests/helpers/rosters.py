@@ -6,9 +6,9 @@ import re
 from datetime import date
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-EXAMPLE_ROSTER_PATH = SHARED / "domain" / "roster.example.yaml"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REPOSITORY = Path(__file__).resolve().parents[2]
+EXAMPLE_ROSTER_PATH = REPOSITORY / "examples" / "roster.example.yaml"
+FIXTURES = REPOSITORY / "tests" / "fixtures"
 
 
 def example_roster() -> str:
