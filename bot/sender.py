@@ -15,7 +15,7 @@ from telegram import Bot
 from bot.delivery import Delivery, deliver
 from bot.ratelimit import RateLimits
 from handlers import outbox_views
-from handlers.outbox_views import RenderedCall
+from handlers.calls import Call as RenderedCall
 from storage import links, outbox
 from storage.clock import Clock
 from storage.db import Database

@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
-from telegram.constants import ParseMode
+from telegram import ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from handlers import calls
 from storage import outbox
 
-ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 
 @dataclass
@@ -71,25 +71,19 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         )
         self.scope.wrote_outbox = True
 
+    def queue(self, chat_id: int, call: calls.Call) -> None:
+        """Queue a built call (handlers/calls.py) to the chat."""
+        self.call(chat_id, call.method, **call.params)
+
     def send(self, chat_id: int, text: str, reply_markup: ReplyMarkup | None = None) -> None:
         """Queue an HTML text message; callers escape what users typed."""
-        params: dict[str, Any] = {
-            "text": text,
-            "parse_mode": ParseMode.HTML.value,
-            "link_preview_options": {"is_disabled": True},
-        }
-        if reply_markup is not None:
-            params["reply_markup"] = reply_markup
-        self.call(chat_id, "sendMessage", **params)
+        self.queue(chat_id, calls.message(text, reply_markup))
 
     def edit_markup(
         self, chat_id: int, message_id: int, reply_markup: InlineKeyboardMarkup | None = None
     ) -> None:
         """Queue a change of an earlier message's buttons (None removes them)."""
-        params: dict[str, Any] = {"message_id": message_id}
-        if reply_markup is not None:
-            params["reply_markup"] = reply_markup
-        self.call(chat_id, "editMessageReplyMarkup", **params)
+        self.queue(chat_id, calls.edit_markup(message_id, reply_markup))
 
     def after_commit(self, action: Callable[[], Awaitable[Any]]) -> None:
         """Run `action` once this update's changes are committed."""

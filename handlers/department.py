@@ -20,6 +20,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import BaseHandler, MessageHandler, filters
 
+from handlers.calls import MAX_TEXT, fit, units
 from handlers.group.base import GROUPS, Desk, GroupCallbackQueryHandler, group_handler
 from handlers.group.prompts import is_answer, is_for, mention, prompted
 from handlers.i18n import catalog, t
@@ -31,32 +32,10 @@ from storage.workflow import TEXT_MAX, Refusal
 DONE = re.compile(r"^dep:done:(\d{1,18})$")
 # Prompt.action of a department's report.
 REPORT = "report"
-ELLIPSIS = "…"
-MAX_TEXT = 4096
 MARGIN = 64
 
 
 # --- the card -------------------------------------------------------------------------------
-
-
-def _units(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _fit(raw: str, budget: int) -> str:
-    """`raw` escaped, cut (with …) so that the escaped text takes at most `budget` units."""
-    escaped = escape(raw)
-    if _units(escaped) <= budget:
-        return escaped
-    low, high = 0, len(raw)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if _units(escape(raw[:middle])) + _units(ELLIPSIS) <= budget:
-            low = middle
-        else:
-            high = middle - 1
-    return escape(raw[:low]) + ELLIPSIS
 
 
 def status_name(language: str, status: str) -> str:
@@ -110,19 +89,19 @@ def department_text(view: CardView, language: str) -> str:
             )
         )
     if view.address:
-        tail.append(t(language, "dept.card.address", address=_fit(view.address, 300)))
+        tail.append(t(language, "dept.card.address", address=fit(view.address, 300)))
     if view.resolution and view.status not in (
         ComplaintStatus.handed_off,
         ComplaintStatus.accepted,
         ComplaintStatus.immediate,
     ):
-        tail.append(t(language, "dept.card.resolution", text=_fit(view.resolution, 1200)))
+        tail.append(t(language, "dept.card.resolution", text=fit(view.resolution, 1200)))
     if view.status == ComplaintStatus.handed_off:
         tail.append(t(language, "dept.card.hint"))
     if view.description:
         empty = t(language, "dept.card.description", text="")
-        used = _units("\n".join([*head, empty, *tail]))
-        text = _fit(view.description, MAX_TEXT - MARGIN - used)
+        used = units("\n".join([*head, empty, *tail]))
+        text = fit(view.description, MAX_TEXT - MARGIN - used)
         description = t(language, "dept.card.description", text=text)
     else:
         description = t(language, "dept.card.no_description")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 
+from handlers import calls
 from handlers.context import UpdateScope
 from handlers.i18n import language_for, t
 from storage import outbox
@@ -21,11 +22,12 @@ def apologise(update: Update, scope: UpdateScope) -> None:
         scope.after_commit.append(lambda: query.answer(text, show_alert=True))
         return
     if chat is not None and chat.type == ChatType.PRIVATE:
+        call = calls.message(text, chat_id=chat.id)
         outbox.enqueue_call(
             session=scope.session,
             chat_id=chat.id,
-            method="sendMessage",
-            params={"chat_id": chat.id, "text": text, "parse_mode": ParseMode.HTML.value},
+            method=call.method,
+            params=call.params,
             now=scope.now,
         )
         scope.wrote_outbox = True

@@ -24,9 +24,9 @@ from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardMarkup
-from telegram.constants import ParseMode
 
+from handlers import calls
+from handlers.calls import Call
 from handlers.group import cards
 from handlers.i18n import DEFAULT_LANGUAGE, language_for, t
 from handlers.notice_texts import (
@@ -41,9 +41,6 @@ from storage import links, triage
 from storage.models import ComplaintStatus, Resident
 from storage.notices import NoticeKind
 
-# One Bot API call: method and params (chat_id included).
-Call = tuple[str, dict[str, Any]]
-
 # Which kind of chat each notice is for ("audience": a payload field says).
 AUDIENCE = {
     NoticeKind.handed_elsewhere: "department",
@@ -54,27 +51,6 @@ AUDIENCE = {
 }
 # What says one kind of notice: the calls that deliver it (empty: nothing to send any more).
 Renderer = Callable[["Notice"], Awaitable[list[Call]]]
-
-
-def _message(
-    chat_id: int,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
-    *,
-    reply_to: int | None = None,
-) -> Call:
-    """sendMessage with HTML text."""
-    params: dict[str, Any] = {
-        "chat_id": chat_id,
-        "text": text,
-        "parse_mode": ParseMode.HTML.value,
-        "link_preview_options": {"is_disabled": True},
-    }
-    if markup is not None:
-        params["reply_markup"] = markup.to_dict()
-    if reply_to is not None:
-        params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
-    return "sendMessage", params
 
 
 @dataclass
@@ -155,7 +131,7 @@ async def _due(notice: Notice) -> list[Call]:
             return []
         key = "notice.due.dept_tomorrow" if days < 0 else "notice.due.dept_overdue"
         text = t(language, key, **values)
-        return [_message(chat_id, text, reply_to=view.department_card_message_id)]
+        return [calls.message(text, reply_to=view.department_card_message_id, chat_id=chat_id)]
     if view.group_chat_id != chat_id:
         return []
     if view.status == ComplaintStatus.immediate:
@@ -168,7 +144,7 @@ async def _due(notice: Notice) -> list[Call]:
         )
     key = "notice.due.tomorrow" if days < 0 else "notice.due.overdue"
     text = t(language, key, handling=handling, **values)
-    return [_message(chat_id, text, reply_to=view.group_card_message_id)]
+    return [calls.message(text, reply_to=view.group_card_message_id, chat_id=chat_id)]
 
 
 async def _handed_elsewhere(notice: Notice) -> list[Call]:
@@ -181,7 +157,11 @@ async def _handed_elsewhere(notice: Notice) -> list[Call]:
         **text_fields(payload, "number"),
     )
     reply_to = payload.get("reply_to")
-    return [_message(chat_id, text, reply_to=int(reply_to) if reply_to is not None else None)]
+    return [
+        calls.message(
+            text, reply_to=int(reply_to) if reply_to is not None else None, chat_id=chat_id
+        )
+    ]
 
 
 async def _survey_reminder(notice: Notice) -> list[Call]:
@@ -199,14 +179,16 @@ async def _survey_reminder(notice: Notice) -> list[Call]:
         date=resolved,
         resolution=updates.typed(view.resolution, 1500),
     )
-    return [_message(chat_id, text, updates.survey_keyboard(language, view.complaint_id))]
+    return [
+        calls.message(text, updates.survey_keyboard(language, view.complaint_id), chat_id=chat_id)
+    ]
 
 
 def _worded(text: Callable[[dict[str, Any], str], str]) -> Renderer:
     """A renderer of one message to the chat, worded by `text` from the payload alone."""
 
     async def render(notice: Notice) -> list[Call]:
-        return [_message(notice.chat_id, text(notice.payload, notice.language))]
+        return [calls.message(text(notice.payload, notice.language), chat_id=notice.chat_id)]
 
     return render
 

@@ -12,16 +12,14 @@ from a read-only snapshot, outside its write transaction, and keeps the calls ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardMarkup
-from telegram.constants import ParseMode
 
-from handlers import department, notices, stats
+from handlers import calls, department, notices, stats
+from handlers.calls import Call
 from handlers.group import cards
 from handlers.i18n import DEFAULT_LANGUAGE, catalog, language_for, t
 from storage import links, outbox, triage
@@ -32,22 +30,9 @@ from storage.triage import CardView, EventView
 NOTICE_TEXT = 3000
 # Payload key of a ledger row: the calls its file went out with, [[method, params], ...].
 RENDERED = "rendered"
-# Telegram takes 2 to 10 items in one album.
-MAX_ALBUM = 10
 
 
-@dataclass
-class RenderedCall:
-    """One Bot API call to make for an outbox row (params JSON-ready)."""
-
-    method: str
-    params: dict[str, Any]
-    # Set on the sendMessage that shows a CardMessage for the first time: the sender records
-    # the message id it gets into CardMessage.message_id.
-    card_id: int | None = None
-
-
-async def render(*, session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+async def render(*, session: AsyncSession, row: OutboxMessage) -> list[Call]:
     """The calls that deliver one row, from the current state (empty: nothing to send)."""
     if row.kind == outbox.CARD:
         return await _group_card(session, row)
@@ -58,14 +43,13 @@ async def render(*, session: AsyncSession, row: OutboxMessage) -> list[RenderedC
     if row.kind == outbox.EVENT:
         return await _event(session, row)
     if row.kind == outbox.NOTICE:
-        calls = await notices.render(session=session, chat_id=row.chat_id, payload=row.payload)
-        return [RenderedCall(method, params) for method, params in calls]
+        return await notices.render(session=session, chat_id=row.chat_id, payload=row.payload)
     if row.kind == outbox.LEDGER:
         raise ValueError("ledger rows are rendered by render_ledger, from a snapshot")
     raise ValueError(f"outbox rows of kind {row.kind!r} are not rendered here")
 
 
-async def render_ledger(*, session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+async def render_ledger(*, session: AsyncSession, row: OutboxMessage) -> list[Call]:
     """The calls of a ledger row: kept from an earlier attempt, or with a newly written file.
 
     `session` is a read-only snapshot: writing the file takes long. Kept calls are reused
@@ -77,7 +61,7 @@ async def render_ledger(*, session: AsyncSession, row: OutboxMessage) -> list[Re
         return []
     kept = row.payload.get(RENDERED)
     if isinstance(kept, list) and kept:
-        calls = [RenderedCall(str(method), dict(params)) for method, params in kept]
+        calls = [Call(str(method), dict(params)) for method, params in kept]
         if all(
             call.params.get("chat_id") == row.chat_id and _files_present(call.params)
             for call in calls
@@ -87,10 +71,10 @@ async def render_ledger(*, session: AsyncSession, row: OutboxMessage) -> list[Re
     made = await stats.ledger_document(
         session=session, chat_id=row.chat_id, row_id=row.id, payload=row.payload
     )
-    return [RenderedCall(method, params) for method, params in made]
+    return made
 
 
-def with_rendered(payload: dict[str, Any], calls: list[RenderedCall]) -> dict[str, Any]:
+def with_rendered(payload: dict[str, Any], calls: list[Call]) -> dict[str, Any]:
     """A ledger row's payload keeping `calls` for a retry (unchanged when nothing is new)."""
     if not calls:
         return payload
@@ -107,49 +91,6 @@ def _files_present(params: dict[str, Any]) -> bool:
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _message(
-    chat_id: int,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
-    *,
-    reply_to: int | None = None,
-    card_id: int | None = None,
-) -> RenderedCall:
-    """sendMessage with HTML text."""
-    params: dict[str, Any] = {
-        "chat_id": chat_id,
-        "text": text,
-        "parse_mode": ParseMode.HTML.value,
-        "link_preview_options": {"is_disabled": True},
-    }
-    if markup is not None:
-        params["reply_markup"] = markup.to_dict()
-    if reply_to is not None:
-        params["reply_parameters"] = _reply(reply_to)
-    return RenderedCall("sendMessage", params, card_id)
-
-
-def _edit(
-    chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
-) -> RenderedCall:
-    """editMessageText (no markup: the buttons go)."""
-    params: dict[str, Any] = {
-        "chat_id": chat_id,
-        "message_id": message_id,
-        "text": text,
-        "parse_mode": ParseMode.HTML.value,
-        "link_preview_options": {"is_disabled": True},
-    }
-    if markup is not None:
-        params["reply_markup"] = markup.to_dict()
-    return RenderedCall("editMessageText", params)
-
-
-def _reply(message_id: int) -> dict[str, Any]:
-    """Reply to a message; send all the same if it is gone."""
-    return {"message_id": message_id, "allow_sending_without_reply": True}
 
 
 def _complaint_id(row: OutboxMessage) -> int | None:
@@ -169,7 +110,7 @@ async def _chat_language(session: AsyncSession, chat_id: int, kind: str) -> str 
 # --- cards ----------------------------------------------------------------------------------
 
 
-async def _group_card(session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+async def _group_card(session: AsyncSession, row: OutboxMessage) -> list[Call]:
     """The group's card: sent the first time (with every complaint it shows), else edited."""
     complaint_id = _complaint_id(row)
     if complaint_id is None:
@@ -185,11 +126,11 @@ async def _group_card(session: AsyncSession, row: OutboxMessage) -> list[Rendere
     views = [v for v in views if v.group_chat_id == row.chat_id] or [view]
     text, markup = cards.card_message(views, language)
     if view.group_card_message_id is None:
-        return [_message(row.chat_id, text, markup, card_id=view.group_card_id)]
-    return [_edit(row.chat_id, view.group_card_message_id, text, markup)]
+        return [calls.message(text, markup, chat_id=row.chat_id, card_id=view.group_card_id)]
+    return [calls.edit_text(view.group_card_message_id, text, markup, chat_id=row.chat_id)]
 
 
-async def _department_card(session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+async def _department_card(session: AsyncSession, row: OutboxMessage) -> list[Call]:
     """The department's card (no identity): sent the first time, else edited."""
     complaint_id = _complaint_id(row)
     if complaint_id is None:
@@ -202,11 +143,11 @@ async def _department_card(session: AsyncSession, row: OutboxMessage) -> list[Re
         return []
     text, markup = department.render_department_card(view, language)
     if view.department_card_message_id is None:
-        return [_message(row.chat_id, text, markup, card_id=view.department_card_id)]
-    return [_edit(row.chat_id, view.department_card_message_id, text, markup)]
+        return [calls.message(text, markup, chat_id=row.chat_id, card_id=view.department_card_id)]
+    return [calls.edit_text(view.department_card_message_id, text, markup, chat_id=row.chat_id)]
 
 
-async def _attachments(session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+async def _attachments(session: AsyncSession, row: OutboxMessage) -> list[Call]:
     """The location, photos and voice of a complaint, as replies under its group card."""
     complaint_id = _complaint_id(row)
     if complaint_id is None:
@@ -219,39 +160,25 @@ async def _attachments(session: AsyncSession, row: OutboxMessage) -> list[Render
     return attachment_calls(view, row.chat_id)
 
 
-def attachment_calls(view: CardView, chat_id: int) -> list[RenderedCall]:
+def attachment_calls(view: CardView, chat_id: int) -> list[Call]:
     """sendLocation, sendPhoto / sendMediaGroup, sendVoice, each replying to the card."""
-    base: dict[str, Any] = {"chat_id": chat_id}
-    if view.group_card_message_id is not None:
-        base["reply_parameters"] = _reply(view.group_card_message_id)
-    caption = {"caption": escape(view.number), "parse_mode": ParseMode.HTML.value}
-    calls: list[RenderedCall] = []
+    caption = escape(view.number)
+    reply_to = view.group_card_message_id
+    made: list[Call] = []
     if view.latitude is not None and view.longitude is not None:
-        calls.append(
-            RenderedCall(
-                "sendLocation", {**base, "latitude": view.latitude, "longitude": view.longitude}
-            )
+        made.append(
+            calls.location(view.latitude, view.longitude, chat_id=chat_id, reply_to=reply_to)
         )
-    photos = list(view.photo_file_ids)
-    if len(photos) == 1:
-        calls.append(RenderedCall("sendPhoto", {**base, "photo": photos[0], **caption}))
-    elif photos:
-        # One album: a single request against the chat's limit. Its caption is the first
-        # item's (Telegram shows that one under the album); the sender makes InputMedia of it.
-        media = [{"type": "photo", "media": file_id} for file_id in photos[:MAX_ALBUM]]
-        media[0].update(caption)
-        calls.append(RenderedCall("sendMediaGroup", {**base, "media": media}))
-        for file_id in photos[MAX_ALBUM:]:
-            calls.append(RenderedCall("sendPhoto", {**base, "photo": file_id, **caption}))
+    made += calls.photos(list(view.photo_file_ids), caption, chat_id=chat_id, reply_to=reply_to)
     if view.voice_file_id:
-        calls.append(RenderedCall("sendVoice", {**base, "voice": view.voice_file_id, **caption}))
-    return calls
+        made.append(calls.voice(view.voice_file_id, caption, chat_id=chat_id, reply_to=reply_to))
+    return made
 
 
 # --- events ---------------------------------------------------------------------------------
 
 
-async def _event(session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+async def _event(session: AsyncSession, row: OutboxMessage) -> list[Call]:
     """A notice about one timeline event, for the chat it goes to."""
     event_id = row.payload.get("event_id")
     if event_id is None:
@@ -266,21 +193,21 @@ async def _event(session: AsyncSession, row: OutboxMessage) -> list[RenderedCall
         language = await _chat_language(session, row.chat_id, "department")
         if language is None:
             return []
-        return [_message(row.chat_id, department_notice(view, language))]
+        return [calls.message(department_notice(view, language), chat_id=row.chat_id)]
     language = await _chat_language(session, row.chat_id, "group")
     if language is None:
         return []
     reply_to = view.card.group_card_message_id
-    return [_message(row.chat_id, group_notice(view, language), reply_to=reply_to)]
+    return [calls.message(group_notice(view, language), chat_id=row.chat_id, reply_to=reply_to)]
 
 
-def _resident_event(view: EventView, row: OutboxMessage) -> list[RenderedCall]:
+def _resident_event(view: EventView, row: OutboxMessage) -> list[Call]:
     """A resident's update, rendered by the resident side (handlers/resident/updates.py)."""
     from handlers.resident import updates
 
     language = view.language_for(row.chat_id)
     calls = updates.render_resident_event(view, language, chat_id=row.chat_id)
-    return [RenderedCall(method, {"chat_id": row.chat_id, **params}) for method, params in calls]
+    return [Call(call.method, {"chat_id": row.chat_id, **call.params}) for call in calls]
 
 
 def _event_name(language: str, action: str, to_status: str | None) -> str:

@@ -33,7 +33,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ChatAction, ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
-from handlers import charts
+from handlers import calls, charts
+from handlers.calls import Call
 from handlers.group.base import GROUPS, Desk, group_handler
 from handlers.i18n import language_for, t
 from handlers.ledger_file import write_ledger
@@ -192,13 +193,8 @@ async def on_stats(desk: Desk) -> None:
     )
     # Drawing takes a moment of CPU: off the event loop (the chart code touches no globals).
     await asyncio.to_thread(charts.render_stats_chart, summary, desk.language, path)
-    desk.context.call(
-        desk.chat_id,
-        "sendPhoto",
-        photo=_file_param(path, "stats.png"),
-        caption=desk.text("stats.chart.caption", scope=escape(_scope_name(summary))),
-        parse_mode=ParseMode.HTML.value,
-    )
+    caption = desk.text("stats.chart.caption", scope=escape(_scope_name(summary)))
+    desk.context.queue(desk.chat_id, calls.photo(_file_param(path, "stats.png"), caption))
 
 
 @group_handler
@@ -244,7 +240,7 @@ async def ledger_wanted(*, session: AsyncSession, chat_id: int, payload: dict[st
 
 async def ledger_document(
     *, session: AsyncSession, chat_id: int, row_id: int, payload: dict[str, Any]
-) -> list[tuple[str, dict[str, Any]]]:
+) -> list[Call]:
     """The sendDocument of a ledger asked for with /export (outbox row `row_id`, kind "ledger").
 
     Writes the XLSX now, from `session`: the outbox sender passes a read-only snapshot, never a
@@ -286,11 +282,8 @@ async def ledger_document(
     }
     reply_to = payload.get("reply_to")
     if reply_to is not None:
-        params["reply_parameters"] = {
-            "message_id": int(reply_to),
-            "allow_sending_without_reply": True,
-        }
-    return [("sendDocument", params)]
+        params["reply_parameters"] = calls.reply_parameters(int(reply_to))
+    return [Call("sendDocument", params)]
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update, User
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, filters
 
+from handlers import calls
 from handlers.context import BotContext
 from handlers.i18n import language_for, t
 from storage import links
@@ -87,19 +88,7 @@ class Desk:
         reply_to: int | None = None,
     ) -> None:
         """Queue an HTML message to the chat, optionally as a reply."""
-        params: dict[str, Any] = {
-            "text": text,
-            "parse_mode": ParseMode.HTML.value,
-            "link_preview_options": {"is_disabled": True},
-        }
-        if reply_markup is not None:
-            params["reply_markup"] = reply_markup
-        if reply_to is not None:
-            params["reply_parameters"] = {
-                "message_id": reply_to,
-                "allow_sending_without_reply": True,
-            }
-        self.context.call(self.chat_id, "sendMessage", **params)
+        self.context.queue(self.chat_id, calls.message(text, reply_markup, reply_to=reply_to))
 
     def say(self, key: str, *, reply_to: int | None = None, **values: Any) -> None:
         """Queue a catalog text to the chat."""
@@ -115,15 +104,7 @@ class Desk:
         pressed = self.pressed
         if pressed is None:
             return
-        params: dict[str, Any] = {
-            "message_id": pressed.message_id,
-            "text": text,
-            "parse_mode": ParseMode.HTML.value,
-            "link_preview_options": {"is_disabled": True},
-        }
-        if reply_markup is not None:
-            params["reply_markup"] = reply_markup
-        self.context.call(self.chat_id, "editMessageText", **params)
+        self.context.queue(self.chat_id, calls.edit_text(pressed.message_id, text, reply_markup))
 
 
 # A group handler; a button handler returns the text to answer the press with.

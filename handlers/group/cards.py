@@ -15,41 +15,18 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.calls import ELLIPSIS as ELLIPSIS  # re-exported: what a cut text ends with
+from handlers.calls import MAX_TEXT, fit, units
 from handlers.group import keyboards
 from handlers.i18n import catalog, t
 from storage.triage import CardView
 
-MAX_TEXT = 4096
 # Room kept free below the limit (an ellipsis, rounding).
 MARGIN = 16
 # At most this much of a message goes to the resolution note; the description gets the rest.
 RESOLUTION_SHARE = 1200
 # A burst card: each complaint's description is cut to about this much.
 BURST_DESCRIPTION = 160
-ELLIPSIS = "…"
-
-
-def units(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units); never less than the visible length."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def fit(raw: str, budget: int) -> str:
-    """`raw` escaped for HTML, cut (with …) so that the escaped text takes at most `budget`."""
-    escaped = escape(raw)
-    if units(escaped) <= budget:
-        return escaped
-    if budget <= units(ELLIPSIS):
-        return ""
-    low, high = 0, len(raw)
-    # The longest prefix whose escaped form plus the ellipsis fits.
-    while low < high:
-        middle = (low + high + 1) // 2
-        if units(escape(raw[:middle])) + units(ELLIPSIS) <= budget:
-            low = middle
-        else:
-            high = middle - 1
-    return escape(raw[:low]) + ELLIPSIS
 
 
 def status_name(language: str, status: str) -> str:

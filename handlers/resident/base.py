@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, filters
 
+from handlers import calls
 from handlers.context import BotContext, ReplyMarkup
 from handlers.i18n import language_for, t
 from storage import drafts, residents
@@ -92,15 +93,7 @@ class Visit:
         if pressed is None:
             self.send(text, reply_markup)
             return
-        params: dict[str, Any] = {
-            "message_id": pressed.message_id,
-            "text": text,
-            "parse_mode": ParseMode.HTML.value,
-            "link_preview_options": {"is_disabled": True},
-        }
-        if reply_markup is not None:
-            params["reply_markup"] = reply_markup
-        self.context.call(self.chat_id, "editMessageText", **params)
+        self.context.queue(self.chat_id, calls.edit_text(pressed.message_id, text, reply_markup))
 
     def set_buttons(self, reply_markup: InlineKeyboardMarkup | None) -> None:
         """Change (or, with None, remove) the pressed message's buttons."""

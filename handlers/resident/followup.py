@@ -40,13 +40,8 @@ async def _start(visit: Visit) -> str | None:
     )
     if outcome.ok and outcome.complaint is not None:
         prompt = visit.text("followup.type_answer", number=escape(outcome.complaint.number))
-        visit.context.call(
-            visit.chat_id,
-            "sendMessage",
-            text=prompt,
-            parse_mode="HTML",
-            reply_markup=ForceReply(input_field_placeholder=visit.text("followup.placeholder")),
-        )
+        placeholder = visit.text("followup.placeholder")
+        visit.send(prompt, ForceReply(input_field_placeholder=placeholder))
         return None
     if outcome.refusal == Refusal.nothing_to_do:
         visit.set_buttons(None)

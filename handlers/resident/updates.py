@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
 
+from handlers.calls import CAPTION_MAX, ELLIPSIS, Call, message, photo, units
 from handlers.i18n import catalog, t
 from storage.models import ComplaintStatus, TimelineEvent
 from storage.triage import CardView, EventView
-
-# One Bot API call for the resident's private chat: method and params (no chat_id).
-Call = tuple[str, dict[str, Any]]
 
 # Buttons under the updates: the survey of a resolved complaint, and "answer" under a question.
 SURVEY = re.compile(r"^sv:(\d{1,18}):([sbu])$")
@@ -28,20 +24,10 @@ ANSWER = re.compile(r"^fq:(\d{1,18})$")
 SATISFACTIONS = {"s": "satisfied", "b": "basic", "u": "unsatisfied"}
 SATISFACTION_CODES = {value: code for code, value in SATISFACTIONS.items()}
 
-# Telegram's limits (a caption is shorter than a message).
-CAPTION_MAX = 1024
-TEXT_MAX = 4096
-ELLIPSIS = "…"
-
 # Timeline actions whose note is what someone typed (or a department's name, a number).
 TYPED_NOTES = frozenset({"handed_off", "rejected", "merged", "follow_up_asked", "resolved"})
 # Timeline actions whose note is a satisfaction code.
 RATED = frozenset({"closed", "reopened"})
-
-
-def units(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def typed(raw: str | None, budget: int = 2000) -> str:
@@ -56,30 +42,6 @@ def satisfaction_name(language: str, value: str | None) -> str:
     """satisfied / basic / unsatisfied in words."""
     key = f"survey.value.{value}"
     return t(language, key) if key in catalog(language) else escape(value or "")
-
-
-def message(text: str, markup: InlineKeyboardMarkup | dict[str, Any] | None = None) -> Call:
-    """A sendMessage call with HTML text."""
-    params: dict[str, Any] = {
-        "text": text,
-        "parse_mode": ParseMode.HTML.value,
-        "link_preview_options": {"is_disabled": True},
-    }
-    if markup is not None:
-        params["reply_markup"] = markup if isinstance(markup, dict) else markup.to_dict()
-    return "sendMessage", params
-
-
-def photo(file_id: str, caption: str, markup: InlineKeyboardMarkup | None = None) -> Call:
-    """A sendPhoto call with an HTML caption."""
-    params: dict[str, Any] = {
-        "photo": file_id,
-        "caption": caption,
-        "parse_mode": ParseMode.HTML.value,
-    }
-    if markup is not None:
-        params["reply_markup"] = markup.to_dict()
-    return "sendPhoto", params
 
 
 def survey_keyboard(language: str, complaint_id: int) -> InlineKeyboardMarkup:

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from handlers import outbox_views
+from handlers.calls import Call
 from handlers.context import BotContext
 from handlers.i18n import t
-from handlers.outbox_views import RenderedCall
 from storage import outbox, workflow
 from storage.models import OutboxMessage, OutboxStatus, ProcessedUpdate
 from storage.workflow import Actor
@@ -219,7 +219,7 @@ async def test_a_database_error_while_rendering_a_card_is_retried_not_given_up(
     render = outbox_views.render
     failures: list[int | None] = []
 
-    async def flaky(*, session: AsyncSession, row: OutboxMessage) -> list[RenderedCall]:
+    async def flaky(*, session: AsyncSession, row: OutboxMessage) -> list[Call]:
         """Fails like a dropped database connection, once, on the first card."""
         if row.kind == outbox.CARD and not failures:
             failures.append(row.id)

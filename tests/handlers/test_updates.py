@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from handlers.calls import Call
 from handlers.department import render_department_card
 from handlers.i18n import LANGUAGES, t
 from handlers.resident.updates import (
@@ -105,7 +106,7 @@ def event_view(
     return view
 
 
-def only_text(calls: list[tuple[str, dict[str, Any]]]) -> str:
+def only_text(calls: list[Call]) -> str:
     assert len(calls) == 1, calls
     method, params = calls[0]
     assert method == "sendMessage"
