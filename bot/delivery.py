@@ -29,7 +29,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
-from handlers.outbox_views import RenderedCall
+from handlers.calls import Call
 
 # do_api_request warns when a dedicated Bot method exists; the outbox deliberately stores
 # plain Bot API calls so that rows stay JSON and independent of PTB's classes.
@@ -67,7 +67,7 @@ _INPUT_MEDIA: dict[str, Callable[..., InputMedia]] = {
 }
 
 
-def _api_kwargs(call: RenderedCall) -> dict[str, Any]:
+def _api_kwargs(call: Call) -> dict[str, Any]:
     """The call's parameters as PTB takes them: a media list must be InputMedia objects."""
     params = dict(call.params)
     media = params.get("media")
@@ -101,7 +101,7 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
     return float(value)
 
 
-async def deliver(bot: Bot, call: RenderedCall, *, attempts: int = 0) -> Delivery:
+async def deliver(bot: Bot, call: Call, *, attempts: int = 0) -> Delivery:
     """Make one Bot API call and classify the result."""
     try:
         api_kwargs = _api_kwargs(call)

@@ -15,7 +15,7 @@ from telegram import Bot
 from bot.delivery import Delivery, deliver
 from bot.ratelimit import RateLimits
 from handlers import outbox_views
-from handlers.calls import Call as RenderedCall
+from handlers.calls import Call
 from storage import links, outbox
 from storage.clock import Clock
 from storage.db import Database
@@ -35,7 +35,7 @@ class Job:
     """One outbox row, rendered into the calls that deliver it."""
 
     row: OutboxMessage
-    calls: list[RenderedCall]
+    calls: list[Call]
     # Other pending rows whose content this row's send brings up to date.
     covered: list[int] = field(default_factory=list)
     broken: bool = False
@@ -126,7 +126,7 @@ class OutboxSender:
                 # The row's chat is the one to call, whatever the params say (a row moved to a
                 # supergroup's new id, a caller that left chat_id out).
                 params = {**row.payload.get("params", {}), "chat_id": row.chat_id}
-                call = RenderedCall(str(row.payload.get("method", "")), params)
+                call = Call(str(row.payload.get("method", "")), params)
                 return Job(row=row, calls=[call])
             if row.kind != outbox.LEDGER:
                 covered: list[int] = []
