@@ -17,6 +17,8 @@ from enum import StrEnum
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.i18n import t
+from storage import lifecycle
+from storage.lifecycle import Role
 from storage.models import ComplaintStatus, Department
 
 PREFIX = "cmp"
@@ -43,7 +45,8 @@ MAX_DUE_DAYS = 366
 
 
 class Act(StrEnum):
-    """What a card button does (its code in the callback data)."""
+    """What a card button does (its code in the callback data), one per storage.lifecycle.Act
+    of the group chat, by the same name."""
 
     accept = "acc"
     take = "tak"
@@ -59,40 +62,6 @@ class Act(StrEnum):
     close = "cls"
 
 
-# The buttons a card shows in each status, in this order (DESIGN.md's lifecycle).
-BUTTONS: dict[str, tuple[Act, ...]] = {
-    ComplaintStatus.new: (
-        Act.accept,
-        Act.take,
-        Act.immediate,
-        Act.hand_off,
-        Act.transfer,
-        Act.reject,
-        Act.merge,
-        Act.ask,
-        Act.note,
-    ),
-    ComplaintStatus.accepted: (
-        Act.immediate,
-        Act.hand_off,
-        Act.transfer,
-        Act.resolve,
-        Act.reject,
-        Act.merge,
-        Act.ask,
-        Act.take,
-        Act.note,
-    ),
-    ComplaintStatus.immediate: (Act.resolve, Act.hand_off, Act.ask, Act.note),
-    ComplaintStatus.handed_off: (Act.resolve, Act.hand_off, Act.ask, Act.note),
-    ComplaintStatus.rejected: (Act.reconsider, Act.note),
-    ComplaintStatus.resolved: (Act.note,),
-    # The discipline body has it: the group closes it when it is done with it.
-    ComplaintStatus.transferred: (Act.close, Act.note),
-    ComplaintStatus.closed: (Act.note,),
-    ComplaintStatus.merged: (),
-}
-
 _ID = r"(\d{1,18})"
 _STATUS = "([" + "".join(STATUS_CODES.values()) + "])"
 _ACTS = "|".join(act.value for act in Act)
@@ -104,11 +73,16 @@ CANCEL = re.compile(rf"^{PREFIX}:cxl:{_ID}$")
 
 
 def actions_for(status: str, sensitive: bool) -> tuple[Act, ...]:
-    """The buttons of a complaint in this status (a sensitive one is never handed off)."""
-    acts = BUTTONS.get(status, ())
-    if sensitive:
-        acts = tuple(act for act in acts if act != Act.hand_off)
-    return acts
+    """The buttons of a complaint in this status: what the lifecycle allows the group chat
+    (a sensitive one is never handed off nor fixed at once), in the lifecycle's order."""
+    allowed = lifecycle.allowed(status, Role.group, sensitive=sensitive)
+    return tuple(Act[act.name] for act in allowed)
+
+
+# The buttons a card shows in each status (of a complaint in a category that is not sensitive).
+BUTTONS: dict[str, tuple[Act, ...]] = {
+    status: actions_for(status, sensitive=False) for status in ComplaintStatus
+}
 
 
 def short_number(number: str) -> str:

@@ -9,7 +9,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Category, Complaint, Department, FollowUp
+from storage.lifecycle import Act
+from storage.models import Complaint, Department, FollowUp
 from storage.triage import normalise_number
 from storage.workflow import steps
 from storage.workflow.base import FINISHED, Action, Outcome, Press, Refusal, S, press_action
@@ -19,7 +20,7 @@ from storage.workflow.publish import publish
 @press_action
 async def accept(press: Press) -> Outcome:
     """受理: new → accepted; the resident is told."""
-    return await steps.transition(press, S.accepted, Action.accepted)
+    return await steps.transition(press, Act.accept, Action.accepted)
 
 
 @press_action
@@ -44,8 +45,10 @@ async def take(press: Press) -> Outcome:
 
 @press_action
 async def order_immediate(press: Press, *, due_on: date) -> Outcome:
-    """立行立改: → immediate, due by `due_on`."""
-    return await steps.transition(press, S.immediate, Action.immediate, values={"due_on": due_on})
+    """立行立改: → immediate, due by `due_on` (never a sensitive category)."""
+    return await steps.transition(
+        press, Act.immediate, Action.immediate, values={"due_on": due_on}
+    )
 
 
 async def _round_department(
@@ -58,14 +61,6 @@ async def _round_department(
     return department
 
 
-async def _category(session: AsyncSession, complaint: Complaint) -> Category | None:
-    """The complaint's category row."""
-    statement = select(Category).where(
-        Category.round_id == complaint.round_id, Category.code == complaint.category_code
-    )
-    return (await session.exec(statement)).first()
-
-
 @press_action
 async def hand_off(press: Press, *, department_id: int, due_on: date) -> Outcome:
     """现场交办: → handed_off to a department of the round (never a sensitive category).
@@ -75,9 +70,6 @@ async def hand_off(press: Press, *, department_id: int, due_on: date) -> Outcome
     names: list[str] = []
 
     async def check(complaint: Complaint) -> Outcome | None:
-        category = await _category(press.session, complaint)
-        if category is not None and category.sensitive:
-            return Outcome(complaint, Refusal.not_allowed, "sensitive")
         department = await _round_department(press.session, complaint, department_id)
         if department is None:
             return Outcome(complaint, Refusal.invalid, "unknown_department")
@@ -86,7 +78,7 @@ async def hand_off(press: Press, *, department_id: int, due_on: date) -> Outcome
 
     return await steps.transition(
         press,
-        S.handed_off,
+        Act.hand_off,
         Action.handed_off,
         check=check,
         note=lambda: names[0],
@@ -113,7 +105,7 @@ async def transfer(press: Press, *, department_id: int) -> Outcome:
 
     return await steps.transition(
         press,
-        S.transferred,
+        Act.transfer,
         Action.transferred,
         values={"department_id": department_id, "due_on": None},
         check=check,
@@ -127,7 +119,7 @@ async def reject(press: Press, *, reason: str) -> Outcome:
     cleaned = steps.clean(reason)
     if isinstance(cleaned, Outcome):
         return cleaned
-    return await steps.transition(press, S.rejected, Action.rejected, note=cleaned)
+    return await steps.transition(press, Act.reject, Action.rejected, note=cleaned)
 
 
 @press_action
@@ -142,7 +134,7 @@ async def reconsider(press: Press) -> Outcome:
         if complaint.status != press.expected:
             return Outcome(complaint, Refusal.moved_on, complaint.status)
         return Outcome(complaint, Refusal.not_allowed, complaint.status)
-    return await steps.transition(press, S.accepted, Action.accepted)
+    return await steps.transition(press, Act.reconsider, Action.accepted)
 
 
 @press_action
@@ -256,7 +248,7 @@ async def resolve(press: Press, *, note: str, photo_file_id: str | None) -> Outc
         return cleaned
     return await steps.transition(
         press,
-        S.resolved,
+        Act.resolve,
         Action.resolved,
         note=cleaned,
         values=resolution(cleaned, press.now),
@@ -297,5 +289,5 @@ async def close(press: Press, *, note: str | None = None) -> Outcome:
     if press.chat_id is None and press.actor.kind != "system":
         return Outcome(None, Refusal.wrong_chat)
     return await steps.transition(
-        press, S.closed, Action.closed, note=note, values={"closed_at": press.now}
+        press, Act.close, Action.closed, note=note, values={"closed_at": press.now}
     )

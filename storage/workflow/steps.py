@@ -14,24 +14,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Complaint, InspectionGroup, Resident, TimelineEvent
-from storage.workflow.base import TEXT_MAX, Actor, Outcome, Press, Refusal, S
+from storage import lifecycle
+from storage.lifecycle import Act
+from storage.models import Category, Complaint, InspectionGroup, Resident, TimelineEvent
+from storage.workflow.base import TEXT_MAX, Actor, Outcome, Press, Refusal
 from storage.workflow.publish import publish
 
-# The lifecycle (DESIGN.md): the statuses each status can move to.
-ALLOWED: dict[str, frozenset[str]] = {
-    S.new: frozenset({S.accepted, S.immediate, S.handed_off, S.transferred, S.rejected, S.merged}),
-    S.accepted: frozenset(
-        {S.immediate, S.handed_off, S.transferred, S.resolved, S.rejected, S.merged}
-    ),
-    S.immediate: frozenset({S.resolved, S.handed_off}),
-    S.handed_off: frozenset({S.resolved, S.handed_off}),
-    S.transferred: frozenset({S.closed}),
-    S.resolved: frozenset({S.closed, S.accepted}),
-    S.rejected: frozenset({S.accepted}),
-    S.merged: frozenset(),
-    S.closed: frozenset(),
-}
+# The statuses each status can move to (DESIGN.md's lifecycle, from storage.lifecycle).
+ALLOWED: dict[str, frozenset[str]] = lifecycle.moves()
 
 
 async def fresh(session: AsyncSession, complaint_id: int) -> Complaint | None:
@@ -61,6 +51,14 @@ async def owned(
         # Nothing about the complaint goes back to a chat that does not own it.
         return None, Outcome(None, Refusal.wrong_chat)
     return complaint, None
+
+
+async def sensitive(session: AsyncSession, complaint: Complaint) -> bool:
+    """Whether the complaint's category is sensitive (only ever transferred)."""
+    statement = select(Category.sensitive).where(
+        Category.round_id == complaint.round_id, Category.code == complaint.category_code
+    )
+    return bool((await session.exec(statement)).first())
 
 
 def check_move(complaint: Complaint, expected: str, to: str) -> Outcome | None:
@@ -156,7 +154,7 @@ def resident_actor(complaint: Complaint, resident: Resident) -> Actor:
 
 async def transition(
     press: Press,
-    to: str,
+    act: Act,
     action: str,
     *,
     note: str | Callable[[], str | None] | None = None,
@@ -168,15 +166,23 @@ async def transition(
 ) -> Outcome:
     """A status change by the chat that owns the complaint: guarded, recorded, published.
 
-    Refusals in order: not_found, wrong_chat, moved_on, not_allowed, then `check`'s.
+    Refusals in order: not_found, wrong_chat, moved_on, not_allowed (detail "sensitive" for
+    what a sensitive complaint never allows), then `check`'s.
     `note` may be a function, called once `check` has passed. `photo_file_id` goes on the event.
     """
     session, expected, now = press.session, press.expected, press.now
+    to = lifecycle.MOVES_TO[act]
     complaint, refused = await owned(session, press.complaint_id, press.chat_id)
     if refused is not None:
         return refused
     assert complaint is not None
     refused = check_move(complaint, expected, to)
+    if (
+        refused is None
+        and act in lifecycle.NOT_WHEN_SENSITIVE
+        and await sensitive(session, complaint)
+    ):
+        refused = Outcome(complaint, Refusal.not_allowed, "sensitive")
     if refused is None and check is not None:
         refused = await check(complaint)
     if refused is None:

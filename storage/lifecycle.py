@@ -1,0 +1,132 @@
+"""The lifecycle (DESIGN.md), written once: what a complaint in each status allows, and to whom.
+
+Who asks is a role: the inspection group's chat (the buttons of its card), a department's
+chat (the "done" of a hand-off), the resident (the survey after a resolution) or the system
+(a scheduled sweep). `allowed` answers "what does a card in this chat offer now"; some of
+those acts move the status (`MOVES_TO`), the others (take, ask, note) do not. The status
+moves of the workflow (`moves`) derive from the same table, and so do the group's buttons.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from storage.models import ComplaintStatus
+
+S = ComplaintStatus
+
+
+class Role(StrEnum):
+    """Who acts on a complaint, by the chat they act from."""
+
+    group = "group"
+    department = "department"
+    resident = "resident"
+    system = "system"
+
+
+class Act(StrEnum):
+    """What can be done to a complaint."""
+
+    accept = "accept"
+    take = "take"
+    immediate = "immediate"
+    hand_off = "hand_off"
+    transfer = "transfer"
+    reject = "reject"
+    merge = "merge"
+    ask = "ask"
+    resolve = "resolve"
+    note = "note"
+    reconsider = "reconsider"
+    close = "close"
+    # A department reports a hand-off done.
+    report = "report"
+    # The resident is not satisfied with a resolution.
+    reopen = "reopen"
+
+
+# The status each act moves a complaint to; the acts not here move no status.
+MOVES_TO: dict[Act, str] = {
+    Act.accept: S.accepted,
+    Act.immediate: S.immediate,
+    Act.hand_off: S.handed_off,
+    Act.transfer: S.transferred,
+    Act.reject: S.rejected,
+    Act.merge: S.merged,
+    Act.resolve: S.resolved,
+    Act.reconsider: S.accepted,
+    Act.close: S.closed,
+    Act.report: S.resolved,
+    Act.reopen: S.accepted,
+}
+
+# What each role may do in each status, in the order a card offers it (what the status
+# waits for first). A status a role does not list allows that role nothing.
+OFFERS: dict[Role, dict[str, tuple[Act, ...]]] = {
+    Role.group: {
+        S.new: (
+            Act.accept,
+            Act.take,
+            Act.immediate,
+            Act.hand_off,
+            Act.transfer,
+            Act.reject,
+            Act.merge,
+            Act.ask,
+            Act.note,
+        ),
+        S.accepted: (
+            Act.immediate,
+            Act.hand_off,
+            Act.transfer,
+            Act.resolve,
+            Act.reject,
+            Act.merge,
+            Act.ask,
+            Act.take,
+            Act.note,
+        ),
+        S.immediate: (Act.resolve, Act.hand_off, Act.ask, Act.note),
+        # A hand-off may move on to another department.
+        S.handed_off: (Act.resolve, Act.hand_off, Act.ask, Act.note),
+        S.rejected: (Act.reconsider, Act.note),
+        # The survey (the resident) or a sweep closes it, or the resident reopens it.
+        S.resolved: (Act.note,),
+        # The discipline body has it: the group closes it when it is done with it.
+        S.transferred: (Act.close, Act.note),
+        S.closed: (Act.note,),
+        # It follows the complaint it joined.
+        S.merged: (),
+    },
+    Role.department: {S.handed_off: (Act.report,)},
+    Role.resident: {S.resolved: (Act.close, Act.reopen)},
+    # No answer to the survey in time.
+    Role.system: {S.resolved: (Act.close,)},
+}
+
+# Never for a complaint in a sensitive category: it is only transferred (DESIGN.md).
+NOT_WHEN_SENSITIVE = frozenset({Act.hand_off})
+
+
+def allowed(status: str, role: Role, *, sensitive: bool = False) -> tuple[Act, ...]:
+    """What a complaint in `status` allows from `role`, in the order a card offers it."""
+    acts = OFFERS[role].get(status, ())
+    if sensitive:
+        acts = tuple(act for act in acts if act not in NOT_WHEN_SENSITIVE)
+    return acts
+
+
+def allows(status: str, role: Role, act: Act, *, sensitive: bool = False) -> bool:
+    """Whether a complaint in `status` allows `act` from `role`."""
+    return act in allowed(status, role, sensitive=sensitive)
+
+
+def moves() -> dict[str, frozenset[str]]:
+    """The statuses each status can move to, by anyone (DESIGN.md's lifecycle table)."""
+    return {
+        status: frozenset(
+            MOVES_TO[act] for role in Role for act in allowed(status, role) if act in MOVES_TO
+        )
+        for status in S
+    }
