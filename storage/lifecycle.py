@@ -106,7 +106,7 @@ OFFERS: dict[Role, dict[str, tuple[Act, ...]]] = {
 }
 
 # Never for a complaint in a sensitive category: it is only transferred (DESIGN.md).
-NOT_WHEN_SENSITIVE = frozenset({Act.hand_off})
+NOT_WHEN_SENSITIVE = frozenset({Act.hand_off, Act.immediate})
 
 
 def allowed(status: str, role: Role, *, sensitive: bool = False) -> tuple[Act, ...]:
