@@ -8,9 +8,10 @@ modules) and recognises these call shapes:
   following the code to a fixed point: `visit.text(KEY)`, `desk.say(KEY)`,
   `render.acknowledge(visit, KEY)`, `hint(visit, KEY)`, `moved_on(visit, result, KEY, KEY)` ...
   (a parameter iterated as `for _, key in keys.items()` takes a collection of keys, e.g.
-  `prompted(desk, {action: KEY ...})`). A new helper is recognised without touching this file;
-  a method named like a helper but defined, without being one, in the calling module (e.g.
-  the poster's `page.text(x, y, ...)`) is that module's own.
+  `prompted(desk, {action: KEY ...})`). A new helper is recognised without touching this file.
+  A call is matched to the definitions of its name whose signature it fits (a method only
+  when called as `x.name(...)`), so the poster's `page.text(x, y, text, size)` is not
+  `visit.text(KEY)`.
 
 A KEY is resolved to every value it can take: a literal, either side of `a if c else b` and of
 `a or b`, a local or module-level name (its assignments, loop and unpacking included), a value
@@ -83,15 +84,25 @@ def callee(call: ast.Call) -> tuple[str | None, bool]:
     return None, False
 
 
-def own_methods(module: Module) -> set[str]:
-    """Methods defined in a module (its own calls of that name mean them)."""
-    return {
-        item.name
-        for node in ast.walk(module.tree)
-        if isinstance(node, ast.ClassDef)
-        for item in node.body
-        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-    }
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def fits(call: ast.Call, function: Function) -> bool:
+    """Whether `call` could be a call of `function` (its arguments fit the signature)."""
+    args = function.args
+    positional = args.posonlyargs + args.args
+    if _is_method(function):
+        positional = positional[1:]
+    if not any(isinstance(a, ast.Starred) for a in call.args):
+        required = len(positional) - len(args.defaults)
+        if len(call.args) > len(positional) and args.vararg is None:
+            return False
+        given = {k.arg for k in call.keywords}
+        missing = [a.arg for a in positional[len(call.args) : required] if a.arg not in given]
+        if missing and not any(k.arg is None for k in call.keywords):
+            return False
+    names = {a.arg for a in positional + args.kwonlyargs}
+    return args.kwarg is not None or all(k.arg is None or k.arg in names for k in call.keywords)
 
 
 class Scan:
@@ -102,23 +113,43 @@ class Scan:
     ) -> None:
         self.modules = modules(root, packages)
         self.filled = filled
-        self.takers: dict[str, set[KeyParam]] = {"t": {KeyParam(1, "key")}}
-        self.methods: set[str] = set()  # takers that are methods (called as x.name(...))
-        self.own = {id(m): own_methods(m) for m in self.modules}
-        self.taker_methods_in: dict[int, set[str]] = {}  # by id(module)
+        # Every function and method by name; the key parameters of those that take keys.
+        self.defined: dict[str, list[Function]] = {}
+        for module in self.modules:
+            for node in ast.walk(module.tree):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    self.defined.setdefault(node.name, []).append(node)
+        self.keys_of: dict[int, set[KeyParam]] = {}  # by id(definition)
+        for function in self.defined.get("t", []):
+            self.keys_of[id(function)] = {KeyParam(1, "key")}
         self._find_takers()
 
-    def key_args(self, module: Module, call: ast.Call) -> Iterator[tuple[ast.expr, bool]]:
-        """The arguments of `call` that are keys (and whether each is a collection of them)."""
+    @property
+    def takers(self) -> set[str]:
+        """The names of the functions and methods that take a key."""
+        return {
+            name
+            for name, functions in self.defined.items()
+            if any(id(f) in self.keys_of for f in functions)
+        }
+
+    def key_args(self, call: ast.Call) -> Iterator[tuple[ast.expr, bool]]:
+        """The arguments of `call` that are keys (and whether each is a collection of them).
+
+        A call is matched to the definitions of its name that it fits: a method only when
+        called as x.name(...), and only if its arguments fit the signature (the poster's
+        `page.text(x, y, text, size)` is not `visit.text(key)`).
+        """
         name, attribute = callee(call)
-        if name is None or name not in self.takers:
+        if name is None:
             return
-        if name in self.methods and not attribute:
-            return  # a plain name (a local lambda, say) is not the method
-        here = self.taker_methods_in.get(id(module), set())
-        if name in self.own[id(module)] and name not in here:
-            return
-        for param in self.takers[name]:
+        params: set[KeyParam] = set()
+        for function in self.defined.get(name, []):
+            if id(function) not in self.keys_of or (_is_method(function) and not attribute):
+                continue
+            if fits(call, function):
+                params |= self.keys_of[id(function)]
+        for param in params:
             if param.position is not None and len(call.args) > param.position:
                 before = call.args[: param.position + 1]
                 if not any(isinstance(a, ast.Starred) for a in before):
@@ -132,30 +163,21 @@ class Scan:
         changed = True
         while changed:
             changed = False
-            for module in self.modules:
-                for function in ast.walk(module.tree):
-                    if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-                        continue
-                    for param in self._carried(module, function):
-                        if _is_method(function):
-                            self.methods.add(function.name)
-                            here = self.taker_methods_in.setdefault(id(module), set())
-                            changed |= function.name not in here
-                            here.add(function.name)
-                        if param not in self.takers.setdefault(function.name, set()):
-                            self.takers[function.name].add(param)
+            for functions in self.defined.values():
+                for function in functions:
+                    for param in self._carried(function):
+                        known = self.keys_of.setdefault(id(function), set())
+                        if param not in known:
+                            known.add(param)
                             changed = True
-            self.takers = {name: params for name, params in self.takers.items() if params}
 
-    def _carried(
-        self, module: Module, function: ast.FunctionDef | ast.AsyncFunctionDef
-    ) -> Iterator[KeyParam]:
+    def _carried(self, function: Function) -> Iterator[KeyParam]:
         """The parameters of `function` that end up as a key of a call inside it."""
         params = _params(function)
         for call in ast.walk(function):
             if not isinstance(call, ast.Call):
                 continue
-            for arg, many in self.key_args(module, call):
+            for arg, many in self.key_args(call):
                 for leaf in _leaves(arg):
                     if not isinstance(leaf, ast.Name):
                         continue
@@ -176,7 +198,7 @@ class Scan:
             for call in ast.walk(module.tree):
                 if not isinstance(call, ast.Call):
                     continue
-                for arg, many in self.key_args(module, call):
+                for arg, many in self.key_args(call):
                     exprs = list(_members(module, arg)) if many else [arg]
                     for expr in exprs:
                         resolver = Resolver(module, call, unresolved, self.filled)
