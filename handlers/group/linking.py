@@ -39,6 +39,17 @@ def is_operator(desk: Desk) -> bool:
     return desk.user.id in desk.context.bot_data.get("admin_ids", frozenset())
 
 
+async def refused(desk: Desk, not_admin_key: str, *, operators_too: bool = False) -> bool:
+    """Whether the sender may not do this here (they were told why): chat administrators may,
+    and with `operators_too` the operators."""
+    # The operator issued the code: they need not administer the chat (nor ask Telegram).
+    admin = True if operators_too and is_operator(desk) else await is_admin(desk)
+    if admin:
+        return False
+    desk.reply(desk.text("link.check_failed" if admin is None else not_admin_key))
+    return True
+
+
 def _served(desk: Desk, target: str, name: str, round_name: str) -> str:
     """The "this chat now serves ..." words for a group, a department or an office."""
     key = f"link.target.{target}" if target in links.TARGETS else "link.target.group"
@@ -52,13 +63,7 @@ async def on_link(desk: Desk) -> None:
     if len(args) != 1 or not args[0].strip() or len(args[0]) > MAX_CODE:
         desk.reply(desk.text("link.usage"))
         return
-    # The operator issued the code: they need not administer the chat (nor ask Telegram).
-    admin = True if is_operator(desk) else await is_admin(desk)
-    if admin is None:
-        desk.reply(desk.text("link.check_failed"))
-        return
-    if not admin:
-        desk.reply(desk.text("link.not_admin"))
+    if await refused(desk, "link.not_admin", operators_too=True):
         return
     result = await links.redeem(
         session=desk.session, code=args[0].strip(), chat_id=desk.chat_id, now=desk.now
@@ -80,12 +85,7 @@ async def on_unlink(desk: Desk) -> None:
     """/unlink: only an administrator, only in a linked chat (an unlinked chat hears nothing)."""
     if desk.role is None:
         return
-    admin = await is_admin(desk)
-    if admin is None:
-        desk.reply(desk.text("link.check_failed"))
-        return
-    if not admin:
-        desk.reply(desk.text("link.not_admin_unlink"))
+    if await refused(desk, "link.not_admin_unlink"):
         return
     result = await links.unlink(session=desk.session, chat_id=desk.chat_id, now=desk.now)
     if result is None:

@@ -57,3 +57,14 @@ async def test_unlinking_stays_with_the_chats_administrators(bot: BotHarness) ->
     assert "关联成功" in texts(await operator.say(f"/link {code}"))
     assert "只有本群管理员" in texts(await operator.say("/unlink"))
     assert "已解除关联" in texts(await admin.say("/unlink"))
+
+
+async def test_an_operator_links_while_telegram_cannot_say_who_administers(
+    bot: BotHarness,
+) -> None:
+    admin = new_chat(bot, "群")
+    operator = operator_in(bot, admin)
+    bot.emu.inject(method="getChatMember", kind="5xx", times=None)
+    code = await issue_code(bot, "group", "g3")
+    assert "暂时无法确认" in texts(await admin.say(f"/link {code}"))
+    assert "关联成功" in texts(await operator.say(f"/link {code}"))
