@@ -21,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from handlers.calls import MAX_TEXT, fit, units
-from handlers.group.base import GROUPS, Desk, GroupCallbackQueryHandler, group_handler
+from handlers.group.base import GROUPS, Desk, group_button, group_handler
 from handlers.group.prompts import is_answer, is_for, mention, prompted
 from handlers.i18n import catalog, t
 from storage import triage, workflow
@@ -121,11 +121,6 @@ def render_department_card(
 # --- the "done" button and the report -----------------------------------------------------
 
 
-def _is_department(desk: Desk) -> bool:
-    """Whether the chat serves a department."""
-    return desk.role is not None and desk.role.kind == "department"
-
-
 def _refusal(desk: Desk, refusal: Refusal | None, detail: str | None) -> str:
     """Why a report cannot be made."""
     if refusal == Refusal.moved_on:
@@ -144,7 +139,7 @@ def _refusal(desk: Desk, refusal: Refusal | None, detail: str | None) -> str:
 @group_handler
 async def on_done(desk: Desk) -> str | None:
     """The "done" button of a department card: ask the presser for what was done."""
-    if not _is_department(desk):
+    if not desk.serves("department"):
         return desk.text("dept.not_here")
     found = (
         DONE.match(desk.update.callback_query.data or "") if desk.update.callback_query else None
@@ -186,7 +181,7 @@ def _ask(desk: Desk, number: str, *, reply_to: int | None, first: str | None = N
 async def on_reply(desk: Desk) -> None:
     """A reply to the bot's "what was done?" in a department chat: the report."""
     message = desk.message
-    if message is None or not _is_department(desk) or not is_answer(desk):
+    if message is None or not desk.serves("department") or not is_answer(desk):
         return
     shown = prompted(desk, {REPORT: "dept.prompt"})
     if shown is None:
@@ -252,15 +247,12 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     handler (only the first match of a group runs).
     """
     return [
-        GroupCallbackQueryHandler(on_done, pattern=DONE),
+        group_button(on_done, DONE),
         MessageHandler(GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, on_reply),
-        # Last: any other button in a group chat (not a card's, not a "done") is answered.
-        GroupCallbackQueryHandler(on_stray_button, pattern=STRAY),
+        # Last: any other button in a group chat (no group-chat handler's pattern takes it,
+        # neither a card's nor a "done") is answered.
+        group_button(on_stray_button),
     ]
-
-
-# Buttons the group chat's handlers (handler group 0) and `on_done` do not take.
-STRAY = re.compile(r"^(?!cmp:|dep:done:\d{1,18}$)")
 
 
 @group_handler

@@ -12,7 +12,7 @@ from typing import Any
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from handlers.group import actions, commands, keyboards, linking, prompts
-from handlers.group.base import GROUPS, GroupCallbackQueryHandler
+from handlers.group.base import GROUPS, group_button
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -27,7 +27,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("find", commands.on_find, filters=GROUPS),
         CommandHandler("overdue", commands.on_overdue, filters=GROUPS),
         # 3. Card buttons and the choices they lead to; each checks chat, status and data.
-        GroupCallbackQueryHandler(actions.on_button, pattern=keyboards.ANY),
+        group_button(actions.on_button, keyboards.ANY),
         # 4. A reply to the bot's prompt (text, or a photo with a caption when resolving).
         MessageHandler(
             GROUPS & filters.REPLY & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND,

@@ -12,15 +12,16 @@ from typing import Any
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from handlers.resident import commands, conversation, keyboards, tracking, village
-from handlers.resident.base import PRIVATE, PrivateCallbackQueryHandler
+from handlers.resident.base import PRIVATE, private_button
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     """Every resident handler, in the order they go into one group (the first match wins)."""
     # Commands come first (a command in the middle of a complaint is that command), then
     # buttons by their prefix, then messages by what they carry, then catch-alls for any
-    # button or message nobody else took. Later private-chat handlers (e.g. the survey of a
-    # resolved complaint) must be registered before the catch-alls, the last two.
+    # button or message nobody else took. The button catch-all takes only buttons that no
+    # private-chat button handler's pattern takes (handlers/chat.py, Buttons), wherever that
+    # handler sits; later message handlers must be registered before the message catch-all.
     return [
         # 1. Commands.
         CommandHandler("start", conversation.on_start, filters=PRIVATE),
@@ -32,18 +33,18 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("privacy", commands.on_privacy, filters=PRIVATE),
         MessageHandler(PRIVATE & filters.COMMAND, commands.on_unknown_command),
         # 2. Buttons, by prefix; each checks the draft id and step it carries.
-        PrivateCallbackQueryHandler(commands.on_language, pattern=keyboards.LANGUAGE),
-        PrivateCallbackQueryHandler(conversation.on_resume, pattern=keyboards.RESUME),
-        PrivateCallbackQueryHandler(conversation.on_restart, pattern=keyboards.RESTART),
-        PrivateCallbackQueryHandler(village.on_townships, pattern=keyboards.TOWNSHIPS),
-        PrivateCallbackQueryHandler(village.on_villages, pattern=keyboards.VILLAGES),
-        PrivateCallbackQueryHandler(village.on_village, pattern=keyboards.VILLAGE),
-        PrivateCallbackQueryHandler(village.on_suggestion, pattern=keyboards.SUGGESTION),
-        PrivateCallbackQueryHandler(conversation.on_category, pattern=keyboards.CATEGORY),
-        PrivateCallbackQueryHandler(conversation.on_done, pattern=keyboards.DONE),
-        PrivateCallbackQueryHandler(conversation.on_identity, pattern=keyboards.IDENTITY),
-        PrivateCallbackQueryHandler(conversation.on_summary, pattern=keyboards.SUMMARY),
-        PrivateCallbackQueryHandler(conversation.on_edit, pattern=keyboards.EDIT),
+        private_button(commands.on_language, keyboards.LANGUAGE),
+        private_button(conversation.on_resume, keyboards.RESUME),
+        private_button(conversation.on_restart, keyboards.RESTART),
+        private_button(village.on_townships, keyboards.TOWNSHIPS),
+        private_button(village.on_villages, keyboards.VILLAGES),
+        private_button(village.on_village, keyboards.VILLAGE),
+        private_button(village.on_suggestion, keyboards.SUGGESTION),
+        private_button(conversation.on_category, keyboards.CATEGORY),
+        private_button(conversation.on_done, keyboards.DONE),
+        private_button(conversation.on_identity, keyboards.IDENTITY),
+        private_button(conversation.on_summary, keyboards.SUMMARY),
+        private_button(conversation.on_edit, keyboards.EDIT),
         # 3. Messages, by content; each is read against the draft's current step.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, conversation.on_text),
         MessageHandler(PRIVATE & filters.LOCATION, conversation.on_location),
@@ -51,7 +52,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         MessageHandler(PRIVATE & filters.PHOTO, conversation.on_photo),
         MessageHandler(PRIVATE & filters.VOICE, conversation.on_voice),
         # 4. Catch-alls: a forged or retired button; a sticker, video, file, ...
-        PrivateCallbackQueryHandler(commands.on_stray_button),
+        private_button(commands.on_stray_button),
         MessageHandler(PRIVATE, conversation.on_other),
     ]
 

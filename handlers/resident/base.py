@@ -1,22 +1,21 @@
-"""What every resident handler shares: the resident as of this update, replies, buttons."""
+"""What every resident handler shares: the resident as of this update, replies, buttons.
+
+What any chat shares (texts, sending, replacing the pressed message) is handlers/chat.py's.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
-from telegram.constants import ChatType
-from telegram.ext import CallbackQueryHandler, filters
+from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import filters
 
-from handlers import calls
-from handlers.context import BotContext, ReplyMarkup
-from handlers.i18n import language_for, t
+from handlers.chat import PRIVATE_BUTTONS, ButtonHandler, Chat, PtbCallback, answer_after_commit
+from handlers.context import BotContext
+from handlers.i18n import language_for
 from storage import drafts, residents
 from storage.models import Draft, Resident
 
@@ -25,12 +24,9 @@ PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
 @dataclass
-class Visit:
+class Visit(Chat):
     """One update from a resident: who, their draft, and how to answer them."""
 
-    update: Update
-    context: BotContext
-    chat_id: int
     resident: Resident
     draft: Draft | None
 
@@ -39,71 +35,21 @@ class Visit:
         """The resident's language."""
         return self.resident.language
 
-    @property
-    def session(self) -> AsyncSession:
-        """This update's transaction."""
-        return self.context.session
-
-    @property
-    def now(self) -> datetime:
-        """This update's time."""
-        return self.context.now
-
-    @property
-    def message(self) -> Message | None:
-        """The message the resident sent (None for a button press)."""
-        return self.update.message
-
-    @property
-    def pressed(self) -> Message | None:
-        """The bot's message whose button was pressed, if it is still accessible."""
-        query = self.update.callback_query
-        if query is None or not isinstance(query.message, Message):
-            return None
-        return query.message
-
-    def match(self, pattern: re.Pattern[str]) -> re.Match[str]:
-        """The pattern applied to the button's data (the handler was chosen by it)."""
-        query = self.update.callback_query
-        found = pattern.match(query.data or "") if query is not None else None
-        if found is None:
-            raise ValueError(f"button data does not match {pattern.pattern}")
-        return found
-
     def button_draft(self, pattern: re.Pattern[str], *steps: str) -> Draft | None:
         """The draft, if the pressed button (draft id first) is for its current question."""
         draft_id = int(self.match(pattern)[1])
         return self.draft if drafts.is_current(self.draft, draft_id, *steps) else None
 
-    def text(self, key: str, **values: Any) -> str:
-        """A catalog text in the resident's language."""
-        return t(self.language, key, **values)
-
-    def send(self, text: str, reply_markup: ReplyMarkup | None = None) -> None:
-        """Queue an HTML message to the resident."""
-        self.context.send(self.chat_id, text, reply_markup)
-
-    def say(self, key: str, reply_markup: ReplyMarkup | None = None, **values: Any) -> None:
-        """Queue a catalog text to the resident."""
-        self.send(self.text(key, **values), reply_markup)
-
-    def replace(self, text: str, reply_markup: InlineKeyboardMarkup | None) -> None:
+    def replace(self, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> None:
         """Show new text and buttons in the pressed message (a new message if it is gone)."""
-        pressed = self.pressed
-        if pressed is None:
+        if self.pressed is None:
             self.send(text, reply_markup)
             return
-        self.context.queue(self.chat_id, calls.edit_text(pressed.message_id, text, reply_markup))
-
-    def set_buttons(self, reply_markup: InlineKeyboardMarkup | None) -> None:
-        """Change (or, with None, remove) the pressed message's buttons."""
-        if self.pressed is not None:
-            self.context.edit_markup(self.chat_id, self.pressed.message_id, reply_markup)
+        super().replace(text, reply_markup)
 
 
 # A resident handler returns the text to answer a pressed button with (None: no text).
 Step = Callable[[Visit], Awaitable[str | None]]
-PtbCallback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 def resident_handler(*, after_expiry: bool) -> Callable[[Step], PtbCallback]:
@@ -133,24 +79,14 @@ def resident_handler(*, after_expiry: bool) -> Callable[[Step], PtbCallback]:
                 answer = visit.text("button.stale")
             else:
                 answer = await step(visit)
-            query = update.callback_query
-            if query is not None:
-                # Answered after commit, exactly once, whatever the step decided.
-                context.after_commit(lambda: query.answer(answer))
+            # Answered after commit, exactly once, whatever the step decided.
+            answer_after_commit(context, update.callback_query, answer)
 
         return callback
 
     return decorate
 
 
-class PrivateCallbackQueryHandler(CallbackQueryHandler[BotContext, None]):
-    """A button handler for buttons in private chats only."""
-
-    def check_update(self, update: object) -> bool | object | None:
-        """Only buttons of messages in a private chat."""
-        if not isinstance(update, Update):
-            return False
-        chat = update.effective_chat
-        if chat is None or chat.type != ChatType.PRIVATE:
-            return False
-        return super().check_update(update)
+def private_button(callback: PtbCallback, pattern: re.Pattern[str] | None = None) -> ButtonHandler:
+    """A handler for private-chat buttons matching `pattern` (None: buttons no handler takes)."""
+    return PRIVATE_BUTTONS.handler(callback, pattern)

@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from handlers.context import BotContext
-from handlers.resident.base import PRIVATE, PrivateCallbackQueryHandler, Visit, resident_handler
+from handlers.resident.base import PRIVATE, Visit, private_button, resident_handler
 from handlers.resident.updates import ANSWER
 from storage import workflow
 from storage.workflow import TEXT_MAX, Refusal
@@ -116,6 +116,6 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     """Follow-up handlers for private chats, for a handler group before the conversation's."""
     return [
         CommandHandler("cancel", on_cancel, filters=PRIVATE),
-        PrivateCallbackQueryHandler(on_answer_button, pattern=ANSWER),
+        private_button(on_answer_button, ANSWER),
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
     ]

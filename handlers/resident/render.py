@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove
 
@@ -222,6 +223,6 @@ def summary(visit: Visit, view: DraftView) -> str:
     return "\n".join(lines)
 
 
-def acknowledge(visit: Visit, key: str, **values: str) -> None:
+def acknowledge(visit: Visit, key: str, **values: Any) -> None:
     """A short note that also takes the reply keyboard away (before an inline question)."""
     visit.say(key, ReplyKeyboardRemove(), **values)

@@ -15,7 +15,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler
 
 from handlers.context import BotContext
 from handlers.resident import updates
-from handlers.resident.base import PrivateCallbackQueryHandler, Visit, resident_handler
+from handlers.resident.base import Visit, private_button, resident_handler
 from handlers.resident.updates import SATISFACTIONS, SURVEY
 from storage import workflow
 from storage.workflow import Refusal
@@ -56,4 +56,4 @@ async def on_survey(update: Update, context: BotContext) -> None:
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     """The survey's button handler (private chats)."""
-    return [PrivateCallbackQueryHandler(on_survey, pattern=updates.SURVEY)]
+    return [private_button(on_survey, updates.SURVEY)]
