@@ -12,6 +12,7 @@ from sqlmodel import col
 from storage import ledger
 from storage.db import Database
 from storage.ledger import LedgerRow
+from storage.ledger import rows as ledger_rows_module
 from storage.models import Complaint
 from tests.helpers.factories import World, example_world
 from tests.helpers.ledger_round import Played, expected_rows, play_round
@@ -75,7 +76,7 @@ async def test_rows_stream_in_pages(
 ) -> None:
     """Pages smaller than the round give the same rows, in the same order."""
     whole = await rows_of(world, shareable=False)
-    monkeypatch.setattr(ledger, "PAGE_SIZE", 3)
+    monkeypatch.setattr(ledger_rows_module, "PAGE_SIZE", 3)
     assert await rows_of(world, shareable=False) == whole
 
 
