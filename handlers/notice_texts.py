@@ -7,6 +7,7 @@ The payload holds the numbers as of the sweep (storage/schedule); each text is a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -40,6 +41,19 @@ def _more(language: str, total: int, shown: int) -> list[str]:
     return [t(language, "notice.list_more", count=total - shown)] if total > shown else []
 
 
+def _section(
+    language: str,
+    title: str,
+    line: str,
+    items: list[dict[str, Any]],
+    fields: Callable[[dict[str, Any]], dict[str, Any]],
+) -> list[str]:
+    """A title and one line per payload item (title, line: their keys); none without items."""
+    if not items:
+        return []
+    return [t(language, title), *(t(language, line, **fields(item)) for item in items)]
+
+
 def _category(language: str, item: dict[str, Any]) -> str:
     """A category's name from a payload item."""
     name = item.get("category_en") if language == "en" else item.get("category_zh")
@@ -64,16 +78,16 @@ def digest_text(payload: dict[str, Any], language: str) -> str:
     ]
     new = list(payload.get("new", []))
     if new:
-        lines.append(t(language, "notice.digest.new_title"))
-        lines += [
-            t(
-                language,
-                "notice.digest.new_line",
-                category=_category(language, item),
+        lines += _section(
+            language,
+            "notice.digest.new_title",
+            "notice.digest.new_line",
+            new,
+            lambda item: {
+                "category": _category(language, item),
                 **text_fields(item, "number", "village"),
-            )
-            for item in new
-        ]
+            },
+        )
         lines += _more(language, int(payload.get("new_count", 0)), len(new))
     counts = count_fields(payload, "open", overdue="overdue_count")
     lines.append(t(language, "notice.digest.open", **counts))
@@ -181,18 +195,13 @@ def report_text(payload: dict[str, Any], language: str) -> str:
         lines.append(t(language, "notice.report.empty"))
     else:
         lines += _report_numbers(payload, language)
-    groups = list(payload.get("groups", []))
-    if groups:
-        lines.append(t(language, "notice.report.groups_title"))
-        lines += [
-            t(
-                language,
-                "notice.report.group_line",
-                **count_fields(item, "total", "open"),
-                **text_fields(item, group="name"),
-            )
-            for item in groups[:LIST_MAX]
-        ]
+    lines += _section(
+        language,
+        "notice.report.groups_title",
+        "notice.report.group_line",
+        list(payload.get("groups", []))[:LIST_MAX],
+        lambda item: {**count_fields(item, "total", "open"), **text_fields(item, group="name")},
+    )
     if payload.get("notice") == NoticeKind.final:
         contact = escape(str(payload.get("contact") or "")) or t(language, "closed.no_contact")
         lines.append(t(language, "notice.final.closing", contact=contact))

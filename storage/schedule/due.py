@@ -10,20 +10,12 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import (
-    Complaint,
-    ComplaintStatus,
-    Department,
-    InspectionGroup,
-    Round,
-    TimelineEvent,
-)
+from storage.models import Complaint, Department, InspectionGroup, Round, TimelineEvent
+from storage.models import ComplaintStatus as S
 from storage.notices import NoticeKind
 from storage.schedule.clock import REMINDER_AT, at_local, local_today
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, by_id, done, rounds_of, row_id
 from storage.triage import DUE
-
-S = ComplaintStatus
 
 OVERDUE_REMINDERS = 7
 
