@@ -62,7 +62,7 @@ def build_application(
     application.add_handlers(handlers.department.handlers(), group=1)
 
     # Jobs (PTB's JobQueue, APScheduler underneath), started and stopped with the application.
-    # 1. Every minute, every scheduled sweep (storage/schedule.py): due-date reminders, daily
+    # 1. Every minute, every scheduled sweep (storage/schedule): due-date reminders, daily
     #    digests, weekly reports, the round's opening / warning / final report, survey
     #    reminders and closings, expired drafts. Idempotent, so a restart loses nothing.
     if settings.scheduled_jobs:
