@@ -7,7 +7,8 @@ the other (never two at once), so the event loop stays free. The file appears un
 only once complete (it is written next to it and renamed).
 
 The ledger is a Chinese document whatever a chat's language, like the office's own 台账: its
-headers are fixed here, not in the message catalogs.
+headers are fixed here, not in the message catalogs. The note that stands in for the withheld
+words of a sensitive complaint in a shareable ledger is a catalog key, read in Chinese.
 
 Text people typed never turns into a formula: in XLSX such a cell is stored as text; in CSV a
 value that a spreadsheet would read as a formula gets a leading apostrophe.
@@ -32,6 +33,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from handlers.i18n import t
 from storage.ledger import HANDLING_ZH, SATISFACTION_ZH, STATUS_ZH, LedgerRow, LedgerSummary
 
 FORMATS = (".xlsx", ".csv")
@@ -54,6 +56,9 @@ HEADERS = (
     "办理结果",
     "满意度",
 )
+DESCRIPTION, RESOLUTION = HEADERS.index("反映内容"), HEADERS.index("办理结果")
+# The language of the ledger (see above).
+LEDGER_LANGUAGE = "zh"
 # Column widths in the XLSX (characters; a Chinese character counts about two).
 WIDTHS = (16, 18, 14, 14, 14, 60, 8, 24, 10, 10, 20, 12, 18, 40, 10)
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -76,6 +81,19 @@ def format_of(path: Path) -> str:
             f"{path.name}: the ledger is written as .xlsx or .csv, not {suffix or 'no extension'}"
         )
     return suffix
+
+
+def cells(row: LedgerRow) -> tuple[Any, ...]:
+    """A row's values as the file shows them: withheld words are replaced by a note."""
+    values = row.values()
+    if not row.confidential:
+        return values
+    shown = list(values)
+    note = t(LEDGER_LANGUAGE, "ledger.confidential")
+    shown[DESCRIPTION] = note
+    if row.resolved_at is not None:
+        shown[RESOLUTION] = note
+    return tuple(shown)
 
 
 def _naive(value: datetime) -> datetime:
@@ -173,7 +191,7 @@ async def _batches(rows: AsyncIterable[LedgerRow]) -> AsyncIterator[list[LedgerR
 def _append_rows(sheet: WriteOnlyWorksheet, batch: list[LedgerRow]) -> None:
     """Add complaint rows to the 台账 sheet."""
     for row in batch:
-        sheet.append([_xlsx_value(sheet, value) for value in row.values()])
+        sheet.append([_xlsx_value(sheet, value) for value in cells(row)])
 
 
 def _append_summary(sheet: WriteOnlyWorksheet, lines: list[tuple[Any, ...] | str]) -> None:
@@ -222,7 +240,7 @@ async def _write_csv(target: Path, rows: AsyncIterable[LedgerRow]) -> int:
         writer = csv.writer(handle)
         writer.writerow(HEADERS)
         async for batch in _batches(rows):
-            lines = [[csv_value(value) for value in row.values()] for row in batch]
+            lines = [[csv_value(value) for value in cells(row)] for row in batch]
             await asyncio.to_thread(writer.writerows, lines)
             count += len(batch)
     return count
@@ -260,6 +278,7 @@ __all__ = [
     "LEDGER_SHEET",
     "SUMMARY_SHEET",
     "UnsupportedFormat",
+    "cells",
     "csv_value",
     "format_of",
     "summary_lines",

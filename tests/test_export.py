@@ -102,6 +102,32 @@ async def test_shareable_xlsx_has_no_identity(
     assert not any("13800000000" in str(value) for row in rows for value in row)
 
 
+async def test_a_shareable_export_withholds_the_words_of_a_sensitive_complaint(
+    world: World, played: Played, tmp_path: Path, database_url: str
+) -> None:
+    clue = played.numbers["transferred"]
+    words = "社区干部优亲厚友，低保名额给了亲戚，请组织调查。"
+    description = HEADERS.index("反映内容")
+    for name, shareable in (("share.xlsx", True), ("share.csv", True), ("own.xlsx", False)):
+        out = tmp_path / name
+        args = ["export", "--round", "WD2023-1", "--out", str(out)]
+        result = await xuncha(database_url, *args, *(["--shareable"] if shareable else []))
+        assert result.exit_code == 0, result.output
+        if out.suffix == ".csv":
+            with out.open(encoding="utf-8-sig", newline="") as handle:
+                rows = [tuple(row) for row in csv.reader(handle)][1:]
+        else:
+            rows = [padded(row) for row in sheet_rows(out, LEDGER_SHEET)[1:]]
+        by_number = {row[0]: row for row in rows}
+        if shareable:
+            assert by_number[clue][description] == "内容保密（已移交）", name
+            assert not any("低保" in str(value) for row in rows for value in row), name
+        else:
+            assert by_number[clue][description] == words
+        # Other complaints keep their words.
+        assert by_number[played.numbers["rejected"]][description] == "邻居家的狗晚上一直叫。"
+
+
 async def test_the_cli_writes_a_csv_with_the_same_columns(
     world: World, played: Played, tmp_path: Path, database_url: str
 ) -> None:

@@ -10,7 +10,12 @@ satisfaction are given in Chinese here (storage cannot read the handlers' catalo
 
 Identity (the reporter's name and phone) is in a row only for a named complaint in a ledger
 that is not for sharing: never for an anonymous complaint, never in a shareable ledger (the
-round office, anything given to others).
+round office, anything given to others). A shareable ledger does not carry the words
+(description, resolution) of a complaint in a sensitive category either: the row is marked
+`confidential` and the file shows a note in their place.
+
+Modules: words (the Chinese labels), scope (which round, which complaints), rows, summary,
+files (where exports go).
 """
 
 from __future__ import annotations

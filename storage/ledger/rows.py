@@ -35,6 +35,7 @@ class LedgerRow:
     township: str
     # The category's Chinese name.
     category: str
+    # Empty when `confidential`.
     description: str
     # 是 / 否
     anonymous: str
@@ -48,9 +49,13 @@ class LedgerRow:
     due_on: date | None
     # On the round's clock (aware).
     resolved_at: datetime | None
+    # Empty when `confidential`.
     resolution: str
     # In Chinese (SATISFACTION_ZH); empty when not rated.
     satisfaction: str
+    # Not a column: a complaint in a sensitive category in a shareable ledger, whose words
+    # (description, resolution) are withheld; the file says so in their place.
+    confidential: bool = False
 
     def values(self) -> tuple[Any, ...]:
         """The columns' values, in order."""
@@ -90,7 +95,8 @@ async def ledger_rows(
     """The round's complaints (or one group's) as ledger rows, streamed in number order.
 
     One query joins the village, category, department and latest handling event; it is read
-    `PAGE_SIZE` rows at a time. `shareable`: no identity in any row.
+    `PAGE_SIZE` rows at a time. `shareable`: no identity in any row, and no words of a
+    complaint in a sensitive category (干部作风, 违纪违法问题线索): they could tell who spoke.
     """
     round_ = await round_of(session, round_id)
     zone = ZoneInfo(round_.timezone)
@@ -105,6 +111,7 @@ async def ledger_rows(
             col(Village.township),
             col(Category.name_zh),
             col(Complaint.category_code),
+            col(Category.sensitive),
             col(Complaint.description),
             col(Complaint.anonymous),
             col(Complaint.reporter_name),
@@ -151,6 +158,7 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool) -> LedgerRow:
         township,
         category_zh,
         category_code,
+        sensitive,
         description,
         anonymous,
         reporter_name,
@@ -164,13 +172,15 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool) -> LedgerRow:
         satisfaction,
     ) = row
     handling = handling_of(status, last_action)
+    # An unknown category (not in the roster) is not known to be sensitive.
+    confidential = shareable and bool(sensitive)
     return LedgerRow(
         number=number,
         filed_at=filed_at.astimezone(zone),
         village=village,
         township=township,
         category=category_zh or category_code,
-        description=description or "",
+        description="" if confidential else description or "",
         anonymous=YES if anonymous else NO,
         identity=_identity(anonymous, reporter_name, reporter_phone, shareable),
         status=STATUS_ZH.get(status) or status,
@@ -178,6 +188,7 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool) -> LedgerRow:
         department=department or "",
         due_on=due_on,
         resolved_at=resolved_at.astimezone(zone) if resolved_at is not None else None,
-        resolution=resolution or "",
+        resolution="" if confidential else resolution or "",
         satisfaction=(SATISFACTION_ZH.get(satisfaction) or satisfaction) if satisfaction else "",
+        confidential=confidential,
     )

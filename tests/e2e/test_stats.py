@@ -297,3 +297,26 @@ async def test_a_chat_that_serves_something_else_by_then_gets_no_ledger(
     assert office.new_messages() == []
     assert exported(bot) == []
     assert (await ledger_row(bot)).status == "sent"
+
+
+CONDUCT = "村支书在低保评议会上拍桌子骂人，还让亲戚顶了名额。"
+WATER = "机井坏了一个月，浇不了地。"
+
+
+async def test_the_office_export_withholds_a_sensitive_complaints_words(bot: BotHarness) -> None:
+    group = await linked_chat(bot)
+    _r1, conduct = await file(bot, category="干部作风", description=CONDUCT, first_name="甲")
+    _r2, water = await file(bot, description=WATER, first_name="乙")
+    office = await linked_chat(bot, "office", None, "巡察办工作群", "周主任")
+    description = HEADERS.index("反映内容")
+
+    shared = only(await office.say("/export"), "document")
+    rows = {row[0]: row for row in ledger_rows(await download(bot, shared["document"]["file_id"]))}
+    assert rows[conduct][description] == "内容保密（已移交）"
+    assert rows[water][description] == WATER
+    assert not any("低保" in str(value) for row in rows.values() for value in row)
+
+    # The group's own ledger keeps them.
+    own = only(await group.say("/export"), "document")
+    rows = {row[0]: row for row in ledger_rows(await download(bot, own["document"]["file_id"]))}
+    assert (rows[conduct][description], rows[water][description]) == (CONDUCT, WATER)

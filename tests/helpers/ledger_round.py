@@ -233,6 +233,8 @@ async def expected_rows(
         )
     rows = []
     for c in complaints:
+        # A shareable ledger withholds the words of a complaint in a sensitive category.
+        withheld = shareable and categories[c.category_code].sensitive
         village = villages[c.village_id]
         department = departments.get(c.department_id) if c.department_id else None
         rows.append(
@@ -242,7 +244,7 @@ async def expected_rows(
                 village.name,
                 village.township,
                 categories[c.category_code].name_zh,
-                c.description or "",
+                "" if withheld else c.description or "",
                 "是" if c.anonymous else "否",
                 _identity(c, shareable),
                 STATUS_ZH[c.status],
@@ -250,7 +252,7 @@ async def expected_rows(
                 department.name if department else "",
                 c.due_on,
                 c.resolved_at.astimezone(zone) if c.resolved_at else None,
-                c.resolution or "",
+                "" if withheld else c.resolution or "",
                 SATISFACTION_ZH.get(c.satisfaction or "", ""),
             )
         )

@@ -107,6 +107,33 @@ async def test_shareable_leaves_identity_out_of_every_row(world: World, played: 
         assert not any(NAME in str(v) or PHONE in str(v) for v in row.values()), row
 
 
+async def test_shareable_withholds_the_words_of_a_sensitive_complaint(
+    world: World, played: Played
+) -> None:
+    # The clue (违纪违法问题线索) is transferred; say it had a note quoting the resident, too.
+    clue = played.numbers["transferred"]
+    note = "据反映人讲，低保名额给了村干部的亲戚。"
+    async with world.database.transaction() as session:
+        await session.exec(
+            update(Complaint).where(col(Complaint.number) == clue).values(resolution=note)
+        )
+    shared = {row.number: row for row in await rows_of(world, shareable=True)}
+    own = {row.number: row for row in await rows_of(world, shareable=False)}
+
+    assert shared[clue].confidential
+    assert (shared[clue].description, shared[clue].resolution) == ("", "")
+    assert not any("低保" in str(v) for v in shared[clue].values())
+    assert not own[clue].confidential and own[clue].resolution == note
+    assert own[clue].description == "社区干部优亲厚友，低保名额给了亲戚，请组织调查。"
+    for number, row in shared.items():
+        if number != clue:
+            assert not row.confidential
+            assert (row.description, row.resolution) == (
+                own[number].description,
+                own[number].resolution,
+            )
+
+
 async def test_a_group_sees_its_own_complaints(world: World, played: Played) -> None:
     g5 = world.groups["g5"].id
     rows = await rows_of(world, shareable=False, group_id=g5)
