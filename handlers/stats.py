@@ -7,7 +7,7 @@ complaints (the group sees it on its cards anyway), in the office's chat without
 
 Files cannot ride in the JSON outbox: the ledger and the chart are written under
 `storage.ledger.export_directory` (`exports/` next to an SQLite database) and the outbox row
-names them as {"local_file": PATH} (bot/sender.py uploads them). Files older than a week are
+names them as {"local_file": PATH} (bot/delivery.py uploads them). Files older than a week are
 removed there when a new one is written.
 
 The ledger is not written by /export itself: that runs inside the update's write transaction,
@@ -115,7 +115,7 @@ def _allowed(desk: Desk) -> ChatRole | None:
 
 
 def _file_param(path: Path, filename: str) -> dict[str, Any]:
-    """An outbox parameter naming a local file to upload (see bot/sender.py)."""
+    """An outbox parameter naming a local file to upload (see bot/delivery.py)."""
     return {"local_file": str(path), "filename": filename}
 
 
