@@ -16,7 +16,7 @@ from bot.delivery import Delivery, deliver
 from bot.ratelimit import RateLimits
 from handlers import outbox_views
 from handlers.calls import Call
-from storage import links, outbox
+from storage import cards, chat_migration, outbox
 from storage.clock import Clock
 from storage.db import Database
 from storage.models import CardMessage, Complaint, OutboxMessage
@@ -175,18 +175,18 @@ class OutboxSender:
             return []
         card = await session.get(CardMessage, complaint.group_card_id)
         if card is not None and card.message_id is None and card.id is not None:
-            unsent = await outbox.unsent_cards(
+            unsent = await cards.unsent_cards(
                 session=session, chat_id=row.chat_id, limit=BURST_LOOKAHEAD
             )
             # Behind: more new cards wait than half of what the chat's window still lets out
             # (the other half stays free for edits and prompts while the burst lasts).
             if len(unsent) > max(self.limits.remaining(row.chat_id) // 2, 1):
-                shown = await outbox.card_complaint_ids(session=session, card_id=card.id)
+                shown = await cards.card_complaint_ids(session=session, card_id=card.id)
                 room = MAX_CARDS_PER_MESSAGE - len(shown)
                 others = [other for other in unsent if other.id != card.id][: max(room, 0)]
-                await outbox.combine_cards(session=session, into=card, others=others)
-        shown = await outbox.card_complaint_ids(session=session, card_id=complaint.group_card_id)
-        rows = await outbox.pending_card_rows(
+                await cards.combine_cards(session=session, into=card, others=others)
+        shown = await cards.card_complaint_ids(session=session, card_id=complaint.group_card_id)
+        rows = await cards.pending_card_rows(
             session=session, chat_id=row.chat_id, complaint_ids=shown
         )
         return [row_id for row_id in rows if row_id != row.id]
@@ -224,19 +224,19 @@ class OutboxSender:
                 self.wakeup.set()
                 return
             for card_id, message_id in card_messages.items():
-                await outbox.record_card_message(
+                await cards.record_card_message(
                     session=session, card_id=card_id, chat_id=row.chat_id, message_id=message_id
                 )
             if outcome.kind == "sent":
                 await outbox.mark_sent(
                     session=session, row_id=row.id, now=now, message_id=outcome.message_id
                 )
-                await outbox.mark_covered(
+                await cards.mark_covered(
                     session=session, row_ids=job.covered, by_row=row.id, now=now
                 )
             elif moved_to is not None:
                 # Everything keyed by the old id moves, this row included, due at once.
-                await links.migrate_chat(
+                await chat_migration.migrate_chat(
                     session=session, old_chat_id=row.chat_id, new_chat_id=moved_to, now=now
                 )
             elif outcome.kind == "retry":

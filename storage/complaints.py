@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from storage import outbox, villages, workflow
+from storage import cards, outbox, villages
 from storage.models import (
     Category,
     Complaint,
@@ -208,11 +208,10 @@ async def file_complaint(
     await session.refresh(group, with_for_update={"read": True})
     if group.chat_id is not None:
         # The group's card (and the location, photos and voice under it), sent after commit.
-        await workflow.ensure_group_card(
+        await cards.post_group_card(
             session=session, complaint=complaint, chat_id=group.chat_id, now=now
         )
-        outbox.enqueue_card(session=session, complaint=complaint, chat_id=group.chat_id, now=now)
-        if workflow.has_attachments(complaint):
+        if cards.has_attachments(complaint):
             outbox.enqueue_attachments(
                 session=session, complaint=complaint, chat_id=group.chat_id, now=now
             )

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     CardMessage,
     Complaint,
-    InspectionGroup,
     OutboxMessage,
     OutboxStatus,
     TimelineEvent,
@@ -218,109 +217,18 @@ async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage 
     return (await session.exec(statement)).first()
 
 
-async def pending_card_rows(
-    *, session: AsyncSession, chat_id: int, complaint_ids: list[int]
-) -> list[int]:
-    """Pending card rows of these complaints in a chat: one render makes them all current."""
-    statement = select(OutboxMessage.id).where(
-        OutboxMessage.status == OutboxStatus.pending,
-        OutboxMessage.chat_id == chat_id,
-        OutboxMessage.kind == CARD,
-        col(OutboxMessage.complaint_id).in_(complaint_ids),
-    )
-    return [row_id for row_id in (await session.exec(statement)).all() if row_id is not None]
-
-
 async def unsent_cards(*, session: AsyncSession, chat_id: int, limit: int) -> list[CardMessage]:
-    """Group cards waiting to be sent to a chat, oldest first: only of the group it serves now.
+    """Group cards waiting to be sent to a chat (storage.cards.unsent_cards)."""
+    # Imported here: storage.cards queues its rows through this module.
+    from storage.cards import sending
 
-    A card left unsent by an earlier link of the chat (to another group) must never join a
-    burst here: it would show that group's complaints, identities included.
-    """
-    waiting = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == OutboxStatus.pending,
-            OutboxMessage.chat_id == chat_id,
-            OutboxMessage.kind == CARD,
-            OutboxMessage.complaint_id == Complaint.id,
-        )
-        .exists()
-    )
-    statement = (
-        select(CardMessage)
-        .join(Complaint, col(Complaint.group_card_id) == col(CardMessage.id))
-        .join(InspectionGroup, col(InspectionGroup.id) == col(Complaint.group_id))
-        .where(
-            CardMessage.chat_id == chat_id,
-            col(CardMessage.message_id).is_(None),
-            CardMessage.kind == "group",
-            InspectionGroup.chat_id == chat_id,
-            waiting,
-        )
-        .distinct()
-        .order_by(col(CardMessage.id))
-        .limit(limit)
-    )
-    return list((await session.exec(statement)).all())
-
-
-async def combine_cards(
-    *, session: AsyncSession, into: CardMessage, others: list[CardMessage]
-) -> None:
-    """Show the complaints of `others` in the message of `into` (a burst, one message)."""
-    other_ids = [card.id for card in others]
-    if not other_ids:
-        return
-    await session.exec(
-        update(Complaint)
-        .where(col(Complaint.group_card_id).in_(other_ids))
-        .values(group_card_id=into.id)
-    )
-    await session.exec(delete(CardMessage).where(col(CardMessage.id).in_(other_ids)))
-
-
-async def card_complaint_ids(*, session: AsyncSession, card_id: int) -> list[int]:
-    """The complaints a card message shows."""
-    statement = select(Complaint.id).where(
-        or_(col(Complaint.group_card_id) == card_id, col(Complaint.department_card_id) == card_id)
-    )
-    return [cid for cid in (await session.exec(statement)).all() if cid is not None]
+    return await sending.unsent_cards(session=session, chat_id=chat_id, limit=limit)
 
 
 async def chat_of_row(*, session: AsyncSession, row_id: int) -> int | None:
     """The chat a row is addressed to now (it moves when its chat changes id)."""
     row = await session.get(OutboxMessage, row_id)
     return row.chat_id if row is not None else None
-
-
-async def record_card_message(
-    *, session: AsyncSession, card_id: int, chat_id: int, message_id: int
-) -> None:
-    """Remember which Telegram message shows a card, for later edits and replies.
-
-    Only for a card of the chat the message went to: a card that moved on to another chat
-    meanwhile (a group upgraded to a supergroup) is still to be sent there.
-    """
-    card = await session.get(CardMessage, card_id)
-    if card is not None and card.message_id is None and card.chat_id == chat_id:
-        card.message_id = message_id
-        session.add(card)
-
-
-async def mark_covered(
-    *, session: AsyncSession, row_ids: list[int], by_row: int, now: datetime
-) -> None:
-    """Rows whose content went out with another row (a newer render, a burst message)."""
-    if not row_ids:
-        return
-    await session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.status) == OutboxStatus.pending
-        )
-        .values(status=OutboxStatus.sent, sent_at=now, last_error=f"covered by row {by_row}")
-    )
 
 
 async def _update_row(*, session: AsyncSession, row_id: int, **values: Any) -> None:
@@ -413,74 +321,6 @@ async def counts(*, session: AsyncSession, failures: int = 10) -> OutboxCounts:
 # Why a pending row addressed to the old id of a chat was not readdressed to the new one.
 IN_OLD_CHAT = "chat upgraded to a supergroup: the message it acts on stayed in the old chat"
 OLD_ROLE = "chat upgraded to a supergroup: not for what the new chat serves"
-
-
-@dataclass(frozen=True)
-class MovedRows:
-    """What became of the pending rows of a chat that changed its id."""
-
-    moved: int = 0
-    dropped: int = 0
-
-
-def _readdressed(row: OutboxMessage, new_chat_id: int) -> dict[str, Any] | None:
-    """The payload of a pending row for the chat's new id; None when it cannot go there.
-
-    Message ids do not carry over to the new chat: a call that acts on a message of the old
-    chat (an edit, a deletion) cannot be made there, and a reply to one goes out as a plain
-    message (a ready call's reply_parameters, a rendered row's "reply_to"). Progress of a row
-    split into several calls starts again (none reached the new chat).
-    """
-    payload = {key: value for key, value in row.payload.items() if key != "done"}
-    if row.kind != API:
-        if payload.get("reply_to") is not None:
-            payload["reply_to"] = None
-        return payload
-    params = dict(payload.get("params") or {})
-    if "message_id" in params or "message_ids" in params:
-        return None
-    params.pop("reply_parameters", None)
-    params.pop("reply_to_message_id", None)
-    params["chat_id"] = new_chat_id
-    payload["params"] = params
-    return payload
-
-
-async def move_pending(
-    *,
-    session: AsyncSession,
-    old_chat_id: int,
-    new_chat_id: int,
-    now: datetime,
-    rendered: bool,
-) -> MovedRows:
-    """Readdress the pending rows of a chat to its new id, in their order, due now.
-
-    `rendered`: rows rendered when sent (cards, events, notices) move too; without it (the
-    chat's role did not move with it) only ready Bot API calls move and the rest are dropped.
-    Idempotent: a second call finds nothing pending for the old id.
-    """
-    statement = (
-        select(OutboxMessage)
-        .where(OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == OutboxStatus.pending)
-        .order_by(col(OutboxMessage.id))
-    )
-    moved = dropped = 0
-    for row in (await session.exec(statement)).all():
-        payload = _readdressed(row, new_chat_id) if rendered or row.kind == API else None
-        if payload is None:
-            row.status = OutboxStatus.failed
-            row.last_error = IN_OLD_CHAT if rendered or row.kind == API else OLD_ROLE
-            row.sent_at = now
-            dropped += 1
-        else:
-            row.chat_id = new_chat_id
-            row.payload = payload
-            row.next_attempt_at = min(row.next_attempt_at, now)
-            moved += 1
-        session.add(row)
-    await session.flush()
-    return MovedRows(moved=moved, dropped=dropped)
 
 
 async def drop_pending(*, session: AsyncSession, chat_id: int, now: datetime, reason: str) -> int:

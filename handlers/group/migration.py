@@ -2,9 +2,9 @@
 
 Telegram announces the upgrade twice, with a service message in the old chat
 (`migrate_to_chat_id`) and one in the new supergroup (`migrate_from_chat_id`); either moves
-everything (storage.links.migrate_chat, idempotent), and the other then changes nothing. The
-outbox sender moves it too when it meets the old id first. Nothing is said in the chat: the
-fresh cards that arrive in the new chat are the visible result.
+everything (storage.chat_migration.migrate_chat, idempotent), and the other then changes
+nothing. The outbox sender moves it too when it meets the old id first. Nothing is said in the
+chat: the fresh cards that arrive in the new chat are the visible result.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from handlers.context import BotContext
 from handlers.group.base import GROUPS
-from storage import links
+from storage import chat_migration
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ async def on_migrate(update: Update, context: BotContext) -> None:
         old_chat_id, new_chat_id = message.migrate_from_chat_id, chat.id
     else:
         return
-    result = await links.migrate_chat(
+    result = await chat_migration.migrate_chat(
         session=context.session, old_chat_id=old_chat_id, new_chat_id=new_chat_id, now=context.now
     )
     if result.moved is not None or result.rows.moved or result.cards:

@@ -54,7 +54,6 @@ from storage.workflow.inspectors import (
     transfer,
 )
 from storage.workflow.prompts import open_prompt, peek_prompt, take_prompt
-from storage.workflow.publish import ensure_group_card, has_attachments
 from storage.workflow.residents import (
     answer_follow_up,
     answering,
@@ -83,9 +82,7 @@ __all__ = [
     "answering",
     "ask_resident",
     "close",
-    "ensure_group_card",
     "hand_off",
-    "has_attachments",
     "merge",
     "open_prompt",
     "order_immediate",

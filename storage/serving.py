@@ -1,0 +1,69 @@
+"""What a chat serves: the inspection group, department or round office linked to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Department, InspectionGroup, Round
+
+
+@dataclass
+class LinkResult:
+    """What a chat was linked to (or unlinked from)."""
+
+    target: str  # "group" | "department" | "office"
+    name: str
+    round_code: str
+    round_name: str
+    # The chat that served it before (None when none, or when it was this chat already).
+    previous_chat_id: int | None
+
+
+Linkable = InspectionGroup | Department | Round
+
+
+async def linked_to(session: AsyncSession, chat_id: int, *, lock: bool = False) -> list[Linkable]:
+    """Everything linked to a chat (at most one thing, unless something went wrong).
+
+    `lock`: the rows are locked until commit (PostgreSQL; SQLite writes one at a time anyway),
+    so that a second transaction doing the same waits and then finds them moved.
+    """
+    groups = select(InspectionGroup).where(InspectionGroup.chat_id == chat_id)
+    departments = select(Department).where(Department.chat_id == chat_id)
+    offices = select(Round).where(Round.office_chat_id == chat_id)
+    if lock:
+        groups, departments = groups.with_for_update(), departments.with_for_update()
+        offices = offices.with_for_update()
+    found: list[InspectionGroup | Department | Round] = []
+    found.extend((await session.exec(groups)).all())
+    found.extend((await session.exec(departments)).all())
+    found.extend((await session.exec(offices)).all())
+    return found
+
+
+def chat_of(row: InspectionGroup | Department | Round) -> int | None:
+    """The chat a group, department or round office is linked to."""
+    return row.office_chat_id if isinstance(row, Round) else row.chat_id
+
+
+def set_chat(row: InspectionGroup | Department | Round, chat_id: int | None) -> None:
+    """Link (or unlink, with None) a group, department or round office."""
+    if isinstance(row, Round):
+        row.office_chat_id = chat_id
+    else:
+        row.chat_id = chat_id
+
+
+async def result(
+    session: AsyncSession, row: InspectionGroup | Department | Round, previous: int | None
+) -> LinkResult:
+    """What was linked, for the chat."""
+    if isinstance(row, Round):
+        return LinkResult("office", row.name, row.code, row.name, previous)
+    round_ = await session.get(Round, row.round_id)
+    assert round_ is not None
+    target = "group" if isinstance(row, InspectionGroup) else "department"
+    return LinkResult(target, row.name, round_.code, round_.name, previous)
