@@ -245,7 +245,7 @@ async def ledger_document(
 
     Writes the XLSX now, from `session`: the outbox sender passes a read-only snapshot, never a
     write transaction (a large round takes many seconds). The file is named after the row, and
-    dated, like its caption, at the request. The caller (outbox_views.render_ledger) has checked
+    dated, like its caption, at the request. The caller (ledger_row.render_ledger) has checked
     `ledger_wanted` in the same snapshot: a relinked chat must not get another group's identities.
     """
     round_id, group_id, shareable = _asked(payload)

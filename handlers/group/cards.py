@@ -1,9 +1,10 @@
-"""How a complaint looks in the group chat: the card's text and buttons.
+"""How a complaint looks in the group chat: the card's text and buttons, and the events told.
 
 Pure functions of `CardView`s and a language. Everything people typed is escaped; long text
 is cut so that a message stays within Telegram's 4096 characters. The resident's identity is
 shown only on the group's card, and never for an anonymous complaint (a department's card,
-with no identity at all, is handlers/department.py's).
+with no identity at all, is handlers/department/cards.py's). The events told in the group chat
+(`group_notice`) never show it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from handlers.calls import ELLIPSIS as ELLIPSIS  # re-exported: what a cut text 
 from handlers.calls import MAX_TEXT, fit, units
 from handlers.group import keyboards
 from handlers.i18n import catalog, t
-from storage.triage import CardView
+from storage.triage import CardView, EventView
 
 # Room kept free below the limit (an ellipsis, rounding).
 MARGIN = 16
@@ -27,6 +28,8 @@ MARGIN = 16
 RESOLUTION_SHARE = 1200
 # A burst card: each complaint's description is cut to about this much.
 BURST_DESCRIPTION = 160
+# How much of a typed answer or report a notice in the group chat shows.
+NOTICE_TEXT = 3000
 
 
 def status_name(language: str, status: str) -> str:
@@ -220,3 +223,55 @@ def card_message(
     if len(views) == 1:
         return card(views[0], language)
     return burst_text(views, language), burst_buttons(views, language)
+
+
+# --- events told in the group chat, as replies to the card ----------------------------------
+
+
+def event_name(language: str, action: str, to_status: str | None) -> str:
+    """What an event did, in words."""
+    key = f"card.event_name.{action}"
+    if key in catalog(language):
+        return t(language, key)
+    if to_status:
+        return status_name(language, to_status)
+    return escape(action)
+
+
+def group_notice(view: EventView, language: str) -> str:
+    """An event told in the group chat, as a reply to the card (never the identity)."""
+    event, card = view.event, view.card
+    number = escape(card.number)
+    note = event.note or ""
+    if event.action == "follow_up_answered":
+        question = view.follow_up.question if view.follow_up is not None else ""
+        answer = view.follow_up.answer if view.follow_up and view.follow_up.answer else note
+        return t(
+            language,
+            "card.event.follow_up_answered",
+            number=number,
+            question=fit(question, NOTICE_TEXT // 3),
+            answer=fit(answer or "", NOTICE_TEXT),
+        )
+    if event.action == "reopened":
+        return t(language, "card.event.reopened", number=number)
+    if event.action == "resolved" and event.actor == "department":
+        return t(
+            language,
+            "card.event.department_done",
+            number=number,
+            department=escape(card.department_name or event.actor_name or ""),
+            note=fit(note, NOTICE_TEXT),
+        )
+    if event.action == "closed":
+        value = satisfaction_name(language, card.satisfaction or note or "")
+        return t(language, "card.event.closed", number=number, value=value)
+    text = t(
+        language,
+        "card.event.other",
+        number=number,
+        what=event_name(language, event.action, event.to_status),
+    )
+    if note:
+        text += "\n" + fit(note, NOTICE_TEXT)
+    return text

@@ -1,0 +1,109 @@
+"""Outbox rows about one complaint's cards (card, dept_card, attachments), rendered when sent.
+
+Each shows the complaint as it is at send time: sent the first time (the sender records the
+message id into the CardMessage), edited after that. Nothing is rendered for a group or
+department chat that serves nothing any more (the bot posts nothing to an unlinked chat).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardMarkup
+
+from handlers import calls, department
+from handlers.calls import Call
+from handlers.group import cards
+from handlers.i18n import DEFAULT_LANGUAGE, language_for
+from storage import links, triage
+from storage.models import OutboxMessage
+from storage.triage import CardView
+
+
+def complaint_id(row: OutboxMessage) -> int | None:
+    """The complaint a row is about."""
+    value = row.payload.get("complaint_id", row.complaint_id)
+    return int(value) if value is not None else None
+
+
+async def chat_language(session: AsyncSession, chat_id: int, kind: str) -> str | None:
+    """The language of a linked chat of this kind (None: the chat does not serve that)."""
+    role = await links.chat_role(session=session, chat_id=chat_id)
+    if role is None or role.kind != kind:
+        return None
+    return language_for(role.language, DEFAULT_LANGUAGE)
+
+
+async def _view(session: AsyncSession, row: OutboxMessage) -> CardView | None:
+    """The row's complaint as cards show it (None: no complaint)."""
+    found = complaint_id(row)
+    if found is None:
+        return None
+    return await triage.card_view(session=session, complaint_id=found)
+
+
+def _show(
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    card_id: int,
+    message_id: int | None,
+) -> list[Call]:
+    """A card message: sent the first time (its id to be recorded), else edited."""
+    if message_id is None:
+        return [calls.message(text, markup, chat_id=chat_id, card_id=card_id)]
+    return [calls.edit_text(message_id, text, markup, chat_id=chat_id)]
+
+
+async def group_card(session: AsyncSession, row: OutboxMessage) -> list[Call]:
+    """The group's card: sent the first time (with every complaint it shows), else edited."""
+    view = await _view(session, row)
+    if view is None or view.group_card_id is None:
+        return []
+    language = await chat_language(session, row.chat_id, "group")
+    if language is None:
+        return []
+    views = await triage.cards_of_message(session=session, card_id=view.group_card_id)
+    # Only complaints of the group this chat serves, whatever a stale card row may hold.
+    views = [v for v in views if v.group_chat_id == row.chat_id] or [view]
+    text, markup = cards.card_message(views, language)
+    return _show(row.chat_id, text, markup, view.group_card_id, view.group_card_message_id)
+
+
+async def department_card(session: AsyncSession, row: OutboxMessage) -> list[Call]:
+    """The department's card (no identity): sent the first time, else edited."""
+    view = await _view(session, row)
+    if view is None or view.department_card_id is None:
+        return []
+    language = await chat_language(session, row.chat_id, "department")
+    if language is None:
+        return []
+    text, markup = department.render_department_card(view, language)
+    card_id, message_id = view.department_card_id, view.department_card_message_id
+    return _show(row.chat_id, text, markup, card_id, message_id)
+
+
+async def attachments(session: AsyncSession, row: OutboxMessage) -> list[Call]:
+    """The location, photos and voice of a complaint, as replies under its group card."""
+    view = await _view(session, row)
+    if view is None:
+        return []
+    if await chat_language(session, row.chat_id, "group") is None:
+        return []
+    return attachment_calls(view, row.chat_id)
+
+
+def attachment_calls(view: CardView, chat_id: int) -> list[Call]:
+    """sendLocation, sendPhoto / sendMediaGroup, sendVoice, each replying to the card."""
+    caption = escape(view.number)
+    reply_to = view.group_card_message_id
+    made: list[Call] = []
+    if view.latitude is not None and view.longitude is not None:
+        made.append(
+            calls.location(view.latitude, view.longitude, chat_id=chat_id, reply_to=reply_to)
+        )
+    made += calls.photos(list(view.photo_file_ids), caption, chat_id=chat_id, reply_to=reply_to)
+    if view.voice_file_id:
+        made.append(calls.voice(view.voice_file_id, caption, chat_id=chat_id, reply_to=reply_to))
+    return made

@@ -1,0 +1,51 @@
+"""Outbox rows of kind "event": one timeline event told to the chat the row goes to.
+
+A resident hears it in their language (handlers/resident/updates.py), a department's chat
+what happened and nothing more (handlers/department/cards.py), the group chat as a reply to
+the card (handlers/group/cards.py). Nothing goes to a chat that no longer serves them.
+"""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers import calls, department
+from handlers.calls import Call
+from handlers.card_rows import chat_language
+from handlers.group import cards
+from storage import triage
+from storage.models import OutboxMessage
+from storage.triage import EventView
+
+
+async def event(session: AsyncSession, row: OutboxMessage) -> list[Call]:
+    """A notice about one timeline event, for the chat it goes to."""
+    event_id = row.payload.get("event_id")
+    if event_id is None:
+        return []
+    view = await triage.event_view(session=session, event_id=int(event_id))
+    if view is None:
+        return []
+    if row.chat_id > 0:
+        # A user's private chat: a resident hears it in their language.
+        return _resident_event(view, row)
+    if view.card.department_chat_id == row.chat_id:
+        language = await chat_language(session, row.chat_id, "department")
+        if language is None:
+            return []
+        return [calls.message(department.department_notice(view, language), chat_id=row.chat_id)]
+    language = await chat_language(session, row.chat_id, "group")
+    if language is None:
+        return []
+    reply_to = view.card.group_card_message_id
+    text = cards.group_notice(view, language)
+    return [calls.message(text, chat_id=row.chat_id, reply_to=reply_to)]
+
+
+def _resident_event(view: EventView, row: OutboxMessage) -> list[Call]:
+    """A resident's update, rendered by the resident side (handlers/resident/updates.py)."""
+    from handlers.resident import updates
+
+    language = view.language_for(row.chat_id)
+    made = updates.render_resident_event(view, language, chat_id=row.chat_id)
+    return [Call(call.method, {"chat_id": row.chat_id, **call.params}) for call in made]
