@@ -21,13 +21,8 @@ class EditField(StrEnum):
     identity = "i"
 
 
-EDIT_STEPS: dict[EditField, DraftStep] = {
-    EditField.village: DraftStep.village,
-    EditField.category: DraftStep.category,
-    EditField.description: DraftStep.description,
-    EditField.location: DraftStep.location,
-    EditField.identity: DraftStep.identity,
-}
+# Each field is asked again by the step of the same name.
+EDIT_STEPS: dict[EditField, DraftStep] = {which: DraftStep(which.name) for which in EditField}
 
 
 async def edit_field(
