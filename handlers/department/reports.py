@@ -45,6 +45,19 @@ def _refusal(desk: Desk, refusal: Refusal | None, detail: str | None) -> str:
     return desk.text("dept.stale")
 
 
+async def _open_report(desk: Desk, complaint_id: int, details: dict[str, Any]) -> None:
+    """Open (or reopen) the presser's question: what was done for the complaint."""
+    await workflow.open_prompt(
+        session=desk.session,
+        chat_id=desk.chat_id,
+        user_id=desk.user.id,
+        complaint_id=complaint_id,
+        action=REPORT,
+        details=details,
+        now=desk.now,
+    )
+
+
 @group_handler
 async def on_done(desk: Desk) -> str | None:
     """The "done" button of a department card: ask the presser for what was done."""
@@ -62,15 +75,7 @@ async def on_done(desk: Desk) -> str | None:
         return desk.text("dept.not_yours")
     if view.status != ComplaintStatus.handed_off:
         return _refusal(desk, Refusal.moved_on, view.status)
-    await workflow.open_prompt(
-        session=desk.session,
-        chat_id=desk.chat_id,
-        user_id=desk.user.id,
-        complaint_id=view.complaint_id,
-        action=REPORT,
-        details={"number": view.number},
-        now=desk.now,
-    )
+    await _open_report(desk, view.complaint_id, {"number": view.number})
     _ask(desk, view.number, reply_to=desk.pressed.message_id if desk.pressed else None)
     return desk.text("dept.prompt_sent")
 
@@ -129,15 +134,7 @@ async def on_reply(desk: Desk) -> None:
         return
     if outcome.refusal == Refusal.invalid:
         # Too long or empty: the question stays open, asked again.
-        await workflow.open_prompt(
-            session=desk.session,
-            chat_id=desk.chat_id,
-            user_id=desk.user.id,
-            complaint_id=prompt.complaint_id,
-            action=REPORT,
-            details=dict(prompt.details),
-            now=desk.now,
-        )
+        await _open_report(desk, prompt.complaint_id, dict(prompt.details))
         _ask(
             desk,
             number,

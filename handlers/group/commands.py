@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from handlers.group import cards
 from handlers.group.base import Desk, group_handler
 from storage import triage
+from storage.links import ChatRole
 
 MAX_NUMBER = 40
 # A list message stays well within Telegram's 4096 characters.
@@ -48,15 +49,24 @@ def _list(desk: Desk, title: str, lines: list[str], more_key: str) -> str:
     return "\n".join(shown)
 
 
+def _group_role(desk: Desk) -> ChatRole | None:
+    """The chat's role if it serves an inspection group; a linked chat of another kind is
+    told the command is a group's (an unlinked chat hears nothing)."""
+    if desk.role is None:
+        return None
+    if not desk.is_group or desk.role.group_id is None:
+        desk.reply(desk.text("group.only_group"))
+        return None
+    return desk.role
+
+
 @group_handler
 async def on_open(desk: Desk) -> None:
     """The group's open complaints, oldest first, with their age in days."""
-    if desk.role is None:
+    role = _group_role(desk)
+    if role is None or role.group_id is None:
         return
-    if not desk.is_group or desk.role.group_id is None:
-        desk.reply(desk.text("group.only_group"))
-        return
-    found = await triage.open_complaints(session=desk.session, group_id=desk.role.group_id)
+    found = await triage.open_complaints(session=desk.session, group_id=role.group_id)
     if not found:
         desk.reply(desk.text("group.open.none"))
         return
@@ -81,17 +91,15 @@ async def on_open(desk: Desk) -> None:
 @group_handler
 async def on_find(desk: Desk) -> None:
     """/find NUMBER: the complaint's card as a new message, with its buttons."""
-    if desk.role is None:
-        return
-    if not desk.is_group or desk.role.group_id is None:
-        desk.reply(desk.text("group.only_group"))
+    role = _group_role(desk)
+    if role is None or role.group_id is None:
         return
     args = desk.context.args or []
     if len(args) != 1:
         desk.reply(desk.text("group.find.usage"))
         return
     number = args[0][:MAX_NUMBER]
-    view = await triage.find(session=desk.session, group_id=desk.role.group_id, number=number)
+    view = await triage.find(session=desk.session, group_id=role.group_id, number=number)
     if view is None:
         desk.reply(desk.text("group.find.not_found", number=escape(number)))
         return
@@ -102,13 +110,11 @@ async def on_find(desk: Desk) -> None:
 @group_handler
 async def on_overdue(desk: Desk) -> None:
     """The group's complaints past their due date, most overdue first."""
-    if desk.role is None:
+    role = _group_role(desk)
+    if role is None or role.group_id is None:
         return
-    if not desk.is_group or desk.role.group_id is None:
-        desk.reply(desk.text("group.only_group"))
-        return
-    today = _today(desk, desk.role.timezone)
-    found = await triage.overdue(session=desk.session, group_id=desk.role.group_id, today=today)
+    today = _today(desk, role.timezone)
+    found = await triage.overdue(session=desk.session, group_id=role.group_id, today=today)
     if not found:
         desk.reply(desk.text("group.overdue.none"))
         return

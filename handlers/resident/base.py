@@ -35,11 +35,6 @@ class Visit(Chat):
         """The resident's language."""
         return self.resident.language
 
-    def button_draft(self, pattern: re.Pattern[str], *steps: str) -> Draft | None:
-        """The draft, if the pressed button (draft id first) is for its current question."""
-        draft_id = int(self.match(pattern)[1])
-        return self.draft if drafts.is_current(self.draft, draft_id, *steps) else None
-
     def replace(self, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> None:
         """Show new text and buttons in the pressed message (a new message if it is gone)."""
         if self.pressed is None:
@@ -83,6 +78,29 @@ def resident_handler(*, after_expiry: bool) -> Callable[[Step], PtbCallback]:
             answer_after_commit(context, update.callback_query, answer)
 
         return callback
+
+    return decorate
+
+
+# A draft's button: the visit, the draft the button is for, the button's data matched.
+ButtonStep = Callable[[Visit, Draft, re.Match[str]], Awaitable[str | None]]
+
+
+def draft_button(pattern: re.Pattern[str], *steps: str) -> Callable[[ButtonStep], PtbCallback]:
+    """Wrap a draft's button (draft id first in its data): stale unless it is for the draft's
+    current question (one of `steps`; none: any)."""
+
+    def decorate(step: ButtonStep) -> PtbCallback:
+        @resident_handler(after_expiry=False)
+        @functools.wraps(step)
+        async def pressed(visit: Visit) -> str | None:
+            found = visit.match(pattern)
+            draft = visit.draft
+            if draft is None or not drafts.is_current(draft, int(found[1]), *steps):
+                return visit.text("button.stale")
+            return await step(visit, draft, found)
+
+        return pressed
 
     return decorate
 

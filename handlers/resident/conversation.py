@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from telegram import ReplyKeyboardRemove
 
 from handlers.resident import keyboards, render, village
-from handlers.resident.base import Visit, resident_handler
+from handlers.resident.base import Visit, draft_button, resident_handler
 from storage import complaints, drafts
 from storage.complaints import FilingOutcome
 from storage.drafts import EditField, StepOutcome, StepResult
-from storage.models import DraftStep
+from storage.models import Draft, DraftStep
 
 # What to say when a piece of the description is refused (the draft stays as it was).
 DESCRIPTION_PROBLEMS = {
@@ -73,24 +74,18 @@ async def on_start(visit: Visit) -> None:
     started(visit, result)
 
 
-@resident_handler(after_expiry=False)
-async def on_resume(visit: Visit) -> str | None:
+@draft_button(keyboards.RESUME)
+async def on_resume(visit: Visit, draft: Draft, _found: re.Match[str]) -> str | None:
     """Continue the running draft where it was."""
-    draft = visit.button_draft(keyboards.RESUME)
-    if draft is None:
-        return visit.text("button.stale")
     view = await drafts.view(session=visit.session, draft=draft, now=visit.now)
     render.ask(visit, view)
     return None
 
 
-@resident_handler(after_expiry=False)
-async def on_restart(visit: Visit) -> str | None:
+@draft_button(keyboards.RESTART)
+async def on_restart(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
     """Throw the running draft away and start again."""
-    draft = visit.button_draft(keyboards.RESTART)
-    if draft is None:
-        return visit.text("button.stale")
-    village_id = int(visit.match(keyboards.RESTART)[2]) or None
+    village_id = int(found[2]) or None
     result = await drafts.restart(
         session=visit.session, draft=draft, village_id=village_id, now=visit.now
     )
@@ -111,16 +106,13 @@ async def on_cancel(visit: Visit) -> None:
 # --- answers by button --------------------------------------------------------------------
 
 
-@resident_handler(after_expiry=False)
-async def on_category(visit: Visit) -> str | None:
+@draft_button(keyboards.CATEGORY, DraftStep.category)
+async def on_category(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
     """A category button."""
-    draft = visit.button_draft(keyboards.CATEGORY, DraftStep.category)
-    if draft is None:
-        return visit.text("button.stale")
     result = await drafts.choose_category(
         session=visit.session,
         draft=draft,
-        code=visit.match(keyboards.CATEGORY)[2],
+        code=found[2],
         now=visit.now,
     )
     assert result.view is not None
@@ -130,24 +122,18 @@ async def on_category(visit: Visit) -> str | None:
     return None
 
 
-@resident_handler(after_expiry=False)
-async def on_done(visit: Visit) -> str | None:
+@draft_button(keyboards.DONE, DraftStep.description)
+async def on_done(visit: Visit, draft: Draft, _found: re.Match[str]) -> str | None:
     """The description is complete."""
-    draft = visit.button_draft(keyboards.DONE, DraftStep.description)
-    if draft is None:
-        return visit.text("button.stale")
     result = await drafts.finish_description(session=visit.session, draft=draft, now=visit.now)
     described(visit, result)
     return None
 
 
-@resident_handler(after_expiry=False)
-async def on_identity(visit: Visit) -> str | None:
+@draft_button(keyboards.IDENTITY, DraftStep.identity)
+async def on_identity(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
     """Anonymous or named."""
-    draft = visit.button_draft(keyboards.IDENTITY, DraftStep.identity)
-    if draft is None:
-        return visit.text("button.stale")
-    anonymous = visit.match(keyboards.IDENTITY)[2] == "a"
+    anonymous = found[2] == "a"
     result = await drafts.set_identity(
         session=visit.session, draft=draft, anonymous=anonymous, now=visit.now
     )
@@ -156,13 +142,11 @@ async def on_identity(visit: Visit) -> str | None:
     return None
 
 
-@resident_handler(after_expiry=False)
-async def on_summary(visit: Visit) -> str | None:
+@draft_button(keyboards.SUMMARY, DraftStep.confirm)
+async def on_summary(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
     """Confirm, edit, back to these buttons, or cancel."""
-    draft = visit.button_draft(keyboards.SUMMARY, DraftStep.confirm)
-    if draft is None or draft.id is None:
-        return visit.text("button.stale")
-    action = visit.match(keyboards.SUMMARY)[2]
+    assert draft.id is not None  # the button carried it
+    action = found[2]
     if action == "ed":
         visit.set_buttons(keyboards.edit_fields(visit.language, draft.id))
     elif action == "bk":
@@ -209,13 +193,10 @@ async def confirm(visit: Visit, draft_id: int) -> str | None:
     return None
 
 
-@resident_handler(after_expiry=False)
-async def on_edit(visit: Visit) -> str | None:
+@draft_button(keyboards.EDIT, DraftStep.confirm)
+async def on_edit(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
     """Change one field from the summary."""
-    draft = visit.button_draft(keyboards.EDIT, DraftStep.confirm)
-    if draft is None:
-        return visit.text("button.stale")
-    which = EditField(visit.match(keyboards.EDIT)[2])
+    which = EditField(found[2])
     result = await drafts.edit_field(
         session=visit.session, draft=draft, which=which, now=visit.now
     )

@@ -172,36 +172,29 @@ def edit_fields(language: str, draft_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
+def _one_time(*rows: list[KeyboardButton]) -> ReplyKeyboardMarkup:
+    """A reply keyboard that goes once used."""
+    return ReplyKeyboardMarkup(list(rows), resize_keyboard=True, one_time_keyboard=True)
+
+
 def share_location(language: str) -> ReplyKeyboardMarkup:
     """Telegram's own location button (at the village step)."""
-    return ReplyKeyboardMarkup(
-        [[KeyboardButton(t(language, "button.share_location"), request_location=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
+    return _one_time([KeyboardButton(t(language, "button.share_location"), request_location=True)])
 
 
 def location_or_skip(language: str) -> ReplyKeyboardMarkup:
     """The location button, and skip (a typed address works too)."""
-    return ReplyKeyboardMarkup(
-        [
-            [KeyboardButton(t(language, "button.share_location"), request_location=True)],
-            [KeyboardButton(t(language, "button.skip"))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
+    return _one_time(
+        [KeyboardButton(t(language, "button.share_location"), request_location=True)],
+        [KeyboardButton(t(language, "button.skip"))],
     )
 
 
 def phone_or_skip(language: str) -> ReplyKeyboardMarkup:
     """Telegram's contact button (the resident's own number), and skip."""
-    return ReplyKeyboardMarkup(
-        [
-            [KeyboardButton(t(language, "button.share_phone"), request_contact=True)],
-            [KeyboardButton(t(language, "button.skip"))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
+    return _one_time(
+        [KeyboardButton(t(language, "button.share_phone"), request_contact=True)],
+        [KeyboardButton(t(language, "button.skip"))],
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.resident import keyboards, render
-from handlers.resident.base import Visit, resident_handler
+from handlers.resident.base import Visit, draft_button
 from storage import drafts, villages
 from storage.drafts import StepOutcome, StepResult
-from storage.models import DraftStep
+from storage.models import Draft, DraftStep
 
 
 def chosen(visit: Visit, result: StepResult) -> None:
@@ -20,25 +22,19 @@ def chosen(visit: Visit, result: StepResult) -> None:
         render.ask(visit, result.view, visit.text("village.unknown"))
 
 
-@resident_handler(after_expiry=False)
-async def on_townships(visit: Visit) -> str | None:
+@draft_button(keyboards.TOWNSHIPS, DraftStep.village)
+async def on_townships(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
     """‹ › through the townships (and back to them from a township's villages)."""
-    draft = visit.button_draft(keyboards.TOWNSHIPS, DraftStep.village)
-    if draft is None:
-        return visit.text("button.stale")
     view = await drafts.view(session=visit.session, draft=draft, now=visit.now)
-    text, markup = render.village_list(visit, view, int(visit.match(keyboards.TOWNSHIPS)[2]))
+    text, markup = render.village_list(visit, view, int(found[2]))
     visit.replace(text, markup)
     return None
 
 
-@resident_handler(after_expiry=False)
-async def on_villages(visit: Visit) -> str | None:
+@draft_button(keyboards.VILLAGES, DraftStep.village)
+async def on_villages(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
     """A township's villages, a page at a time."""
-    draft = visit.button_draft(keyboards.VILLAGES, DraftStep.village)
-    if draft is None or draft.id is None:
-        return visit.text("button.stale")
-    found = visit.match(keyboards.VILLAGES)
+    assert draft.id is not None  # the button carried it
     choice = await villages.township_choice(
         session=visit.session, anchor_id=int(found[2]), now=visit.now
     )
@@ -49,13 +45,10 @@ async def on_villages(visit: Visit) -> str | None:
     return None
 
 
-@resident_handler(after_expiry=False)
-async def on_village(visit: Visit) -> str | None:
+@draft_button(keyboards.VILLAGE, DraftStep.village)
+async def on_village(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
     """A village button."""
-    draft = visit.button_draft(keyboards.VILLAGE, DraftStep.village)
-    if draft is None:
-        return visit.text("button.stale")
-    village_id = int(visit.match(keyboards.VILLAGE)[2])
+    village_id = int(found[2])
     result = await drafts.choose_village(
         session=visit.session, draft=draft, village_id=village_id, now=visit.now
     )
@@ -63,13 +56,10 @@ async def on_village(visit: Visit) -> str | None:
     return None
 
 
-@resident_handler(after_expiry=False)
-async def on_suggestion(visit: Visit) -> str | None:
+@draft_button(keyboards.SUGGESTION, DraftStep.village_confirm)
+async def on_suggestion(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
     """Yes, the suggested village is mine / let me choose another."""
-    draft = visit.button_draft(keyboards.SUGGESTION, DraftStep.village_confirm)
-    if draft is None:
-        return visit.text("button.stale")
-    accept = visit.match(keyboards.SUGGESTION)[2] == "y"
+    accept = found[2] == "y"
     result = await drafts.confirm_suggestion(
         session=visit.session, draft=draft, accept=accept, now=visit.now
     )
