@@ -35,7 +35,8 @@ PROMPTED: dict[Act, str] = {
 
 
 def check(desk: Desk, view: CardView | None, act: Act, expected: str) -> str | None:
-    """Why this press cannot go ahead (None: it can): the card's chat, status and buttons."""
+    """Why this press cannot go ahead (None: it can): the card's chat, its status, and what
+    the lifecycle lets the group chat do in that status (the card's buttons)."""
     if view is None:
         return explain(desk, Refusal.not_found)
     if view.group_chat_id != desk.chat_id:
@@ -113,15 +114,14 @@ DIRECT_MOVES: dict[Act, tuple[workflow.PressAction[[]], str]] = {
 async def action(desk: Desk, act: Act, complaint_id: int, expected: str) -> str | None:
     """A card's button."""
     session = desk.session
-    if act in DIRECT_MOVES:
-        move, key = DIRECT_MOVES[act]
-        return done(desk, await move(press(desk, complaint_id, expected)), key)
-
-    # Everything else first looks at the card: its chat, its status, its buttons.
+    # Every press first looks at the card: its chat, its status, what it offers this chat.
     view = await triage.card_view(session=session, complaint_id=complaint_id)
     problem = check(desk, view, act, expected)
     if problem is not None or view is None:
         return problem
+    if act in DIRECT_MOVES:
+        move, key = DIRECT_MOVES[act]
+        return done(desk, await move(press(desk, complaint_id, expected)), key)
     if act == Act.take:
         outcome = await workflow.take(press(desk, complaint_id))
         if outcome.refusal == Refusal.nothing_to_do:

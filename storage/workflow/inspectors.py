@@ -149,7 +149,7 @@ async def merge(press: Press, *, into_number: str) -> Outcome:
     if refused is not None:
         return refused
     assert complaint is not None
-    refused = steps.check_move(complaint, expected, S.merged)
+    refused = steps.check_move(complaint, expected, Act.merge, steps.role_of(press))
     if refused is not None:
         return refused
     statement = select(Complaint).where(
@@ -174,7 +174,7 @@ async def merge(press: Press, *, into_number: str) -> Outcome:
     ).all()
     rows = {row.id: row for row in locked}
     complaint, target = rows[complaint.id], rows[found.id]
-    refused = steps.check_move(complaint, expected, S.merged)
+    refused = steps.check_move(complaint, expected, Act.merge, steps.role_of(press))
     if refused is not None:
         return refused
     if target.status in FINISHED:

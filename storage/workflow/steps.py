@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import lifecycle
-from storage.lifecycle import Act
+from storage.lifecycle import Act, Role
 from storage.models import Category, Complaint, InspectionGroup, Resident, TimelineEvent
 from storage.workflow.base import TEXT_MAX, Actor, Outcome, Press, Refusal
 from storage.workflow.publish import publish
@@ -61,11 +61,17 @@ async def sensitive(session: AsyncSession, complaint: Complaint) -> bool:
     return bool((await session.exec(statement)).first())
 
 
-def check_move(complaint: Complaint, expected: str, to: str) -> Outcome | None:
-    """Refuse a move from a status the complaint is not in, or one the lifecycle forbids."""
+def role_of(press: Press) -> Role:
+    """Who presses: the group's chat, or the system (a sweep, with no chat)."""
+    return Role.system if press.chat_id is None else Role.group
+
+
+def check_move(complaint: Complaint, expected: str, act: Act, role: Role) -> Outcome | None:
+    """Refuse a move from a status the complaint is not in, or one the lifecycle does not allow
+    this role (storage/lifecycle.py)."""
     if complaint.status != expected:
         return Outcome(complaint, Refusal.moved_on, complaint.status)
-    if to not in ALLOWED.get(expected, frozenset()):
+    if not lifecycle.allows(expected, role, act):
         return Outcome(complaint, Refusal.not_allowed, complaint.status)
     return None
 
@@ -166,7 +172,8 @@ async def transition(
 ) -> Outcome:
     """A status change by the chat that owns the complaint: guarded, recorded, published.
 
-    Refusals in order: not_found, wrong_chat, moved_on, not_allowed (detail "sensitive" for
+    Refusals in order: not_found, wrong_chat, moved_on, not_allowed (not for this role, or,
+    detail "sensitive", for
     what a sensitive complaint never allows), then `check`'s.
     `note` may be a function, called once `check` has passed. `photo_file_id` goes on the event.
     """
@@ -176,7 +183,7 @@ async def transition(
     if refused is not None:
         return refused
     assert complaint is not None
-    refused = check_move(complaint, expected, to)
+    refused = check_move(complaint, expected, act, role_of(press))
     if (
         refused is None
         and act in lifecycle.NOT_WHEN_SENSITIVE

@@ -71,3 +71,27 @@ async def test_the_workflow_orders_no_immediate_fix_of_a_sensitive_complaint(
     assert (await complaint(database, filed.id)).status == "new"
     assert await outbox_rows(database, after=mark) == []
     assert [e.action for e in await events(database, filed.id)] == ["filed"]
+
+
+async def test_only_the_survey_and_the_sweeps_move_a_resolved_complaint(
+    database: Database,
+) -> None:
+    """From the group's chat, resolved → closed / accepted are refused by the workflow too."""
+    await example_world(database)
+    filed = await file(database, 1001)
+    assert filed.id is not None
+    later = NOW + timedelta(minutes=1)
+    async with database.transaction() as session:
+        press = Press(session, filed.id, G3_CHAT, INSPECTOR, later, "new")
+        assert (await workflow.accept(press)).ok
+        press = Press(session, filed.id, G3_CHAT, INSPECTOR, later, "accepted")
+        assert (await workflow.resolve(press, note="修好了", photo_file_id=None)).ok
+    mark = await last_outbox_id(database)
+    for action in (workflow.close, workflow.accept):
+        async with database.transaction() as session:
+            press = Press(session, filed.id, G3_CHAT, INSPECTOR, later, "resolved")
+            outcome = await action(press)
+        assert (outcome.refusal, outcome.detail) == (Refusal.not_allowed, "resolved"), action
+    found = await complaint(database, filed.id)
+    assert (found.status, found.satisfaction, found.closed_at) == ("resolved", None, None)
+    assert await outbox_rows(database, after=mark) == []
