@@ -4,8 +4,8 @@
 the resident side (handlers/resident/base.py, `Visit`) add who is asking and what the chat
 serves. `ButtonHandler` is the one callback-query handler: it takes the buttons of one kind
 of chat (`Buttons`), and every pattern it is built with is registered there, so that a button
-no registered pattern takes is "stray" (an old bot's, a changed format) and goes to the
-handler built without one.
+no registered pattern takes is "stray" (an old bot's, a changed format, no data at all) and
+goes to the handler built without one.
 """
 
 from __future__ import annotations
@@ -162,6 +162,7 @@ class ButtonHandler(CallbackQueryHandler[BotContext, None]):
     ) -> None:
         super().__init__(callback, pattern=pattern if pattern is not None else buttons.is_stray)
         self.buttons = buttons
+        self.stray = pattern is None
         if pattern is not None:
             buttons.take(pattern)
 
@@ -172,6 +173,11 @@ class ButtonHandler(CallbackQueryHandler[BotContext, None]):
         chat = update.effective_chat
         if chat is None or chat.type not in self.buttons.types:
             return False
+        query = update.callback_query
+        if query is not None and not query.data and not query.game_short_name:
+            # PTB lets a press without data match every pattern (each handler group would
+            # answer it once more): only the stray handler takes it.
+            return self.stray
         return super().check_update(update)
 
 

@@ -3,7 +3,10 @@ buttons are answered."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from tests.helpers.group_flow import events, file, linked_chat, prompt_in
 from tests.helpers.harness import BotHarness
@@ -55,4 +58,20 @@ async def test_an_unknown_button_in_a_group_chat_is_answered(bot: BotHarness) ->
         answer, messages = await group.press(card, data, check=False)
         assert answer == "此按钮无效或已过期。"
         assert messages == []
+    assert [e.action for e in await events(bot, number)] == ["filed"]
+
+
+async def test_a_press_with_empty_data_in_a_group_chat_is_answered_once(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR)
+    group = await linked_chat(bot)
+    _, number = await file(bot)
+    card = group.card(number)
+    group.new_messages()
+    answer, messages = await group.press(card, "", check=False)
+    assert answer == "此按钮无效或已过期。"
+    assert messages == []
+    # A second answer to the same query would be refused ("query is too old") and logged.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert [e.action for e in await events(bot, number)] == ["filed"]

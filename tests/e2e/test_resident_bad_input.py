@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from tests.helpers.harness import SHANGHAI, BotHarness, running_bot
 from tests.helpers.resident import (
@@ -136,6 +139,19 @@ async def test_buttons_from_old_messages_are_out_of_date(bot: BotHarness) -> Non
     assert answer == "这个按钮已经过期了。"
     answer, _messages = await someone.press(categories, "cat:999999:water", check=False)
     assert answer == "这个按钮已经过期了。"
+    await unchanged(bot, someone, before)
+
+
+async def test_a_press_with_empty_data_in_a_private_chat_is_out_of_date(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR)
+    someone = person(bot)
+    categories = with_buttons(await someone.say("/start v_xiaodian"))
+    before = await snapshot(bot, someone)
+    answer, messages = await someone.press(categories, "", check=False)
+    assert answer == "这个按钮已经过期了。" and messages == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     await unchanged(bot, someone, before)
 
 
