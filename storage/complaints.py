@@ -203,8 +203,8 @@ async def file_complaint(
     )
     await session.delete(draft)
     await session.flush()
-    # Share-locked: a chat migration (links.migrate_chat) moving the group's chat waits for
-    # this transaction's card, or this waits for the move and reads the new chat.
+    # Share-locked: a chat migration (chat_migration.migrate_chat) moving the group's chat waits
+    # for this transaction's card, or this waits for the move and reads the new chat.
     await session.refresh(group, with_for_update={"read": True})
     if group.chat_id is not None:
         # The group's card (and the location, photos and voice under it), sent after commit.

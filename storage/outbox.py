@@ -74,47 +74,41 @@ def _enqueue(
     return row
 
 
+def _about(
+    session: AsyncSession, complaint: Complaint, chat_id: int, kind: str, now: datetime
+) -> OutboxMessage:
+    """A row rendered from the complaint as it is when sent."""
+    return _enqueue(
+        session=session,
+        chat_id=chat_id,
+        kind=kind,
+        payload={"complaint_id": complaint.id},
+        now=now,
+        complaint_id=complaint.id,
+        # Attachments go after any pending cards (they reply to the card).
+        priority=1 if kind == ATTACHMENTS else 0,
+    )
+
+
 def enqueue_card(
     *, session: AsyncSession, complaint: Complaint, chat_id: int, now: datetime
 ) -> OutboxMessage:
     """Show the complaint's group card as it is when sent (new, or an edit in place)."""
-    return _enqueue(
-        session=session,
-        chat_id=chat_id,
-        kind=CARD,
-        payload={"complaint_id": complaint.id},
-        now=now,
-        complaint_id=complaint.id,
-    )
+    return _about(session, complaint, chat_id, CARD, now)
 
 
 def enqueue_department_card(
     *, session: AsyncSession, complaint: Complaint, chat_id: int, now: datetime
 ) -> OutboxMessage:
     """Show the complaint's card in a department chat (never with the resident's identity)."""
-    return _enqueue(
-        session=session,
-        chat_id=chat_id,
-        kind=DEPARTMENT_CARD,
-        payload={"complaint_id": complaint.id},
-        now=now,
-        complaint_id=complaint.id,
-    )
+    return _about(session, complaint, chat_id, DEPARTMENT_CARD, now)
 
 
 def enqueue_attachments(
     *, session: AsyncSession, complaint: Complaint, chat_id: int, now: datetime
 ) -> OutboxMessage:
     """Send the location, photos and voice under the card, after any pending cards."""
-    return _enqueue(
-        session=session,
-        chat_id=chat_id,
-        kind=ATTACHMENTS,
-        payload={"complaint_id": complaint.id},
-        now=now,
-        complaint_id=complaint.id,
-        priority=1,
-    )
+    return _about(session, complaint, chat_id, ATTACHMENTS, now)
 
 
 def enqueue_event(

@@ -27,12 +27,9 @@ async def accept(press: Press) -> Outcome:
 async def take(press: Press) -> Outcome:
     """认领: the actor is now on it (no status change; internal event; the card refreshes)."""
     session, actor, now = press.session, press.actor, press.now
-    complaint, refused = await steps.owned(session, press.complaint_id, press.chat_id)
-    if refused is not None:
-        return refused
-    assert complaint is not None
-    if complaint.status in FINISHED:
-        return Outcome(complaint, Refusal.not_allowed, complaint.status)
+    complaint = await steps.pressed_on(press, finished=False)
+    if isinstance(complaint, Outcome):
+        return complaint
     if actor.telegram_id is not None and complaint.taken_by_telegram_id == actor.telegram_id:
         return Outcome(complaint, Refusal.nothing_to_do, complaint.taken_by_name)
     complaint.taken_by_telegram_id = actor.telegram_id
@@ -214,12 +211,10 @@ async def ask_resident(press: Press, *, question: str) -> Outcome:
     if isinstance(cleaned, Outcome):
         return cleaned
     session, now = press.session, press.now
-    complaint, refused = await steps.owned(session, press.complaint_id, press.chat_id)
-    if refused is not None:
-        return refused
-    assert complaint is not None and complaint.id is not None
-    if complaint.status in FINISHED:
-        return Outcome(complaint, Refusal.not_allowed, complaint.status)
+    complaint = await steps.pressed_on(press, finished=False)
+    if isinstance(complaint, Outcome):
+        return complaint
+    assert complaint.id is not None
     follow_up = FollowUp(
         complaint_id=complaint.id, question=cleaned, asked_at=now, asked_by_name=press.actor.name
     )
@@ -268,10 +263,9 @@ async def add_note(press: Press, *, note: str) -> Outcome:
     if isinstance(cleaned, Outcome):
         return cleaned
     session, now = press.session, press.now
-    complaint, refused = await steps.owned(session, press.complaint_id, press.chat_id)
-    if refused is not None:
-        return refused
-    assert complaint is not None
+    complaint = await steps.pressed_on(press, finished=True)
+    if isinstance(complaint, Outcome):
+        return complaint
     complaint.updated_at = now
     event = await steps.record(
         session, complaint, press.actor, Action.note, now, public=False, note=cleaned

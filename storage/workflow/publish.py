@@ -20,9 +20,9 @@ from storage.models import (
 async def _group_chat(session: AsyncSession, complaint: Complaint) -> int | None:
     """The linked chat of the complaint's group.
 
-    Share-locked (PostgreSQL): a chat migration (links.migrate_chat) moving that chat either
-    waits for this transaction's outbox rows, which it then moves, or goes first, and the chat
-    read here is the new one. Never a row for the old id after the move.
+    Share-locked (PostgreSQL): a chat migration (chat_migration.migrate_chat) moving that chat
+    either waits for this transaction's outbox rows, which it then moves, or goes first, and the
+    chat read here is the new one. Never a row for the old id after the move.
     """
     group = await session.get(
         InspectionGroup, complaint.group_id, with_for_update={"read": True}, populate_existing=True

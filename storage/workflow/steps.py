@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import lifecycle
 from storage.lifecycle import Act, Role
 from storage.models import Category, Complaint, InspectionGroup, Resident, TimelineEvent
-from storage.workflow.base import TEXT_MAX, Actor, Outcome, Press, Refusal
+from storage.workflow.base import FINISHED, TEXT_MAX, Actor, Outcome, Press, Refusal
 from storage.workflow.publish import publish
 
 # The statuses each status can move to (DESIGN.md's lifecycle, from storage.lifecycle).
@@ -59,6 +59,18 @@ async def sensitive(session: AsyncSession, complaint: Complaint) -> bool:
         Category.round_id == complaint.round_id, Category.code == complaint.category_code
     )
     return bool((await session.exec(statement)).first())
+
+
+async def pressed_on(press: Press, *, finished: bool) -> Complaint | Outcome:
+    """The complaint of a press that moves no status, if the press's chat owns it; else the
+    refusal (`finished` False: also for a merged or closed complaint)."""
+    complaint, refused = await owned(press.session, press.complaint_id, press.chat_id)
+    if refused is not None:
+        return refused
+    assert complaint is not None
+    if not finished and complaint.status in FINISHED:
+        return Outcome(complaint, Refusal.not_allowed, complaint.status)
+    return complaint
 
 
 def role_of(press: Press) -> Role:
