@@ -274,3 +274,51 @@ async def test_the_round_closing_before_confirmation_files_nothing(bot: BotHarne
     assert "目前不在巡察受理期内" in texts(messages) and "0375-0000000" in texts(messages)
     assert await complaints_of(bot, someone.user.id) == []
     assert await draft_of(bot, someone.user.id) is not None
+
+
+async def test_invisible_characters_are_not_a_description(bot: BotHarness) -> None:
+    someone = person(bot)
+    await at_description(someone)
+    before = await snapshot(bot, someone)
+    for invisible in (
+        "\u200b" * 12,
+        "\u200b\u200c\u200d\u2060\ufeff" * 3,
+        "\u200b \u3000\t\u200b\u0007\u00ad" * 3,
+    ):
+        messages = await someone.say(invisible)
+        assert "文字太短了，请至少写 10 个字" in texts(messages)
+        await unchanged(bot, someone, before)
+    # Nine visible characters padded with zero-width spaces are still too short.
+    messages = await someone.say("\u200b".join("水压低浇不了地两月"))
+    assert "文字太短了，请至少写 10 个字" in texts(messages)
+    await unchanged(bot, someone, before)
+    # In English too.
+    english = person(bot, "Ann", language="en")
+    messages = await english.say("/start v_xiaodian")
+    await english.press(with_buttons(messages), "Drinking water and irrigation")
+    messages = await english.say("\u200b" * 12)
+    assert "That text is too short: please write at least 10 characters." in texts(messages)
+
+
+async def test_a_description_keeps_its_words_without_zero_width_characters(
+    bot: BotHarness,
+) -> None:
+    someone = person(bot)
+    await at_description(someone)
+    messages = await someone.say("\u200b机井\u200b水压低，\n浇不了地，\u2060已经两个月了。\ufeff")
+    assert "文字太短了" not in texts(messages)
+    draft = await draft_of(bot, someone.user.id)
+    assert draft is not None
+    assert draft.description == "机井水压低，\n浇不了地，已经两个月了。"
+
+
+async def test_an_invisible_address_is_no_address(bot: BotHarness) -> None:
+    someone = person(bot)
+    await at_description(someone)
+    messages = await someone.say(DESCRIPTION_ZH)
+    await someone.press(with_buttons(messages), "完成")
+    before = await snapshot(bot, someone)
+    messages = await someone.say("\u200b\u2060\ufeff")
+    assert "请发送位置、输入地址，或点“跳过”" in texts(messages)
+    assert "地址太长了" not in texts(messages)
+    await unchanged(bot, someone, before)

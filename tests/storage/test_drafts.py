@@ -350,3 +350,119 @@ def test_buttons_are_checked_against_the_draft() -> None:
     assert not drafts.is_current(draft, 4, DraftStep.category)
     assert not drafts.is_current(draft, 5, DraftStep.description)
     assert not drafts.is_current(None, 5)
+
+
+async def test_invisible_characters_do_not_count(session: AsyncSession) -> None:
+    draft = await at_description(session)
+    before = snapshot(draft)
+    for text in (
+        "\u200b" * 12,
+        "\u200b\u200c\u200d\u2060\ufeff\u00ad" * 4,
+        "\u3164\u2800\u0007\u000b \u3000\u200b" * 4,
+        "\u200b".join("水压低浇不了地两月"),
+    ):
+        result = await drafts.add_text(session=session, draft=draft, text=text, now=NOW)
+        assert result.outcome == Outcome.too_short, repr(text)
+    # A caption is description text: the same count.
+    for caption in ("\u3164\u2800\u3000" * 4, "\u200b".join("水压低浇不了地两月")):
+        result = await drafts.add_photo(
+            session=session, draft=draft, file_id="p", caption=caption, now=NOW
+        )
+        assert result.outcome == Outcome.too_short, repr(caption)
+    assert snapshot(draft) == before
+    # A caption of invisible characters only is no caption: the photo comes alone.
+    result = await drafts.add_photo(
+        session=session, draft=draft, file_id="p", caption="\u200b\u2060\ufeff", now=NOW
+    )
+    assert result.outcome == Outcome.ok and draft.photo_file_ids == ["p"]
+    assert draft.description is None
+    # Text is stored without zero-width characters; newlines and emoji sequences stay.
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    result = await drafts.add_text(
+        session=session,
+        draft=draft,
+        text=f"\ufeff机井\u200b水压低，\n浇不了地，\u2060已经两个月了{family}\u200b ",
+        now=NOW,
+    )
+    assert result.outcome == Outcome.ok
+    assert draft.description == f"机井水压低，\n浇不了地，已经两个月了{family}"
+
+
+async def test_an_invisible_address_is_too_short(session: AsyncSession) -> None:
+    draft = await walk_to_identity(session)
+    before = snapshot(draft)
+    result = await drafts.set_address(
+        session=session, draft=draft, text="\u200b\u2060 \ufeff", now=NOW
+    )
+    assert result.outcome == Outcome.too_short and snapshot(draft) == before
+    result = await drafts.set_address(session=session, draft=draft, text="村\u200b东头", now=NOW)
+    assert result.outcome == Outcome.ok and draft.address == "村东头"
+
+
+PARIS = (48.8566, 2.3522)
+
+
+async def test_a_far_location_waits_for_the_residents_yes(database: Database) -> None:
+    async with database.transaction() as session:
+        await seed_round(session)
+        await seed_resident(session, 1)
+        draft = await walk_to_identity(session)
+        near = await drafts.set_location(
+            session=session, draft=draft, latitude=33.877, longitude=113.351, now=NOW
+        )
+        # About 15 km away: kept at once.
+        assert near.outcome == Outcome.ok and draft.step == DraftStep.identity
+        await drafts.edit_field(session=session, draft=draft, which=EditField.location, now=NOW)
+        far = await drafts.set_location(
+            session=session, draft=draft, latitude=PARIS[0], longitude=PARIS[1], now=NOW
+        )
+        assert far.outcome == Outcome.far_location
+        assert far.village is not None and far.village.code == "xiaodian"
+        assert far.distance_km == pytest.approx(villages.distance_km(*XIAODIAN, *PARIS))
+        assert far.view is not None and far.view.pending_km == far.distance_km
+        assert draft.step == DraftStep.location_confirm
+        # The earlier answer stays until the far one is confirmed.
+        assert (draft.latitude, draft.longitude) == (33.877, 113.351)
+        draft_id = draft.id
+    # The pending location is on the draft row: a restart loses nothing.
+    async with database.transaction() as session:
+        draft = (await session.exec(select(Draft).where(Draft.id == draft_id))).one()
+        assert (draft.pending_latitude, draft.pending_longitude) == PARIS
+        assert draft.step == DraftStep.location_confirm
+        result = await drafts.confirm_location(session=session, draft=draft, accept=True, now=NOW)
+        assert result.outcome == Outcome.ok
+        assert (draft.latitude, draft.longitude) == PARIS
+        assert (draft.pending_latitude, draft.pending_longitude) == (None, None)
+        # It was an edit: back to the summary.
+        assert draft.step == DraftStep.confirm and draft.location_answered
+
+
+async def test_resending_a_far_location_goes_back_to_the_location_step(
+    session: AsyncSession,
+) -> None:
+    draft = await walk_to_identity(session)
+    await drafts.set_location(
+        session=session, draft=draft, latitude=PARIS[0], longitude=PARIS[1], now=NOW
+    )
+    result = await drafts.confirm_location(session=session, draft=draft, accept=False, now=NOW)
+    assert result.outcome == Outcome.ok and draft.step == DraftStep.location
+    assert (draft.pending_latitude, draft.pending_longitude) == (None, None)
+    assert (draft.latitude, draft.longitude, draft.location_answered) == (None, None, False)
+    # Skipping or typing an address while asked also clears the pending location.
+    await drafts.set_location(
+        session=session, draft=draft, latitude=PARIS[0], longitude=PARIS[1], now=NOW
+    )
+    result = await drafts.skip_location(session=session, draft=draft, now=NOW)
+    assert result.outcome == Outcome.ok and draft.step == DraftStep.identity
+    assert (draft.pending_latitude, draft.pending_longitude) == (None, None)
+
+
+async def test_a_village_without_coordinates_takes_any_location(session: AsyncSession) -> None:
+    draft = await walk_to_identity(session)
+    xiaodian = await village(session, "xiaodian")
+    xiaodian.latitude = xiaodian.longitude = None
+    result = await drafts.set_location(
+        session=session, draft=draft, latitude=PARIS[0], longitude=PARIS[1], now=NOW
+    )
+    assert result.outcome == Outcome.ok and draft.step == DraftStep.identity
+    assert (draft.latitude, draft.longitude) == PARIS
