@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from handlers.resident import commands, conversation, keyboards, tracking, village
+from handlers.resident import commands, conversation, keyboards, location, tracking, village
 from handlers.resident.base import PRIVATE, private_button
 
 
@@ -42,6 +42,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         private_button(village.on_suggestion, keyboards.SUGGESTION),
         private_button(conversation.on_category, keyboards.CATEGORY),
         private_button(conversation.on_done, keyboards.DONE),
+        private_button(location.on_far_location, keyboards.FAR_LOCATION),
         private_button(conversation.on_identity, keyboards.IDENTITY),
         private_button(conversation.on_summary, keyboards.SUMMARY),
         private_button(conversation.on_edit, keyboards.EDIT),

@@ -7,7 +7,7 @@ from html import escape
 
 from telegram import ReplyKeyboardRemove
 
-from handlers.resident import keyboards, render, village
+from handlers.resident import keyboards, location, render, village
 from handlers.resident.base import Visit, draft_button, resident_handler
 from storage import complaints, drafts
 from storage.complaints import FilingOutcome
@@ -223,16 +223,6 @@ def described(visit: Visit, result: StepResult) -> None:
     render.ask(visit, result.view, first)
 
 
-def moved_on(visit: Visit, result: StepResult, note: str, problem: str) -> None:
-    """Answer a reply-keyboard step: take the keyboard away, then the next question."""
-    assert result.view is not None
-    if result.outcome == StepOutcome.ok:
-        render.acknowledge(visit, note)
-        render.ask(visit, result.view)
-    else:
-        render.ask(visit, result.view, visit.text(problem, max=drafts.ADDRESS_MAX))
-
-
 @resident_handler(after_expiry=False)
 async def on_text(visit: Visit) -> None:
     """Text: a village name, description, address, or "skip", depending on the step."""
@@ -247,15 +237,11 @@ async def on_text(visit: Visit) -> None:
         await village.typed(visit, text)
     elif draft.step == DraftStep.description:
         described(visit, await drafts.add_text(session=session, draft=draft, text=text, now=now))
-    elif draft.step == DraftStep.location and keyboards.is_skip(text):
-        result = await drafts.skip_location(session=session, draft=draft, now=now)
-        moved_on(visit, result, "location.skipped", "hint.location")
-    elif draft.step == DraftStep.location:
-        result = await drafts.set_address(session=session, draft=draft, text=text, now=now)
-        moved_on(visit, result, "location.address_saved", "location.too_long")
+    elif draft.step in location.STEPS:
+        await location.typed(visit, draft, text)
     elif draft.step == DraftStep.phone and keyboards.is_skip(text):
         result = await drafts.set_phone(session=session, draft=draft, phone=None, now=now)
-        moved_on(visit, result, "phone.skipped", "hint.phone")
+        render.moved_on(visit, result, "phone.skipped", "hint.phone")
     else:
         await hint(visit)
 
@@ -268,15 +254,8 @@ async def on_location(visit: Visit) -> None:
     latitude, longitude = message.location.latitude, message.location.longitude
     if draft is not None and draft.step == DraftStep.village:
         await village.located(visit, latitude, longitude)
-    elif draft is not None and draft.step == DraftStep.location:
-        result = await drafts.set_location(
-            session=visit.session,
-            draft=draft,
-            latitude=latitude,
-            longitude=longitude,
-            now=visit.now,
-        )
-        moved_on(visit, result, "location.saved", "hint.location")
+    elif draft is not None and draft.step in location.STEPS:
+        await location.shared(visit, draft, latitude, longitude)
     else:
         await hint(visit)
 
@@ -294,7 +273,7 @@ async def on_contact(visit: Visit) -> None:
         result = await drafts.set_phone(
             session=visit.session, draft=draft, phone=message.contact.phone_number, now=visit.now
         )
-        moved_on(visit, result, "phone.saved", "hint.phone")
+        render.moved_on(visit, result, "phone.saved", "hint.phone")
 
 
 @resident_handler(after_expiry=False)

@@ -33,6 +33,7 @@ VILLAGE = re.compile(rf"^vs:{_ID}:{_ID}$")
 SUGGESTION = re.compile(rf"^vc:{_ID}:([yn])$")
 CATEGORY = re.compile(rf"^cat:{_ID}:([A-Za-z0-9_-]{{1,32}})$")
 DONE = re.compile(rf"^dd:{_ID}$")
+FAR_LOCATION = re.compile(rf"^lc:{_ID}:([yr])$")
 IDENTITY = re.compile(rf"^id:{_ID}:([an])$")
 SUMMARY = re.compile(rf"^sm:{_ID}:(ok|ed|cx|bk)$")
 EDIT = re.compile(rf"^ef:{_ID}:([vcdli])$")
@@ -136,6 +137,16 @@ def categories(language: str, draft_id: int, items: Sequence[Category]) -> Inlin
 def done(language: str, draft_id: int) -> InlineKeyboardMarkup:
     """The description is complete."""
     return InlineKeyboardMarkup([[_button(t(language, "button.done"), "dd", draft_id)]])
+
+
+def far_location(language: str, draft_id: int) -> InlineKeyboardMarkup:
+    """Yes, the far location is right / send the location again."""
+    return InlineKeyboardMarkup(
+        [
+            [_button(t(language, "button.far_location_yes"), "lc", draft_id, "y")],
+            [_button(t(language, "button.far_location_resend"), "lc", draft_id, "r")],
+        ]
+    )
 
 
 def identity(language: str, draft_id: int) -> InlineKeyboardMarkup:

@@ -12,7 +12,7 @@ from handlers.i18n import catalog, t
 from handlers.resident import keyboards
 from handlers.resident.base import Visit
 from storage import drafts, villages
-from storage.drafts import DraftView
+from storage.drafts import DraftView, StepOutcome, StepResult
 from storage.models import Category, DraftStep, Resident, Round, TimelineEvent, Village
 from storage.villages import TownshipChoice
 
@@ -102,9 +102,8 @@ def ask(visit: Visit, view: DraftView, first: str | None = None) -> None:
         ask_category(visit, view, first)
     elif step == DraftStep.description:
         ask_description(visit, view, first)
-    elif step == DraftStep.location:
-        text = visit.text("location.ask")
-        visit.send(lead(first, text), keyboards.location_or_skip(language))
+    elif step in (DraftStep.location, DraftStep.location_confirm):
+        ask_location(visit, view, first)
     elif step == DraftStep.identity:
         text = visit.text("identity.ask")
         visit.send(lead(first, text), keyboards.identity(language, draft.id))
@@ -156,6 +155,18 @@ def ask_category(visit: Visit, view: DraftView, first: str | None = None) -> Non
         return
     text = visit.text("category.ask", village=village_label(view.village))
     visit.send(lead(first, text), keyboards.categories(visit.language, draft.id, view.categories))
+
+
+def ask_location(visit: Visit, view: DraftView, first: str | None = None) -> None:
+    """Where the problem is; or, for a shared location far from the village, whether it is."""
+    draft, km = view.draft, view.pending_km
+    assert draft.id is not None
+    if draft.step == DraftStep.location_confirm and view.village is not None and km is not None:
+        text = visit.text("location.far", village=escape(view.village.name), km=f"{km:.0f}")
+        visit.send(lead(first, text), keyboards.far_location(visit.language, draft.id))
+        return
+    text = visit.text("location.ask")
+    visit.send(lead(first, text), keyboards.location_or_skip(visit.language))
 
 
 def ask_description(visit: Visit, view: DraftView, first: str | None = None) -> None:
@@ -226,3 +237,13 @@ def summary(visit: Visit, view: DraftView) -> str:
 def acknowledge(visit: Visit, key: str, **values: Any) -> None:
     """A short note that also takes the reply keyboard away (before an inline question)."""
     visit.say(key, ReplyKeyboardRemove(), **values)
+
+
+def moved_on(visit: Visit, result: StepResult, note: str, problem: str) -> None:
+    """Answer a reply-keyboard step: take the keyboard away, then the next question."""
+    assert result.view is not None
+    if result.outcome == StepOutcome.ok:
+        acknowledge(visit, note)
+        ask(visit, result.view)
+    else:
+        ask(visit, result.view, visit.text(problem, max=drafts.ADDRESS_MAX))

@@ -6,18 +6,17 @@ from storage.drafts.answers import (
     add_voice,
     choose_category,
     finish_description,
-    set_address,
     set_identity,
-    set_location,
     set_phone,
-    skip_location,
 )
 from storage.drafts.expiry import DRAFT_TTL, current, expire_idle, expired_mark
+from storage.drafts.location import confirm_location, set_address, set_location, skip_location
 from storage.drafts.starting import cancel, restart, start
 from storage.drafts.steps import (
     ADDRESS_MAX,
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
+    FAR_KM,
     MAX_PHOTOS,
     NEXT_STEP,
     DraftView,
@@ -40,6 +39,7 @@ __all__ = [
     "DESCRIPTION_MIN",
     "DRAFT_TTL",
     "EDIT_STEPS",
+    "FAR_KM",
     "MAX_PHOTOS",
     "NEXT_STEP",
     "DraftView",
@@ -53,6 +53,7 @@ __all__ = [
     "choose_category",
     "choose_village",
     "choose_village_by_name",
+    "confirm_location",
     "confirm_suggestion",
     "current",
     "edit_field",

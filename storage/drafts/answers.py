@@ -1,4 +1,4 @@
-"""The answers after the village: category, description, location, identity and phone."""
+"""The answers after the village: category, description, identity and phone."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.drafts.steps import (
-    ADDRESS_MAX,
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
     MAX_PHOTOS,
@@ -18,6 +17,7 @@ from storage.drafts.steps import (
     view,
 )
 from storage.models import Draft, DraftStep
+from storage.typed_text import tidy, visible_length
 
 
 async def choose_category(
@@ -33,7 +33,8 @@ async def choose_category(
 
 def _check_text(draft: Draft, text: str) -> StepOutcome:
     """Whether a piece of description text may be added to what the draft has."""
-    if len(text) < DESCRIPTION_MIN:
+    # Only what a reader sees counts: twelve zero-width spaces are no description.
+    if visible_length(text) < DESCRIPTION_MIN:
         return StepOutcome.too_short
     if len(text) > DESCRIPTION_MAX or len(_joined(draft.description, text)) > DESCRIPTION_MAX:
         return StepOutcome.too_long
@@ -47,7 +48,7 @@ def _joined(before: str | None, text: str) -> str:
 
 async def add_text(*, session: AsyncSession, draft: Draft, text: str, now: datetime) -> StepResult:
     """Description text: 10 to 2000 characters, added to any text sent before."""
-    text = text.strip()
+    text = tidy(text)
     outcome = _check_text(draft, text)
     if outcome != StepOutcome.ok:
         return await step_result(session, draft, now, outcome)
@@ -73,7 +74,7 @@ async def add_photo(
     """A photo (at most five), with its caption as description text; all or nothing."""
     if len(draft.photo_file_ids) >= MAX_PHOTOS:
         return await step_result(session, draft, now, StepOutcome.too_many_photos)
-    caption = (caption or "").strip()
+    caption = tidy(caption or "")
     if caption:
         outcome = _check_text(draft, caption)
         if outcome != StepOutcome.ok:
@@ -90,42 +91,6 @@ async def finish_description(*, session: AsyncSession, draft: Draft, now: dateti
     if not draft.description and draft.voice_file_id is None:
         return await step_result(session, draft, now, StepOutcome.empty)
     return await answered(session, draft, DraftStep.description, now)
-
-
-async def set_location(
-    *, session: AsyncSession, draft: Draft, latitude: float, longitude: float, now: datetime
-) -> StepResult:
-    """Where the problem is, as a shared location."""
-    return await _located(session, draft, now, (latitude, longitude, None))
-
-
-async def set_address(
-    *, session: AsyncSession, draft: Draft, text: str, now: datetime
-) -> StepResult:
-    """Where the problem is, as a typed address of 1 to 200 characters."""
-    text = text.strip()
-    if not text:
-        return await step_result(session, draft, now, StepOutcome.too_short)
-    if len(text) > ADDRESS_MAX:
-        return await step_result(session, draft, now, StepOutcome.too_long)
-    return await _located(session, draft, now, (None, None, text))
-
-
-async def skip_location(*, session: AsyncSession, draft: Draft, now: datetime) -> StepResult:
-    """No location given."""
-    return await _located(session, draft, now, (None, None, None))
-
-
-async def _located(
-    session: AsyncSession,
-    draft: Draft,
-    now: datetime,
-    where: tuple[float | None, float | None, str | None],
-) -> StepResult:
-    """Record (latitude, longitude, address) as the location answer and go on."""
-    draft.latitude, draft.longitude, draft.address = where
-    draft.location_answered = True
-    return await answered(session, draft, DraftStep.location, now)
 
 
 async def set_identity(

@@ -15,6 +15,8 @@ DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 2000
 MAX_PHOTOS = 5
 ADDRESS_MAX = 200
+# A shared location farther than this from the chosen village is asked about before it is kept.
+FAR_KM = 20.0
 
 # The question that follows each answered one (identity depends on the answer).
 NEXT_STEP: dict[str, DraftStep] = {
@@ -45,6 +47,8 @@ class StepOutcome(StrEnum):
     voice_taken = "voice_taken"
     # "Done" before there is text or voice.
     empty = "empty"
+    # A shared location far from the village: it waits for the resident's yes.
+    far_location = "far_location"
 
 
 @dataclass
@@ -66,6 +70,14 @@ class DraftView:
         """The chosen category as the round defines it."""
         return next((c for c in self.categories if c.code == self.draft.category_code), None)
 
+    @property
+    def pending_km(self) -> float | None:
+        """How far the shared location waiting for the resident's yes is from the village."""
+        latitude, longitude = self.draft.pending_latitude, self.draft.pending_longitude
+        if self.village is None or latitude is None or longitude is None:
+            return None
+        return village_distance(self.village, latitude, longitude)
+
 
 @dataclass
 class StepResult:
@@ -80,6 +92,13 @@ class StepResult:
     distance_km: float | None = None
     # /start carried a village link that matches no village.
     unknown_link: bool = False
+
+
+def village_distance(village: Village, latitude: float, longitude: float) -> float | None:
+    """Kilometres from the village to a point (None when the roster gives no coordinates)."""
+    if village.latitude is None or village.longitude is None:
+        return None
+    return villages.distance_km(village.latitude, village.longitude, latitude, longitude)
 
 
 def is_current(draft: Draft | None, draft_id: int, *steps: str) -> bool:

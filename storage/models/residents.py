@@ -20,6 +20,8 @@ class DraftStep(StrEnum):
     category = "category"
     description = "description"
     location = "location"
+    # A shared location far from the village, waiting for the resident to confirm it.
+    location_confirm = "location_confirm"
     identity = "identity"
     phone = "phone"
     confirm = "confirm"
@@ -67,6 +69,9 @@ class Draft(SQLModel, table=True):
     longitude: float | None = None
     address: str | None = None
     location_answered: bool = False
+    # A shared location far from the village, kept here until the resident confirms it.
+    pending_latitude: float | None = None
+    pending_longitude: float | None = None
     anonymous: bool | None = None
     phone: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
