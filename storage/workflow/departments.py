@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.lifecycle import Act, Role
 from storage.models import Department
 from storage.workflow import steps
 from storage.workflow.base import Action, Actor, Outcome, Refusal, S
@@ -45,8 +46,9 @@ async def report_done(
     ):
         return Outcome(None, Refusal.wrong_chat)
     expected = S.handed_off
-    if complaint.status != expected:
-        return Outcome(complaint, Refusal.moved_on, complaint.status)
+    refused = steps.check_move(complaint, expected, Act.report, Role.department)
+    if refused is not None:
+        return refused
     refused = await steps.move(
         session, complaint, expected, S.resolved, now, resolution(cleaned, now)
     )

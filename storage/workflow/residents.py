@@ -8,6 +8,8 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import lifecycle
+from storage.lifecycle import Act, Role
 from storage.models import FollowUp, Resident
 from storage.workflow import steps
 from storage.workflow.base import SATISFACTIONS, Action, Outcome, Refusal, S
@@ -127,10 +129,12 @@ async def rate(
     if resident is None or complaint.resident_id != resident.id:
         return Outcome(None, Refusal.not_allowed)
     expected = S.resolved
-    if complaint.status != expected:
-        return Outcome(complaint, Refusal.moved_on, complaint.status)
     unhappy = satisfaction == "unsatisfied"
-    to = S.accepted if unhappy else S.closed
+    act = Act.reopen if unhappy else Act.close
+    refused = steps.check_move(complaint, expected, act, Role.resident)
+    if refused is not None:
+        return refused
+    to = lifecycle.MOVES_TO[act]
     values: dict[str, Any] = {"satisfaction": satisfaction}
     if not unhappy:
         values["closed_at"] = now
