@@ -40,18 +40,10 @@ def enqueue_call(
     complaint_id: int | None = None,
 ) -> OutboxMessage:
     """Add a ready Bot API call (JSON-serialisable params) to the outbox of this transaction."""
-    return _enqueue(
-        session=session,
-        chat_id=chat_id,
-        kind=API,
-        payload={"method": method, "params": params},
-        now=now,
-        complaint_id=complaint_id,
-    )
+    return _enqueue(session, chat_id, API, {"method": method, "params": params}, now, complaint_id)
 
 
 def _enqueue(
-    *,
     session: AsyncSession,
     chat_id: int,
     kind: str,
@@ -78,16 +70,10 @@ def _about(
     session: AsyncSession, complaint: Complaint, chat_id: int, kind: str, now: datetime
 ) -> OutboxMessage:
     """A row rendered from the complaint as it is when sent."""
-    return _enqueue(
-        session=session,
-        chat_id=chat_id,
-        kind=kind,
-        payload={"complaint_id": complaint.id},
-        now=now,
-        complaint_id=complaint.id,
-        # Attachments go after any pending cards (they reply to the card).
-        priority=1 if kind == ATTACHMENTS else 0,
-    )
+    payload = {"complaint_id": complaint.id}
+    # Attachments go after any pending cards (they reply to the card).
+    priority = 1 if kind == ATTACHMENTS else 0
+    return _enqueue(session, chat_id, kind, payload, now, complaint.id, priority)
 
 
 def enqueue_card(
@@ -120,14 +106,8 @@ def enqueue_event(
     complaint_id: int | None = None,
 ) -> OutboxMessage:
     """Tell a chat about one timeline event (flushed, so it has an id), rendered when sent."""
-    return _enqueue(
-        session=session,
-        chat_id=chat_id,
-        kind=EVENT,
-        payload={"event_id": event.id},
-        now=now,
-        complaint_id=complaint_id if complaint_id is not None else event.complaint_id,
-    )
+    about = complaint_id if complaint_id is not None else event.complaint_id
+    return _enqueue(session, chat_id, EVENT, {"event_id": event.id}, now, about)
 
 
 def enqueue_notice(
@@ -141,14 +121,7 @@ def enqueue_notice(
 ) -> OutboxMessage:
     """A scheduled message of `kind` (JSON-ready `payload`), rendered in the chat's language
     when sent (handlers/notices.py)."""
-    return _enqueue(
-        session=session,
-        chat_id=chat_id,
-        kind=NOTICE,
-        payload={**payload, "notice": kind},
-        now=now,
-        complaint_id=complaint_id,
-    )
+    return _enqueue(session, chat_id, NOTICE, {**payload, "notice": kind}, now, complaint_id)
 
 
 def enqueue_ledger(
@@ -168,10 +141,10 @@ def enqueue_ledger(
     the request commits at once and nothing else waits for the file.
     """
     return _enqueue(
-        session=session,
-        chat_id=chat_id,
-        kind=LEDGER,
-        payload={
+        session,
+        chat_id,
+        LEDGER,
+        {
             "round_id": round_id,
             "group_id": group_id,
             "shareable": shareable,
@@ -179,8 +152,8 @@ def enqueue_ledger(
             "reply_to": reply_to,
             "language": language,
         },
-        now=now,
-        complaint_id=None,
+        now,
+        None,
     )
 
 
