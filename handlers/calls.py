@@ -131,6 +131,14 @@ def photo(
     return Call("sendPhoto", {**params, **markup_params(markup)})
 
 
+def document(
+    file: Any, caption: str, *, chat_id: int | None = None, reply_to: int | None = None
+) -> Call:
+    """sendDocument with an HTML caption (a local file for the sender to upload)."""
+    params = {**_target(chat_id, reply_to), "document": file, **_caption(caption)}
+    return Call("sendDocument", params)
+
+
 def voice(
     file_id: str, caption: str, *, chat_id: int | None = None, reply_to: int | None = None
 ) -> Call:

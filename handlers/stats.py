@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler
 
 from handlers import calls, charts
@@ -268,22 +268,23 @@ async def ledger_document(
     local = _local(summary, requested)
     shown = UNSAFE_NAME.sub("-", f"台账-{summary.round_code}-{_scope_name(summary)}")
     key = "export.caption.shareable" if shareable else "export.caption"
-    params: dict[str, Any] = {
-        "chat_id": chat_id,
-        "document": _file_param(path, f"{shown}-{local:%Y%m%d-%H%M}.xlsx"),
-        "caption": t(
-            language,
-            key,
-            scope=escape(_scope_name(summary)),
-            count=count,
-            at=local.strftime("%Y-%m-%d %H:%M"),
-        ),
-        "parse_mode": ParseMode.HTML.value,
-    }
+    caption = t(
+        language,
+        key,
+        scope=escape(_scope_name(summary)),
+        count=count,
+        at=local.strftime("%Y-%m-%d %H:%M"),
+    )
+    file = _file_param(path, f"{shown}-{local:%Y%m%d-%H%M}.xlsx")
     reply_to = payload.get("reply_to")
-    if reply_to is not None:
-        params["reply_parameters"] = calls.reply_parameters(int(reply_to))
-    return [Call("sendDocument", params)]
+    return [
+        calls.document(
+            file,
+            caption,
+            chat_id=chat_id,
+            reply_to=int(reply_to) if reply_to is not None else None,
+        )
+    ]
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
