@@ -347,3 +347,21 @@ async def test_a_long_timeline_fits_one_status_message(bot: BotHarness) -> None:
     assert len(text.encode("utf-16-le")) // 2 <= 4096
     assert "问题13" in text, "the latest steps are kept"
     assert "问题00" not in text and "…" in text
+
+
+async def test_an_invisible_answer_is_no_answer(bot: BotHarness) -> None:
+    inspector = await group_chat(bot)
+    someone = person(bot, "王", language="zh")
+    filed = await file(bot, someone)
+    someone.new_messages()
+    await prompted(inspector, filed, "ask", "具体位置？")
+    (question,) = someone.new_messages()
+    await someone.press(question, button(question, "fq:"))
+    inspector.new_messages()
+    messages = await someone.say("\u200b\u2060\ufeff" * 4)
+    assert texts(messages) == t("zh", "followup.empty")
+    assert not [m for m in inspector.new_messages() if "\u200b" in (m.text or "")]
+    # Still answering: the next text with words is the answer, without zero-width characters.
+    messages = await someone.say("学校\u200b后面")
+    assert texts(messages) == t("zh", "followup.sent", number=filed.number)
+    assert [m for m in inspector.new_messages() if "学校后面" in (m.text or "")]

@@ -1186,3 +1186,11 @@ async def test_a_hand_off_elsewhere_takes_the_done_button_off_the_old_card(world
             },
         ),
     ]
+
+
+def test_typed_text_counts_what_a_reader_sees() -> None:
+    """Reasons, notes, questions and answers: only invisible characters is empty."""
+    for invisible in ("\u200b" * 12, "\u200b\u2060\ufeff \u3000", "\u0007\u00ad"):
+        refused = steps.clean(invisible)
+        assert isinstance(refused, Outcome) and refused.detail == "empty", repr(invisible)
+    assert steps.clean(" 不属实\u200b，\n已核查\ufeff ") == "不属实，\n已核查"
