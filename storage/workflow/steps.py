@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import lifecycle
 from storage.lifecycle import Act, Role
 from storage.models import Category, Complaint, InspectionGroup, Resident, TimelineEvent
+from storage.typed_text import tidy, visible_length
 from storage.workflow.base import FINISHED, TEXT_MAX, Actor, Outcome, Press, Refusal
 from storage.workflow.publish import publish
 
@@ -119,9 +120,9 @@ async def move(
 
 
 def clean(text: str) -> str | Outcome:
-    """Typed text, trimmed; a refusal when it is empty or too long."""
-    cleaned = text.strip()
-    if not cleaned:
+    """Typed text as stored (tidied); a refusal when nothing visible is left or it is too long."""
+    cleaned = tidy(text)
+    if not visible_length(cleaned):
         return Outcome(None, Refusal.invalid, "empty")
     if len(cleaned) > TEXT_MAX:
         return Outcome(None, Refusal.invalid, "too_long")
