@@ -15,7 +15,7 @@ from telegram import Bot
 from bot.delivery import Delivery, deliver
 from bot.ratelimit import RateLimits
 from handlers import outbox_views
-from handlers.calls import Call
+from handlers.calls import Call, readdress
 from storage import cards, chat_migration, outbox
 from storage.clock import Clock
 from storage.db import Database
@@ -237,7 +237,11 @@ class OutboxSender:
             elif moved_to is not None:
                 # Everything keyed by the old id moves, this row included, due at once.
                 await chat_migration.migrate_chat(
-                    session=session, old_chat_id=row.chat_id, new_chat_id=moved_to, now=now
+                    session=session,
+                    old_chat_id=row.chat_id,
+                    new_chat_id=moved_to,
+                    now=now,
+                    readdress=readdress,
                 )
             elif outcome.kind == "retry":
                 await outbox.mark_retry(

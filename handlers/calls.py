@@ -110,6 +110,24 @@ def edit_markup(
     return Call("editMessageReplyMarkup", params)
 
 
+# How a call says which message it replies to.
+_REPLY_PARAMS = ("reply_parameters", "reply_to_message_id")
+
+
+def readdress(params: dict[str, Any], new_chat_id: int) -> dict[str, Any] | None:
+    """A ready call's params for its chat's new id (a group became a supergroup); None when
+    the call cannot be made there.
+
+    Message ids do not carry over to the new chat: a call that acts on a message of the old
+    chat (an edit, a deletion) cannot be made there, and a reply to one goes out as a plain
+    message.
+    """
+    if "message_id" in params or "message_ids" in params:
+        return None
+    unreplied = {k: v for k, v in params.items() if k not in _REPLY_PARAMS}
+    return {**unreplied, "chat_id": new_chat_id}
+
+
 # --- media ----------------------------------------------------------------------------------
 
 

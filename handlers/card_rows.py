@@ -1,4 +1,5 @@
-"""Outbox rows about one complaint's cards (card, dept_card, attachments), rendered when sent.
+"""Outbox rows about one complaint's cards (card, dept_card, attachments, clear_buttons),
+rendered when sent.
 
 Each shows the complaint as it is at send time: sent the first time (the sender records the
 message id into the CardMessage), edited after that. Nothing is rendered for a group or
@@ -16,6 +17,7 @@ from handlers import calls, department
 from handlers.calls import Call
 from handlers.group import cards
 from handlers.i18n import DEFAULT_LANGUAGE, language_for
+from storage import cards as card_store
 from storage import links, triage
 from storage.models import OutboxMessage
 from storage.triage import CardView
@@ -107,3 +109,19 @@ def attachment_calls(view: CardView, chat_id: int) -> list[Call]:
     if view.voice_file_id:
         made.append(calls.voice(view.voice_file_id, caption, chat_id=chat_id, reply_to=reply_to))
     return made
+
+
+async def clear_buttons(session: AsyncSession, row: OutboxMessage) -> list[Call]:
+    """A retired card's buttons taken off its message (an empty keyboard), wherever it is now.
+
+    Sent whatever the chat serves now: a stale button would only be refused when pressed.
+    """
+    card_id = row.payload.get("card_id")
+    if card_id is None:
+        return []
+    message_id = await card_store.card_message_id(
+        session=session, card_id=int(card_id), chat_id=row.chat_id
+    )
+    if message_id is None:
+        return []
+    return [calls.edit_markup(message_id, InlineKeyboardMarkup([]), chat_id=row.chat_id)]

@@ -7,8 +7,9 @@ id, so the chat goes on serving what it served, whichever of the three the bot s
 
 - the link (a group's, a department's or the round office's chat id) moves to the new id;
 - pending outbox rows are readdressed to the new id, in their order: nothing on its way is
-  lost. Message ids do not carry over, so a call acting on a message of the old chat (an edit,
-  a deletion) is dropped with the reason recorded, and a reply to one goes out unreplied;
+  lost. Message ids do not carry over, so a row acting on a message of the old chat (an edit,
+  a deletion, a retired card's buttons taken off) is dropped with the reason recorded, and a
+  reply to one goes out unreplied;
 - open reply prompts move with the chat (the prompt's text, not its message, identifies it);
 - cards: a card message already sent stays with the old chat as its history (it can no longer
   be edited there, and ids mean nothing in the new chat); a card not yet sent moves with the
@@ -29,6 +30,7 @@ Idempotent: once moved, the old id serves nothing and has nothing pending, so a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,25 +58,33 @@ class MovedRows:
     dropped: int = 0
 
 
-def _readdressed(row: OutboxMessage, new_chat_id: int) -> dict[str, Any] | None:
+# A ready call's params for the chat's new id, None when the call cannot be made there. Only
+# the handlers' side knows Bot API parameters (handlers/calls.py, `readdress`); the callers of
+# migrate_chat pass it in.
+Readdress = Callable[[dict[str, Any], int], dict[str, Any] | None]
+
+
+def _readdressed(
+    row: OutboxMessage, new_chat_id: int, readdress: Readdress
+) -> dict[str, Any] | None:
     """The payload of a pending row for the chat's new id; None when it cannot go there.
 
-    Message ids do not carry over to the new chat: a call that acts on a message of the old
-    chat (an edit, a deletion) cannot be made there, and a reply to one goes out as a plain
-    message (a ready call's reply_parameters, a rendered row's "reply_to"). Progress of a row
-    split into several calls starts again (none reached the new chat).
+    Message ids do not carry over to the new chat: a row that acts on a message of the old
+    chat (an edit, a deletion, buttons taken off a card) cannot be made there, and a reply to
+    one goes out as a plain message (a rendered row's "reply_to"; a ready call's, as
+    `readdress` says). Progress of a row split into several calls starts again (none reached
+    the new chat).
     """
+    if row.kind in outbox.ON_A_SENT_MESSAGE:
+        return None
     payload = {key: value for key, value in row.payload.items() if key != "done"}
     if row.kind != outbox.API:
         if payload.get("reply_to") is not None:
             payload["reply_to"] = None
         return payload
-    params = dict(payload.get("params") or {})
-    if "message_id" in params or "message_ids" in params:
+    params = readdress(dict(payload.get("params") or {}), new_chat_id)
+    if params is None:
         return None
-    params.pop("reply_parameters", None)
-    params.pop("reply_to_message_id", None)
-    params["chat_id"] = new_chat_id
     payload["params"] = params
     return payload
 
@@ -86,12 +96,14 @@ async def move_pending(
     new_chat_id: int,
     now: datetime,
     rendered: bool,
+    readdress: Readdress,
 ) -> MovedRows:
     """Readdress the pending rows of a chat to its new id, in their order, due now.
 
     `rendered`: rows rendered when sent (cards, events, notices) move too; without it (the
     chat's role did not move with it) only ready Bot API calls move and the rest are dropped.
-    Idempotent: a second call finds nothing pending for the old id.
+    `readdress` readdresses a ready call's params. Idempotent: a second call finds nothing
+    pending for the old id.
     """
     statement = (
         select(OutboxMessage)
@@ -100,12 +112,12 @@ async def move_pending(
     )
     moved = dropped = 0
     for row in (await session.exec(statement)).all():
-        payload = _readdressed(row, new_chat_id) if rendered or row.kind == outbox.API else None
+        # A row bound to a message of the old chat fails for that reason, whatever moves.
+        goes = rendered or row.kind in (outbox.API, *outbox.ON_A_SENT_MESSAGE)
+        payload = _readdressed(row, new_chat_id, readdress) if goes else None
         if payload is None:
             row.status = OutboxStatus.failed
-            row.last_error = (
-                outbox.IN_OLD_CHAT if rendered or row.kind == outbox.API else outbox.OLD_ROLE
-            )
+            row.last_error = outbox.IN_OLD_CHAT if goes else outbox.OLD_ROLE
             row.sent_at = now
             dropped += 1
         else:
@@ -132,11 +144,17 @@ class ChatMigration:
 
 
 async def migrate_chat(
-    *, session: AsyncSession, old_chat_id: int, new_chat_id: int, now: datetime
+    *,
+    session: AsyncSession,
+    old_chat_id: int,
+    new_chat_id: int,
+    now: datetime,
+    readdress: Readdress,
 ) -> ChatMigration:
     """Move everything keyed by a chat's old id to its new id (a group became a supergroup).
 
-    See the module's docstring for what moves and what a user sees. Idempotent.
+    See the module's docstring for what moves and what a user sees; `readdress` readdresses a
+    pending ready call (handlers/calls.py). Idempotent.
     """
     if old_chat_id == new_chat_id:
         return ChatMigration(old_chat_id, new_chat_id, None, MovedRows())
@@ -164,6 +182,7 @@ async def migrate_chat(
         new_chat_id=new_chat_id,
         now=now,
         rendered=bool(serving),
+        readdress=readdress,
     )
     if not serving:
         await _move_prompts(session, old_chat_id, None)

@@ -25,6 +25,11 @@ ATTACHMENTS = "attachments"
 EVENT = "event"
 # A scheduled message (reminder, digest, report...): payload {"notice": kind, ...data}.
 NOTICE = "notice"
+# A sent card message loses its buttons: payload {"card_id": CardMessage.id}.
+CLEAR_BUTTONS = "clear_buttons"
+# Kinds that act on a message already sent: its id means nothing in another chat.
+ON_A_SENT_MESSAGE = (CLEAR_BUTTONS,)
+# A ready Bot API call, queued by the handlers: payload {"method": ..., "params": {...}}.
 API = "api"
 # The round's ledger (台账) as a file: written when sent, from a snapshot (handlers/stats.py).
 LEDGER = "ledger"
@@ -122,6 +127,13 @@ def enqueue_notice(
     """A scheduled message of `kind` (JSON-ready `payload`), rendered in the chat's language
     when sent (handlers/notices.py)."""
     return _enqueue(session, chat_id, NOTICE, {**payload, "notice": kind}, now, complaint_id)
+
+
+def enqueue_clear_buttons(
+    *, session: AsyncSession, card: CardMessage, now: datetime, complaint_id: int | None = None
+) -> OutboxMessage:
+    """Take the buttons off a sent card message (its message id is read when sent)."""
+    return _enqueue(session, card.chat_id, CLEAR_BUTTONS, {"card_id": card.id}, now, complaint_id)
 
 
 def enqueue_ledger(

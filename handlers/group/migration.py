@@ -15,6 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
+from handlers import calls
 from handlers.context import BotContext
 from handlers.group.base import GROUPS
 from storage import chat_migration
@@ -34,7 +35,11 @@ async def on_migrate(update: Update, context: BotContext) -> None:
     else:
         return
     result = await chat_migration.migrate_chat(
-        session=context.session, old_chat_id=old_chat_id, new_chat_id=new_chat_id, now=context.now
+        session=context.session,
+        old_chat_id=old_chat_id,
+        new_chat_id=new_chat_id,
+        now=context.now,
+        readdress=calls.readdress,
     )
     if result.moved is not None or result.rows.moved or result.cards:
         log.info(

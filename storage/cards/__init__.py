@@ -31,6 +31,7 @@ from storage.cards.rows import (
 )
 from storage.cards.sending import (
     card_complaint_ids,
+    card_message_id,
     combine_cards,
     mark_covered,
     pending_card_rows,
@@ -42,6 +43,7 @@ __all__ = [
     "DEPARTMENT",
     "GROUP",
     "card_complaint_ids",
+    "card_message_id",
     "clear_buttons",
     "combine_cards",
     "department_card_chat",

@@ -145,13 +145,6 @@ async def retire_department_card(
 def clear_buttons(
     session: AsyncSession, card: CardMessage, now: datetime, complaint_id: int
 ) -> None:
-    """Queue the removal of a sent card message's buttons (a ready call: an empty keyboard)."""
+    """Queue the removal of a sent card message's buttons (rendered when sent)."""
     assert card.message_id is not None
-    outbox.enqueue_call(
-        session=session,
-        chat_id=card.chat_id,
-        method="editMessageReplyMarkup",
-        params={"message_id": card.message_id, "reply_markup": {"inline_keyboard": []}},
-        now=now,
-        complaint_id=complaint_id,
-    )
+    outbox.enqueue_clear_buttons(session=session, card=card, now=now, complaint_id=complaint_id)

@@ -111,3 +111,11 @@ async def mark_covered(
         )
         .values(status=OutboxStatus.sent, sent_at=now, last_error=f"covered by row {by_row}")
     )
+
+
+async def card_message_id(*, session: AsyncSession, card_id: int, chat_id: int) -> int | None:
+    """The Telegram message that shows a card in this chat (None: not sent there)."""
+    card = await session.get(CardMessage, card_id)
+    if card is None or card.chat_id != chat_id:
+        return None
+    return card.message_id

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from handlers.calls import readdress
 from storage import links, outbox, workflow
 from storage.db import Database
 from storage.links import ChatMigration
@@ -40,7 +41,11 @@ async def world(database: Database) -> World:
 async def migrate(world: World, old: int = G3_CHAT, new: int = SUPERGROUP) -> ChatMigration:
     async with world.database.transaction() as session:
         return await links.migrate_chat(
-            session=session, old_chat_id=old, new_chat_id=new, now=NOW + timedelta(minutes=5)
+            session=session,
+            old_chat_id=old,
+            new_chat_id=new,
+            now=NOW + timedelta(minutes=5),
+            readdress=readdress,
         )
 
 
@@ -244,6 +249,37 @@ async def test_a_department_chat_keeps_its_hand_offs(world: World) -> None:
     assert (await migrate(world, WATER_CHAT)).cards == 0
 
 
+async def test_a_retired_card_keeps_its_buttons_in_the_old_chat(world: World) -> None:
+    """A hand-off passed on queues the first department's card losing its buttons: that card
+    is a message of the old chat, so the row is dropped; the notice goes unreplied."""
+    filed = await file(world.database, 1001)
+    assert filed.id is not None
+    for expected, department in (("new", "water"), ("handed_off", "discipline")):
+        await act(
+            world,
+            workflow.hand_off,
+            filed.id,
+            actor=INSPECTOR,
+            now=NOW,
+            expected=expected,
+            department_id=world.department_id(department),
+            due_on=NOW.date() + timedelta(days=3),
+        )
+        if department == "water":
+            await mark_sent(world)
+
+    result = await migrate(world, WATER_CHAT)
+
+    rows = [r for r in await outbox_rows(world.database) if r.kind == outbox.CLEAR_BUTTONS]
+    assert [(r.chat_id, r.status, r.last_error) for r in rows] == [
+        (WATER_CHAT, "failed", outbox.IN_OLD_CHAT)
+    ]
+    (notice,) = await pending(world, SUPERGROUP)
+    assert notice.payload["notice"] == "handed_elsewhere"
+    assert notice.payload["reply_to"] is None
+    assert result.rows.dropped == 1
+
+
 async def test_the_office_chat(world: World) -> None:
     async with world.database.transaction() as session:
         round_ = (await session.exec(select(Round))).one()
@@ -358,7 +394,11 @@ async def test_a_complaint_filed_during_the_move_gets_its_card_in_the_new_chat(
     async def slow_move() -> None:
         async with world.database.transaction() as session:
             await links.migrate_chat(
-                session=session, old_chat_id=G3_CHAT, new_chat_id=SUPERGROUP, now=NOW
+                session=session,
+                old_chat_id=G3_CHAT,
+                new_chat_id=SUPERGROUP,
+                now=NOW,
+                readdress=readdress,
             )
             moving.set()
             await go_on.wait()
