@@ -128,6 +128,12 @@ def readdress(params: dict[str, Any], new_chat_id: int) -> dict[str, Any] | None
     return {**unreplied, "chat_id": new_chat_id}
 
 
+def clear_buttons(message_id: int, *, chat_id: int | None = None) -> Call:
+    """editMessageReplyMarkup with an empty keyboard: the message's buttons go."""
+    # Spelled out: InlineKeyboardMarkup([]).to_dict() would leave the empty list out.
+    return edit_markup(message_id, {"inline_keyboard": []}, chat_id=chat_id)
+
+
 # --- media ----------------------------------------------------------------------------------
 
 

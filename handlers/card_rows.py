@@ -124,4 +124,4 @@ async def clear_buttons(session: AsyncSession, row: OutboxMessage) -> list[Call]
     )
     if message_id is None:
         return []
-    return [calls.edit_markup(message_id, InlineKeyboardMarkup([]), chat_id=row.chat_id)]
+    return [calls.clear_buttons(message_id, chat_id=row.chat_id)]
