@@ -61,8 +61,14 @@ class Acting(People):
         body: dict[str, Any],
         chat: ChatRef | None,
         reply_to: MessageRef | None,
+        *,
+        join: bool = True,
     ) -> StoredMessage:
-        """Store a user's message in the chat and queue the update for the bot."""
+        """Store a user's message in the chat and queue the update for the bot.
+
+        Writing in a group makes the sender a member, unless join=False (someone outside the
+        chat: a channel's discussion group lets them comment).
+        """
         sender = self.user(user)
         target = self.chat(chat) if chat is not None else self.chat(sender.id)
         if target.migrated_to_chat_id is not None:
@@ -74,7 +80,7 @@ class Acting(People):
             if target.id != sender.id:
                 raise ValueError(f"user {sender.id} cannot write in the private chat {target.id}")
             sender.blocked_bot = False
-        else:
+        elif join:
             target.member_ids.add(sender.id)
         replied = self._resolve_message(reply_to, target) if reply_to is not None else None
         raw = body.get("text") or body.get("caption")
@@ -91,13 +97,16 @@ class Acting(People):
         text: str,
         chat: ChatRef | None = None,
         reply_to: MessageRef | None = None,
+        *,
+        join: bool = True,
     ) -> StoredMessage:
-        """The user writes text (commands, mentions and URLs get entities, as in Telegram)."""
+        """The user writes text (commands, mentions and URLs get entities, as in Telegram);
+        join=False leaves a sender outside the group (see _post)."""
         body: dict[str, Any] = {"text": text}
         entities = detect_entities(text)
         if entities:
             body["entities"] = entities
-        return self._post(user, body, chat, reply_to)
+        return self._post(user, body, chat, reply_to, join=join)
 
     def edit_text(self, user: UserRef, message: MessageRef, text: str) -> StoredMessage:
         """The user edits one of their text messages (the bot gets an edited_message update)."""
@@ -257,11 +266,14 @@ class Acting(People):
         *,
         check: bool = True,
         chat: ChatRef | None = None,
+        join: bool = True,
     ) -> dict[str, Any]:
         """The user presses an inline button of a bot message; returns the CallbackQuery.
 
         With check=True the data must belong to one of the message's current buttons (a
         button's text is accepted too); check=False sends forged or stale data as given.
+        Pressing in a group makes the presser a member, unless join=False (a stranger who sees
+        the message in a public supergroup).
         """
         presser = self.user(user)
         home = self.chat(chat) if chat is not None else self.chat(presser.id)
@@ -279,7 +291,7 @@ class Acting(People):
                     )
                 data = by_text[0]
         target = self.chat(stored.chat_id)
-        if not target.is_private:
+        if not target.is_private and join:
             target.member_ids.add(presser.id)
         if stored.deleted:
             shown: dict[str, Any] = {

@@ -148,12 +148,65 @@ class People:
             self.state.enqueue("message", welcome.data)
         return new
 
-    def add_member(self, chat: ChatRef, user: UserRef, *, admin: bool = False) -> None:
-        """Make a user a member (or an administrator) of a group."""
+    def add_member(
+        self, chat: ChatRef, user: UserRef, *, admin: bool = False, notify_bot: bool = False
+    ) -> None:
+        """Make a user a member (or an administrator) of a group; with notify_bot, the bot
+        gets the chat_member update (see _chat_member)."""
         group, member = self.chat(chat), self.user(user)
+        old = self._status(group, member.id)
         group.member_ids.add(member.id)
         if admin and member.id not in group.admin_ids:
             group.admin_ids.append(member.id)
+        if notify_bot:
+            self._chat_member(group, member, old, self._status(group, member.id))
+
+    def remove_member(self, chat: ChatRef, user: UserRef, *, notify_bot: bool = True) -> None:
+        """A member leaves a group (an administrator too); the bot gets the chat_member update
+        (see _chat_member)."""
+        group, member = self.chat(chat), self.user(user)
+        old = self._status(group, member.id)
+        group.member_ids.discard(member.id)
+        if member.id in group.admin_ids:
+            group.admin_ids.remove(member.id)
+        if group.creator_id == member.id:
+            group.creator_id = None
+        if notify_bot:
+            self._chat_member(group, member, old, "left")
+
+    def _status(self, chat: Chat, user_id: int) -> str:
+        """A user's status in a group, as getChatMember says it."""
+        if user_id == chat.creator_id:
+            return "creator"
+        if user_id in chat.admin_ids:
+            return "administrator"
+        return "member" if user_id in chat.member_ids else "left"
+
+    def _chat_member(self, chat: Chat, user: User, old: str, new: str) -> None:
+        """Queue a chat_member update about a user's status in `chat`.
+
+        As Telegram does: only while the bot is an administrator there, and the bot gets it
+        only when it asks for "chat_member" in allowed_updates (state.deliverable).
+        """
+        if not chat.bot_is_admin or chat.bot_kicked or chat.bot_left or old == new:
+            return
+
+        def member(status: str) -> dict[str, Any]:
+            found: dict[str, Any] = {"status": status, "user": user.to_dict()}
+            if status == "creator":
+                found["is_anonymous"] = False
+            if status == "administrator":
+                found.update(ADMIN_RIGHTS)
+            return found
+
+        payload = {
+            "chat": chat.to_dict(),
+            "from": user.to_dict(),
+            "date": int(time.time()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+        self.state.enqueue("chat_member", payload)
 
     def user(self, ref: UserRef) -> User:
         """The User for a User or an id."""

@@ -40,6 +40,11 @@ class Member(Inspector):
         self.emu.add_member(self.chat, user, admin=admin)
         return Member(self.harness, user, self.chat)
 
+    def stranger(self, first_name: str) -> Member:
+        """Someone the emulator knows who is not in this chat (and stays out when pressing)."""
+        user = self.emu.add_user(first_name=first_name, language_code="zh")
+        return Member(self.harness, user, self.chat, joins=False)
+
 
 def prompt_in(messages: list[StoredMessage]) -> StoredMessage:
     """The bot's reply prompt (a ForceReply) among some messages."""

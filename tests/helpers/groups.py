@@ -50,12 +50,17 @@ async def link_chat(
 
 
 class Inspector:
-    """Someone in a group (or department) chat; every action waits until the bot is done."""
+    """Someone in a group (or department) chat; every action waits until the bot is done.
 
-    def __init__(self, harness: BotHarness, user: User, chat: Chat) -> None:
+    Writing or pressing makes them a member of the chat, unless `joins` is False (a stranger
+    outside the chat who sees its messages, as in a public supergroup).
+    """
+
+    def __init__(self, harness: BotHarness, user: User, chat: Chat, *, joins: bool = True) -> None:
         self.harness = harness
         self.user = user
         self.chat = chat
+        self.joins = joins
         self.seen = len(harness.emu.bot_messages(chat.id))
 
     @property
@@ -74,7 +79,7 @@ class Inspector:
         return list(self.emu.bot_messages(self.chat.id))
 
     async def say(self, text: str, reply_to: StoredMessage | None = None) -> list[StoredMessage]:
-        self.emu.send_text(self.user, text, chat=self.chat, reply_to=reply_to)
+        self.emu.send_text(self.user, text, chat=self.chat, reply_to=reply_to, join=self.joins)
         await self.harness.settle()
         return self.new_messages()
 
@@ -85,7 +90,9 @@ class Inspector:
         self, message: StoredMessage, data: str, *, check: bool = True
     ) -> tuple[str | None, list[StoredMessage]]:
         """Press a button (by data or text): the callback answer's text and new messages."""
-        query = self.emu.press_button(self.user, message, data, check=check, chat=self.chat)
+        query = self.emu.press_button(
+            self.user, message, data, check=check, chat=self.chat, join=self.joins
+        )
         await self.harness.settle()
         answer = self.emu.callback_answers.get(query["id"])
         assert answer is not None, "every button press is answered"
