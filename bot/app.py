@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram.ext import ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ChatMemberHandler, ContextTypes
 
 import handlers.department
 import handlers.group
@@ -11,6 +11,7 @@ import handlers.stats
 from bot import jobs
 from bot.application import XunchaApplication
 from bot.config import Settings
+from handlers import members
 from handlers.context import BotContext
 from handlers.group import migration
 from handlers.resident import followup, survey
@@ -48,6 +49,11 @@ def build_application(
     # 0. A group chat upgraded to a supergroup (group -2, before anything else): its link,
     #    queued messages, prompts and cards follow it to the new chat id.
     application.add_handlers(migration.handlers(), group=-2)
+    #    And a member joined or left a group chat (chat_member): the membership cache that
+    #    presses and prompt answers are checked against follows it (handlers/members.py).
+    application.add_handler(
+        ChatMemberHandler(members.on_chat_member, ChatMemberHandler.CHAT_MEMBER), group=-2
+    )
     # 1. Private chats, before the conversation (group -1): survey buttons and answers to an
     #    inspector's question. They stop further handling only when they acted.
     application.add_handlers(survey.handlers() + followup.handlers(), group=-1)

@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from handlers.context import UpdateScope, current_scope
 from handlers.errors import apologise
+from handlers.members import members_of, prefetch
 from storage import updates
 from storage.clock import Clock, SystemClock
 from storage.db import Database
@@ -50,6 +51,8 @@ class XunchaApplication(Application):
         if not isinstance(update, Update):
             await super().process_update(update)
             return
+        # Before the transaction: the wait for Telegram's answer holds no database lock.
+        await prefetch(update, self.bot, members_of(self.bot_data))
         for attempt in range(1, DB_ATTEMPTS + 1):
             try:
                 await self._process_in_transaction(update)

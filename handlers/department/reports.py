@@ -17,7 +17,7 @@ from typing import Any
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from handlers.department.cards import DONE, status_name
-from handlers.group.base import GROUPS, Desk, group_button, group_handler
+from handlers.group.base import GROUPS, Desk, group_button, group_handler, group_reply
 from handlers.group.prompts import is_answer, is_for, mention, prompted
 from storage import triage, workflow
 from storage.models import ComplaintStatus
@@ -91,7 +91,7 @@ def _ask(desk: Desk, number: str, *, reply_to: int | None, first: str | None = N
     desk.send(f"{first}\n{text}" if first else text, markup, reply_to=reply_to)
 
 
-@group_handler
+@group_reply
 async def on_reply(desk: Desk) -> None:
     """A reply to the bot's "what was done?" in a department chat: the report."""
     message = desk.message

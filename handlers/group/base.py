@@ -22,7 +22,8 @@ from handlers.chat import (
     answer_after_commit,
 )
 from handlers.context import BotContext
-from handlers.i18n import language_for
+from handlers.i18n import language_for, t
+from handlers.members import Membership, members_of, replies_to_bot
 from storage import links
 from storage.links import ChatRole
 from storage.workflow import Actor
@@ -46,6 +47,16 @@ class Desk(Chat):
         return language_for(self.user.language_code, self.context.scope.default_language)
 
     @property
+    def user_language(self) -> str:
+        """The sender's own language (what only they see: a callback answer)."""
+        return language_for(self.user.language_code, self.context.scope.default_language)
+
+    async def membership(self) -> Membership:
+        """Whether the sender is a member of this chat (Telegram's answer, cached)."""
+        members = members_of(self.context.bot_data)
+        return await members.check(self.context.bot, self.chat_id, self.user.id)
+
+    @property
     def actor(self) -> Actor:
         """The inspector, as the timeline records them."""
         return Actor(kind="inspector", telegram_id=self.user.id, name=self.user.full_name)
@@ -65,7 +76,23 @@ Step = Callable[[Desk], Awaitable[str | None]]
 
 
 def group_handler(step: Step) -> PtbCallback:
-    """Wrap a step: look up what the chat serves; answer a pressed button exactly once."""
+    """Wrap a step: look up what the chat serves; answer a pressed button exactly once.
+
+    A press in a linked chat counts only from a member of the chat: anyone else's is answered
+    (in their language) and goes no further.
+    """
+    return _wrapped(step, replies=False)
+
+
+def group_reply(step: Step) -> PtbCallback:
+    """Wrap the step for replies to the bot's prompts: as group_handler, and a reply to the
+    bot's message from someone who is not a member of the linked chat is ignored (it answers
+    no prompt, which stays open for the member it was for)."""
+    return _wrapped(step, replies=True)
+
+
+def _wrapped(step: Step, *, replies: bool) -> PtbCallback:
+    """The callback PTB calls for a group step (see group_handler, group_reply)."""
 
     @functools.wraps(step)
     async def callback(update: Update, context: BotContext) -> None:
@@ -75,7 +102,17 @@ def group_handler(step: Step) -> PtbCallback:
             answer_after_commit(context, query, None)
             return
         role = await links.chat_role(session=context.session, chat_id=chat.id)
-        answer = await step(Desk(update, context, chat.id, user, role))
+        desk = Desk(update, context, chat.id, user, role)
+        checked = query is not None or (replies and replies_to_bot(desk.message, context.bot.id))
+        if role is not None and checked:
+            membership = await desk.membership()
+            if membership != Membership.member:
+                refusal = "group.members_only"
+                if membership == Membership.unknown:
+                    refusal = "group.members_unknown"
+                answer_after_commit(context, query, t(desk.user_language, refusal))
+                return
+        answer = await step(desk)
         # Answered after commit, exactly once, whatever the step decided.
         answer_after_commit(context, query, answer)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import Message, MessageEntity
 
-from handlers.group.base import Desk, group_handler
+from handlers.group.base import Desk, group_reply
 from handlers.group.refusals import invalid_text, refusal_text
 from handlers.i18n import t
 from storage import workflow
@@ -121,7 +121,7 @@ def is_for(prompt: Prompt, shown: tuple[str, str]) -> bool:
     return shown == (prompt.action, str(prompt.details.get("number", "")))
 
 
-@group_handler
+@group_reply
 async def on_reply(desk: Desk) -> None:
     """A reply to the bot's prompt: the answer the prompt waited for (else: not for us).
 
