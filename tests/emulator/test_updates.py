@@ -71,6 +71,29 @@ async def test_allowed_updates_filter(emu: BotApiEmulator, bot: Bot) -> None:
     assert card.message_id == 1
 
 
+async def test_members_leave_and_join_and_strangers_stay_out(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    inspector, stranger = emu.add_user("Li"), emu.add_user("Lu")
+    grp = emu.add_group("第三巡察组", admins=[inspector])
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("b", callback_data="d")]])
+    card = await bot.send_message(grp.id, "card", reply_markup=markup)
+    emu.press_button(stranger, card, "d", chat=grp, join=False)
+    emu.send_text(stranger, "hi", chat=grp, join=False)
+    assert (await bot.get_chat_member(grp.id, stranger.id)).status == "left"
+    emu.remove_member(grp, inspector)
+    emu.add_member(grp, inspector, notify_bot=True)
+    assert (await bot.get_chat_member(grp.id, inspector.id)).status == "member"
+    # chat_member updates come only when asked for (and only to an administrator bot).
+    plain = await bot.get_updates()
+    assert [u.chat_member for u in plain if u.chat_member] == []
+    changes = [u.chat_member for u in await bot.get_updates(allowed_updates=["chat_member"])]
+    assert [(c.old_chat_member.status, c.new_chat_member.status) for c in changes if c] == [
+        ("creator", "left"),
+        ("left", "member"),
+    ]
+
+
 async def test_press_button_and_answer(emu: BotApiEmulator, bot: Bot) -> None:
     inspector = emu.add_user("Li")
     grp = emu.add_group("第三巡察组", admins=[inspector])

@@ -23,11 +23,24 @@ RESTRICTED = {
     "until_date": 0,
     **{
         f"can_{right}": False
-        for right in (
-            "change_info invite_users pin_messages send_messages send_polls send_other_messages "
-            "add_web_page_previews manage_topics send_audios send_documents send_photos "
-            "send_videos send_video_notes send_voice_notes edit_tag react_to_messages"
-        ).split()
+        for right in [
+            "change_info",
+            "invite_users",
+            "pin_messages",
+            "send_messages",
+            "send_polls",
+            "send_other_messages",
+            "add_web_page_previews",
+            "manage_topics",
+            "send_audios",
+            "send_documents",
+            "send_photos",
+            "send_videos",
+            "send_video_notes",
+            "send_voice_notes",
+            "edit_tag",
+            "react_to_messages",
+        ]
     },
 }
 
