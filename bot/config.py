@@ -1,4 +1,4 @@
-"""Settings from the environment (and a .env file), named as in DESIGN.md."""
+"""Settings from the environment (and a .env file), named as in docs/DESIGN.md."""
 
 from __future__ import annotations
 

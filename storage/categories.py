@@ -1,4 +1,4 @@
-"""The default complaint categories, used when a roster file lists none (see DESIGN.md)."""
+"""The default complaint categories, used when a roster file lists none (see docs/DESIGN.md)."""
 
 from __future__ import annotations
 

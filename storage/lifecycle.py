@@ -1,4 +1,4 @@
-"""The lifecycle (DESIGN.md), written once: what a complaint in each status allows, and to whom.
+"""The lifecycle (docs/DESIGN.md), written once: what each status allows, and to whom.
 
 Who asks is a role: the inspection group's chat (the buttons of its card), a department's
 chat (the "done" of a hand-off), the resident (the survey after a resolution) or the system
@@ -105,7 +105,7 @@ OFFERS: dict[Role, dict[str, tuple[Act, ...]]] = {
     Role.system: {S.resolved: (Act.close,)},
 }
 
-# Never for a complaint in a sensitive category: it is only transferred (DESIGN.md).
+# Never for a complaint in a sensitive category: it is only transferred (docs/DESIGN.md).
 NOT_WHEN_SENSITIVE = frozenset({Act.hand_off, Act.immediate})
 
 
@@ -123,7 +123,7 @@ def allows(status: str, role: Role, act: Act, *, sensitive: bool = False) -> boo
 
 
 def moves() -> dict[str, frozenset[str]]:
-    """The statuses each status can move to, by anyone (DESIGN.md's lifecycle table)."""
+    """The statuses each status can move to, by anyone (docs/DESIGN.md's lifecycle table)."""
     return {
         status: frozenset(
             MOVES_TO[act] for role in Role for act in allowed(status, role) if act in MOVES_TO

@@ -12,7 +12,7 @@ from storage.types import UTCDateTime
 
 
 class ComplaintStatus(StrEnum):
-    """Where a complaint is in its lifecycle (see DESIGN.md)."""
+    """Where a complaint is in its lifecycle (see docs/DESIGN.md)."""
 
     new = "new"
     accepted = "accepted"

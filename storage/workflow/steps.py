@@ -21,7 +21,7 @@ from storage.typed_text import tidy, visible_length
 from storage.workflow.base import FINISHED, TEXT_MAX, Actor, Outcome, Press, Refusal
 from storage.workflow.publish import publish
 
-# The statuses each status can move to (DESIGN.md's lifecycle, from storage.lifecycle).
+# The statuses each status can move to (docs/DESIGN.md's lifecycle, from storage.lifecycle).
 ALLOWED: dict[str, frozenset[str]] = lifecycle.moves()
 
 

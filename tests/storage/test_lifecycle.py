@@ -22,7 +22,7 @@ from tests.helpers.factories import (
 
 INSPECTOR = Actor("inspector", 501, "李组长")
 
-# DESIGN.md's lifecycle table.
+# docs/DESIGN.md's lifecycle table.
 DESIGN = {
     S.new: {S.accepted, S.immediate, S.handed_off, S.transferred, S.rejected, S.merged},
     S.accepted: {S.immediate, S.handed_off, S.transferred, S.resolved, S.rejected, S.merged},
