@@ -41,6 +41,8 @@ class Job:
     broken: bool = False
     # Calls of this row delivered by earlier attempts (a retry does not repeat them).
     done: int = 0
+    # What each card message delivered by this job shows now (CardMessage.shown).
+    shown: dict[int, str] = field(default_factory=dict)
 
 
 class OutboxSender:
@@ -196,6 +198,7 @@ class OutboxSender:
         if job.broken:
             return Delivery("failed", "could not be rendered (see the log)"), {}
         card_messages: dict[int, int] = {}
+        job.shown = {}
         outcome = Delivery("sent")
         for call in job.calls[job.done :]:
             await self.limits.take_slot(job.row.chat_id)
@@ -203,8 +206,12 @@ class OutboxSender:
             if outcome.kind != "sent":
                 break
             job.done += 1
-            if call.card_id is not None and outcome.message_id is not None:
+            if call.card_id is None:
+                continue
+            if call.method == "sendMessage" and outcome.message_id is not None:
                 card_messages[call.card_id] = outcome.message_id
+            if call.shown is not None:
+                job.shown[call.card_id] = call.shown
         return outcome, card_messages
 
     async def _record(self, job: Job, outcome: Delivery, card_messages: dict[int, int]) -> None:
@@ -226,6 +233,10 @@ class OutboxSender:
             for card_id, message_id in card_messages.items():
                 await cards.record_card_message(
                     session=session, card_id=card_id, chat_id=row.chat_id, message_id=message_id
+                )
+            for card_id, shown in job.shown.items():
+                await cards.record_shown(
+                    session=session, card_id=card_id, chat_id=row.chat_id, shown=shown
                 )
             if outcome.kind == "sent":
                 await outbox.mark_sent(

@@ -38,6 +38,9 @@ class Call:
     # Set on the sendMessage that shows a CardMessage for the first time: the sender records
     # the message id it gets into CardMessage.message_id.
     card_id: int | None = None
+    # Set on a call that shows a CardMessage (sent or edited): the fingerprint of what it shows,
+    # recorded into CardMessage.shown once delivered.
+    shown: str | None = None
 
     def __iter__(self) -> Iterator[Any]:
         """method, then params."""

@@ -8,6 +8,8 @@ department chat that serves nothing any more (the bot posts nothing to an unlink
 
 from __future__ import annotations
 
+import hashlib
+import json
 from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -45,17 +47,40 @@ async def _view(session: AsyncSession, row: OutboxMessage) -> CardView | None:
     return await triage.card_view(session=session, complaint_id=found)
 
 
-def _show(
+# What CardMessage.shown holds once a card's buttons were taken off: no render equals it.
+CLEARED = "cleared"
+
+
+def fingerprint(call: Call) -> str:
+    """What a call makes a message show (text, entities, buttons), as a short digest."""
+    shown = {k: v for k, v in call.params.items() if k not in ("chat_id", "message_id")}
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+
+
+async def _show(
+    session: AsyncSession,
     chat_id: int,
     text: str,
     markup: InlineKeyboardMarkup | None,
     card_id: int,
     message_id: int | None,
 ) -> list[Call]:
-    """A card message: sent the first time (its id to be recorded), else edited."""
+    """A card message: sent the first time (its id to be recorded), else edited.
+
+    No edit when the message already shows exactly this: Telegram would refuse it ("message is
+    not modified") and it would spend one of the chat's sends a minute (a note, a question).
+    """
     if message_id is None:
-        return [calls.message(text, markup, chat_id=chat_id, card_id=card_id)]
-    return [calls.edit_text(message_id, text, markup, chat_id=chat_id)]
+        call = calls.message(text, markup, chat_id=chat_id, card_id=card_id)
+    else:
+        call = calls.edit_text(message_id, text, markup, chat_id=chat_id)
+        call.card_id = card_id
+    call.shown = fingerprint(call)
+    if message_id is not None and call.shown == await card_store.card_shown(
+        session=session, card_id=card_id
+    ):
+        return []
+    return [call]
 
 
 async def group_card(session: AsyncSession, row: OutboxMessage) -> list[Call]:
@@ -70,7 +95,8 @@ async def group_card(session: AsyncSession, row: OutboxMessage) -> list[Call]:
     # Only complaints of the group this chat serves, whatever a stale card row may hold.
     views = [v for v in views if v.group_chat_id == row.chat_id] or [view]
     text, markup = cards.card_message(views, language)
-    return _show(row.chat_id, text, markup, view.group_card_id, view.group_card_message_id)
+    card_id, message_id = view.group_card_id, view.group_card_message_id
+    return await _show(session, row.chat_id, text, markup, card_id, message_id)
 
 
 async def department_card(session: AsyncSession, row: OutboxMessage) -> list[Call]:
@@ -83,7 +109,7 @@ async def department_card(session: AsyncSession, row: OutboxMessage) -> list[Cal
         return []
     text, markup = department.render_department_card(view, language)
     card_id, message_id = view.department_card_id, view.department_card_message_id
-    return _show(row.chat_id, text, markup, card_id, message_id)
+    return await _show(session, row.chat_id, text, markup, card_id, message_id)
 
 
 async def attachments(session: AsyncSession, row: OutboxMessage) -> list[Call]:
@@ -124,4 +150,6 @@ async def clear_buttons(session: AsyncSession, row: OutboxMessage) -> list[Call]
     )
     if message_id is None:
         return []
-    return [calls.clear_buttons(message_id, chat_id=row.chat_id)]
+    call = calls.clear_buttons(message_id, chat_id=row.chat_id)
+    call.card_id, call.shown = int(card_id), CLEARED
+    return [call]

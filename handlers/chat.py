@@ -114,9 +114,19 @@ class Chat:
         self.context.queue(self.chat_id, calls.edit_text(pressed.message_id, text, reply_markup))
 
     def set_buttons(self, reply_markup: InlineKeyboardMarkup | None) -> None:
-        """Change (or, with None, remove) the pressed message's buttons."""
-        if self.pressed is not None:
-            self.context.edit_markup(self.chat_id, self.pressed.message_id, reply_markup)
+        """Change (or, with None, remove) the pressed message's buttons.
+
+        Nothing to remove from a message that shows none any more (a survey pressed twice):
+        Telegram would refuse the edit as "not modified".
+        """
+        pressed = self.pressed
+        if pressed is None:
+            return
+        if reply_markup is None and not (
+            pressed.reply_markup and pressed.reply_markup.inline_keyboard
+        ):
+            return
+        self.context.edit_markup(self.chat_id, pressed.message_id, reply_markup)
 
 
 def answer_after_commit(

@@ -32,10 +32,12 @@ from storage.cards.rows import (
 from storage.cards.sending import (
     card_complaint_ids,
     card_message_id,
+    card_shown,
     combine_cards,
     mark_covered,
     pending_card_rows,
     record_card_message,
+    record_shown,
     unsent_cards,
 )
 
@@ -44,6 +46,7 @@ __all__ = [
     "GROUP",
     "card_complaint_ids",
     "card_message_id",
+    "card_shown",
     "clear_buttons",
     "combine_cards",
     "department_card_chat",
@@ -56,6 +59,7 @@ __all__ = [
     "post_group_card",
     "post_open_cards",
     "record_card_message",
+    "record_shown",
     "repost_department_cards",
     "repost_group_cards",
     "retire_department_card",

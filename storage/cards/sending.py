@@ -119,3 +119,17 @@ async def card_message_id(*, session: AsyncSession, card_id: int, chat_id: int) 
     if card is None or card.chat_id != chat_id:
         return None
     return card.message_id
+
+
+async def card_shown(*, session: AsyncSession, card_id: int) -> str | None:
+    """The fingerprint of what a card message was last delivered showing (None: not known)."""
+    card = await session.get(CardMessage, card_id)
+    return card.shown if card is not None else None
+
+
+async def record_shown(*, session: AsyncSession, card_id: int, chat_id: int, shown: str) -> None:
+    """Remember what a card message shows now that it was delivered (only in its own chat)."""
+    card = await session.get(CardMessage, card_id)
+    if card is not None and card.chat_id == chat_id:
+        card.shown = shown
+        session.add(card)

@@ -22,6 +22,10 @@ class CardMessage(SQLModel, table=True):
     message_id: int | None = Field(default=None, sa_type=BigInteger)
     kind: str = "group"  # "group" or "department"
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # A fingerprint of the text and buttons last delivered to the message (handlers/card_rows.py):
+    # an edit that would show the same is not sent (Telegram refuses it as "not modified", and
+    # it would spend one of the chat's sends a minute).
+    shown: str | None = Field(default=None, max_length=64)
 
 
 class LinkCode(SQLModel, table=True):
