@@ -251,6 +251,20 @@ class People:
         """Remove the bot from a group: sends answer 403 "bot was kicked"."""
         self.delete_chat(chat, kicked=True, notify_bot=notify_bot)
 
+    def add_bot_back(
+        self, chat: ChatRef, *, by: UserRef | None = None, notify_bot: bool = True
+    ) -> None:
+        """Add the bot to a group it was removed from (by default by the chat's creator): sends
+        go through again, and a my_chat_member update (kicked/left -> member or administrator)
+        is queued unless notify_bot=False."""
+        target = self.chat(chat)
+        old = "kicked" if target.bot_kicked else "left"
+        target.bot_kicked = target.bot_left = False
+        if notify_bot:
+            actor = self.user(by) if by is not None else self.state.users.get(target.creator_id or 0)
+            new = "administrator" if target.bot_is_admin else "member"
+            self._my_chat_member(target, actor, old, new)
+
     def restore_chat(self, chat: ChatRef) -> None:
         """Undo delete_chat/kick_bot/leaveChat."""
         target = self.chat(chat)

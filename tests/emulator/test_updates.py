@@ -8,7 +8,7 @@ import time
 import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Conflict
+from telegram.error import BadRequest, Conflict, Forbidden
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
 from emulator import BotApiEmulator
@@ -175,6 +175,23 @@ async def test_membership_updates(emu: BotApiEmulator, bot: Bot) -> None:
         (inspector.id, "member", "kicked"),
         (grp.id, "administrator", "kicked"),
     ]
+
+
+async def test_the_bot_added_back_sends_again_and_hears_of_it(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    inspector = emu.add_user("Li")
+    grp = emu.add_group("组", admins=[inspector])
+    emu.kick_bot(grp)
+    with pytest.raises(Forbidden, match="bot was kicked from the supergroup chat"):
+        await bot.send_message(grp.id, "x")
+    emu.add_bot_back(grp, by=inspector)
+    changes = [u.my_chat_member for u in await bot.get_updates() if u.my_chat_member]
+    assert [(c.chat.id, c.old_chat_member.status, c.new_chat_member.status) for c in changes] == [
+        (grp.id, "kicked", "administrator")
+    ]
+    assert changes[0].from_user.id == inspector.id
+    assert (await bot.send_message(grp.id, "back")).text == "back"
 
 
 async def test_webhook_blocks_polling_and_delivers(emu: BotApiEmulator, bot: Bot) -> None:
