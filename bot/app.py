@@ -11,7 +11,7 @@ import handlers.stats
 from bot import jobs
 from bot.application import XunchaApplication
 from bot.config import Settings
-from handlers import members
+from handlers import bot_membership, members
 from handlers.context import BotContext
 from handlers.group import migration
 from handlers.resident import followup, survey
@@ -49,6 +49,9 @@ def build_application(
     # 0. A group chat upgraded to a supergroup (group -2, before anything else): its link,
     #    queued messages, prompts and cards follow it to the new chat id.
     application.add_handlers(migration.handlers(), group=-2)
+    #    And the bot's own membership (my_chat_member): removed from a linked chat, what is
+    #    queued for it waits and the office is told; back, it goes out.
+    application.add_handlers(bot_membership.handlers(), group=-2)
     #    And a member joined or left a group chat (chat_member): the membership cache that
     #    presses and prompt answers are checked against follows it (handlers/members.py).
     application.add_handler(

@@ -45,7 +45,9 @@ BACKOFF_MAX_SECONDS = 300.0
 class Delivery:
     """What became of one attempt to make a Bot API call."""
 
-    kind: str  # "sent", "retry", "failed", "migrated" (the chat has a new id: send it there)
+    # "sent", "retry", "failed", "migrated" (the chat has a new id: send it there), "forbidden"
+    # (403: the bot is not in the chat; its rows wait if the chat is linked, else it fails).
+    kind: str
     error: str | None = None
     retry_in: float = 0.0
     message_id: int | None = None
@@ -113,7 +115,7 @@ async def deliver(bot: Bot, call: Call, *, attempts: int = 0) -> Delivery:
     except RetryAfter as exc:
         return Delivery("retry", f"429: {exc.message}", _retry_after_seconds(exc))
     except Forbidden as exc:
-        return Delivery("failed", f"403: {exc.message}")
+        return Delivery("forbidden", f"403: {exc.message}")
     except ChatMigrated as exc:
         # A group upgraded to a supergroup: the row (and the chat's link) moves there.
         return Delivery(

@@ -16,7 +16,7 @@ from bot.delivery import Delivery, deliver
 from bot.ratelimit import RateLimits
 from handlers import outbox_views
 from handlers.calls import Call, readdress
-from storage import cards, chat_migration, outbox
+from storage import cards, chat_migration, lost_chats, outbox
 from storage.clock import Clock
 from storage.db import Database
 from storage.models import CardMessage, Complaint, OutboxMessage
@@ -110,9 +110,10 @@ class OutboxSender:
                     return
                 outcome, card_messages = await self._send(job)
                 await self._record(job, outcome, card_messages)
-                if outcome.kind in ("retry", "migrated"):
+                if outcome.kind in ("retry", "migrated", "forbidden"):
                     # Later rows of this chat wait for this one: per-chat order is kept. A
-                    # migrated chat's rows have moved to its new id, and its own worker.
+                    # migrated chat's rows have moved to its new id, and its own worker; a
+                    # chat the bot was removed from is skipped until it is back.
                     return
         except Exception:
             # The next dispatch starts a new worker for this chat; the row is still pending.
@@ -230,6 +231,12 @@ class OutboxSender:
                 log.info("outbox row %s moved from chat %s while being sent", row.id, row.chat_id)
                 self.wakeup.set()
                 return
+            # A linked chat the bot was removed from (403): the row waits, the sender skips
+            # the chat until the bot is back or the group has a new chat, the office is told.
+            waits = False
+            if outcome.kind == "forbidden":
+                lost = await lost_chats.mark_lost(session=session, chat_id=row.chat_id, now=now)
+                waits = lost.linked
             for card_id, message_id in card_messages.items():
                 await cards.record_card_message(
                     session=session, card_id=card_id, chat_id=row.chat_id, message_id=message_id
@@ -254,7 +261,7 @@ class OutboxSender:
                     now=now,
                     readdress=readdress,
                 )
-            elif outcome.kind == "retry":
+            elif outcome.kind == "retry" or waits:
                 await outbox.mark_retry(
                     session=session,
                     row_id=row.id,
@@ -284,6 +291,10 @@ class OutboxSender:
                 row.chat_id,
                 moved_to,
             )
+            self.wakeup.set()
+        elif waits:
+            log.info("outbox row %s waits until the bot is back in chat %s", row.id, row.chat_id)
+            # The office's notice is on its way.
             self.wakeup.set()
         elif outcome.kind != "sent":
             log.error(

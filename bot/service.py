@@ -20,7 +20,7 @@ from bot.sender import OutboxSender
 from bot.webhook import WebhookServer
 from handlers.i18n import LANGUAGES
 from handlers.menu import private_commands
-from storage import outbox
+from storage import lost_chats, outbox
 from storage.clock import Clock, SystemClock
 from storage.db import Database
 from storage.migrate import upgrade_async
@@ -141,7 +141,8 @@ class BotService:
             return False
         async with self.database.transaction() as session:
             summary = await outbox.counts(session=session, failures=0)
-        return summary.pending == 0
+        # Rows waiting for a chat the bot was removed from are not being sent.
+        return summary.pending == summary.waiting
 
     async def wait(self) -> None:
         """Wait until the intake ends (on stop, or on a fatal error)."""
@@ -188,11 +189,18 @@ async def outbox_report(settings: Settings) -> str:
     try:
         async with database.transaction() as session:
             summary = await outbox.counts(session=session)
+            lost = await lost_chats.lost_chats(session=session)
     finally:
         await database.dispose()
     lines = [f"pending {summary.pending}, failed {summary.failed}, sent {summary.sent}"]
     for row in summary.latest_failures:
         lines.append(
             f"  #{row.id} chat {row.chat_id} at {row.sent_at:%Y-%m-%d %H:%M}: {row.last_error}"
+        )
+    # Linked chats the bot was removed from: their rows wait until it is back.
+    for chat in lost:
+        lines.append(
+            f"lost chat {chat.chat_id}: {chat.target} {chat.name} (round {chat.round_code}) "
+            f"since {chat.lost_at:%Y-%m-%d %H:%M}, {chat.waiting} waiting"
         )
     return "\n".join(lines)

@@ -261,7 +261,8 @@ class People:
         old = "kicked" if target.bot_kicked else "left"
         target.bot_kicked = target.bot_left = False
         if notify_bot:
-            actor = self.user(by) if by is not None else self.state.users.get(target.creator_id or 0)
+            creator = self.state.users.get(target.creator_id or 0)
+            actor = self.user(by) if by is not None else creator
             new = "administrator" if target.bot_is_admin else "member"
             self._my_chat_member(target, actor, old, new)
 

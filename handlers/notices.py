@@ -8,7 +8,8 @@ its card, or to the department's chat without the resident's identity), digest, 
 round_open, round_warn (group and office chats; their texts, worded from the payload alone,
 are in handlers/notice_texts.py), survey_reminder (the resident, with the survey's buttons
 again), and handed_elsewhere (a department's chat, under its card, when the hand-off went to
-another).
+another), chat_lost and chat_back (the office's chat: the bot was removed from a group's or
+department's chat, and is back; storage/lost_chats.py).
 
 Nothing is sent to a chat that no longer serves the group, department or office the notice is
 for, and a reminder about a complaint that has moved on since (resolved, closed, rated, a new
@@ -193,6 +194,16 @@ def _worded(text: Callable[[dict[str, Any], str], str]) -> Renderer:
     return render
 
 
+def _chat_text(key: str) -> Callable[[dict[str, Any], str], str]:
+    """The office's notice that a group (department) lost its chat, or has it back."""
+
+    def text(payload: dict[str, Any], language: str) -> str:
+        target = "department" if payload.get("target") == "department" else "group"
+        return t(language, f"{key}.{target}", name=escape(str(payload.get("name") or "—")))
+
+    return text
+
+
 # How each kind is said.
 RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.due: _due,
@@ -203,4 +214,6 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.round_warn: _worded(warning_text),
     NoticeKind.survey_reminder: _survey_reminder,
     NoticeKind.handed_elsewhere: _handed_elsewhere,
+    NoticeKind.chat_lost: _worded(_chat_text("notice.chat_lost")),
+    NoticeKind.chat_back: _worded(_chat_text("notice.chat_back")),
 }

@@ -16,7 +16,7 @@ from sqlalchemy import CursorResult, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import cards, outbox
+from storage import cards, lost_chats, outbox
 
 # Re-exported: callers of links.migrate_chat keep working.
 from storage.chat_migration import ChatMigration as ChatMigration
@@ -28,7 +28,7 @@ from storage.models import (
     LinkCode,
     Round,
 )
-from storage.serving import LinkResult, chat_of, linked_to, result, set_chat
+from storage.serving import LinkResult, chat_of, linked_to, lost_since, result, set_chat
 
 TARGETS = ("group", "department", "office")
 # No 0/O, 1/I/L: codes are read off a screen and typed by hand.
@@ -190,8 +190,11 @@ async def redeem(
     if row is None:
         return None
     previous = chat_of(row)
-    # Linked to this very chat already: its cards are there or on their way.
-    already = previous == chat_id
+    # The bot was removed from the chat it served (storage/lost_chats.py): it has one again.
+    lost_at = lost_since(row)
+    # Linked to this very chat already: its cards are there or on their way (unless the bot
+    # was out of it: then what is missing is posted again).
+    already = previous == chat_id and lost_at is None
     served_before = [other for other in await linked_to(session, chat_id) if other is not row]
     for other in served_before:
         set_chat(other, None)
@@ -208,6 +211,8 @@ async def redeem(
         await cards.post_open_cards(session, row, now)
     elif isinstance(row, Department) and not already:
         await cards.post_department_cards(session, row, now)
+    if lost_at is not None:
+        await lost_chats.came_back(session, row, now, lost_at=lost_at)
     await session.flush()
     return await result(session, row, previous)
 

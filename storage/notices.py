@@ -29,3 +29,6 @@ class NoticeKind(StrEnum):
     survey_reminder = "survey_reminder"
     # To a department whose hand-off went to another department.
     handed_elsewhere = "handed_elsewhere"
+    # To the round office: the bot was removed from a group's (department's) chat; it is back.
+    chat_lost = "chat_lost"
+    chat_back = "chat_back"

@@ -17,6 +17,7 @@ from storage.models import (
     OutboxStatus,
     TimelineEvent,
 )
+from storage.serving import lost_chat_ids
 
 # Kinds rendered from the current state when sent (see handlers/outbox_views.py).
 CARD = "card"
@@ -170,12 +171,16 @@ def enqueue_ledger(
 
 
 async def due_chats(*, session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
-    """Chats whose next row may go now, oldest first (a chat waiting out a retry is skipped)."""
+    """Chats whose next row may go now, oldest first (a chat waiting out a retry is skipped,
+    and so is a linked chat the bot was removed from: its rows wait, storage/lost_chats.py)."""
     # Only a retried row has a future next_attempt_at, and it heads its chat: a chat whose
     # latest next_attempt_at is still ahead is blocked, so it takes no worker slot.
     statement = (
         select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first"))
-        .where(OutboxMessage.status == OutboxStatus.pending)
+        .where(
+            OutboxMessage.status == OutboxStatus.pending,
+            col(OutboxMessage.chat_id).not_in(lost_chat_ids()),
+        )
         .group_by(col(OutboxMessage.chat_id))
         .having(func.max(OutboxMessage.next_attempt_at) <= now)
         .order_by(func.min(OutboxMessage.id))
@@ -202,6 +207,14 @@ async def unsent_cards(*, session: AsyncSession, chat_id: int, limit: int) -> li
     from storage.cards import sending
 
     return await sending.unsent_cards(session=session, chat_id=chat_id, limit=limit)
+
+
+async def pending_count(*, session: AsyncSession, chat_id: int) -> int:
+    """How many rows wait to be sent to a chat."""
+    statement = select(func.count()).where(
+        OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.pending
+    )
+    return (await session.exec(statement)).one()
 
 
 async def chat_of_row(*, session: AsyncSession, row_id: int) -> int | None:
@@ -269,6 +282,8 @@ class OutboxCounts:
     sent: int
     failed: int
     latest_failures: list[OutboxMessage]
+    # Pending rows addressed to a chat the bot was removed from: they wait for it.
+    waiting: int = 0
 
 
 async def counts(*, session: AsyncSession, failures: int = 10) -> OutboxCounts:
@@ -287,11 +302,20 @@ async def counts(*, session: AsyncSession, failures: int = 10) -> OutboxCounts:
             .limit(failures)
         )
     ).all()
+    waiting = (
+        await session.exec(
+            select(func.count()).where(
+                OutboxMessage.status == OutboxStatus.pending,
+                col(OutboxMessage.chat_id).in_(lost_chat_ids()),
+            )
+        )
+    ).one()
     return OutboxCounts(
         pending=by_status.get(OutboxStatus.pending, 0),
         sent=by_status.get(OutboxStatus.sent, 0),
         failed=by_status.get(OutboxStatus.failed, 0),
         latest_failures=list(latest),
+        waiting=waiting,
     )
 
 

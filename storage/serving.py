@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import select
+from sqlalchemy import Select, union_all
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Department, InspectionGroup, Round
@@ -50,11 +52,37 @@ def chat_of(row: InspectionGroup | Department | Round) -> int | None:
 
 
 def set_chat(row: InspectionGroup | Department | Round, chat_id: int | None) -> None:
-    """Link (or unlink, with None) a group, department or round office."""
+    """Link (or unlink, with None) a group, department or round office.
+
+    A chat linked, unlinked or moved to a new id is not lost (storage/lost_chats.py): the bot
+    is in the chat it was just linked in.
+    """
     if isinstance(row, Round):
         row.office_chat_id = chat_id
     else:
         row.chat_id = chat_id
+    set_lost(row, None)
+
+
+def lost_since(row: Linkable) -> datetime | None:
+    """When the bot was found removed from the row's chat (None: it is there)."""
+    return row.office_chat_lost_at if isinstance(row, Round) else row.chat_lost_at
+
+
+def set_lost(row: Linkable, when: datetime | None) -> None:
+    """Record (or clear, with None) that the row's chat is lost."""
+    if isinstance(row, Round):
+        row.office_chat_lost_at = when
+    else:
+        row.chat_lost_at = when
+
+
+def lost_chat_ids() -> Select[tuple[int]]:
+    """The ids of every lost chat, as a statement to use in a query."""
+    groups = select(InspectionGroup.chat_id).where(col(InspectionGroup.chat_lost_at).is_not(None))
+    departments = select(Department.chat_id).where(col(Department.chat_lost_at).is_not(None))
+    offices = select(Round.office_chat_id).where(col(Round.office_chat_lost_at).is_not(None))
+    return select(union_all(groups, departments, offices).subquery().c[0])
 
 
 async def result(

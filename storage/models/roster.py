@@ -29,6 +29,9 @@ class Round(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # The round office's (巡察办) chat, once linked: digests and reports go there.
     office_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    # When the bot was found removed from the office's chat (None: it is there); see
+    # storage/lost_chats.py.
+    office_chat_lost_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InspectionGroup(RoundPart, table=True):
@@ -39,6 +42,8 @@ class InspectionGroup(RoundPart, table=True):
 
     name: str
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    # When the bot was found removed from that chat (None: it is there).
+    chat_lost_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Village(SQLModel, table=True):
@@ -69,6 +74,8 @@ class Department(RoundPart, table=True):
     name: str
     receives_clues: bool = False
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    # When the bot was found removed from that chat (None: it is there).
+    chat_lost_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Category(RoundPart, table=True):

@@ -4,11 +4,14 @@ chat) every open complaint's card is there (issue 9 item 4)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
 from sqlmodel import select
+from typer.testing import CliRunner
 
+from bot.cli import app as cli
 from storage.models import OutboxMessage
 from tests.helpers.group_flow import Member, complaint, file, linked_chat, new_chat
 from tests.helpers.groups import issue_code
@@ -16,7 +19,7 @@ from tests.helpers.harness import BotHarness
 from tests.helpers.resident import texts
 
 LOST = "机器人已被移出 第三巡察组 的工作群"
-BACK = "机器人已回到 第三巡察组 的工作群"
+BACK = "第三巡察组 的工作群已恢复送达"
 
 
 async def office_and_group(bot: BotHarness) -> tuple[Member, Member]:
@@ -106,8 +109,34 @@ async def test_the_office_chat_lost_is_only_logged(
     caplog.set_level(logging.WARNING)
     bot.emu.kick_bot(office.chat, notify_bot=True)
     await bot.settle()
-    assert any(
-        str(office.chat.id) in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING
-    )
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any(str(office.chat.id) in message for message in warnings)
     _resident, number = await file(bot)
     assert group.card(number).buttons, "the group's chat is not affected"
+
+
+async def test_outbox_status_shows_each_lost_chat(bot: BotHarness) -> None:
+    _office, group = await office_and_group(bot)
+    bot.emu.kick_bot(group.chat, notify_bot=True)
+    await bot.settle()
+    await file(bot)
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        cli,
+        ["outbox", "status"],
+        env={"DATABASE_URL": bot.settings.database_url},
+    )
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if "lost" in line]
+    assert str(group.chat.id) in line and "第三巡察组" in line and "WD2023-1" in line
+    assert "failed 0" in result.output
+
+    bot.emu.add_bot_back(group.chat)
+    await bot.settle()
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        cli,
+        ["outbox", "status"],
+        env={"DATABASE_URL": bot.settings.database_url},
+    )
+    assert "lost" not in result.output
