@@ -430,3 +430,29 @@ async def test_a_department_chat_cannot_use_group_buttons(bot: BotHarness) -> No
     some = (await department.say("/help"))[0]
     answer, messages = await department.press(some, f"cmp:acc:{complaint_id}:n", check=False)
     assert answer == "这件反映不归本群办理，操作无效。" and messages == []
+
+
+async def test_a_press_on_a_duplicate_card_marks_it_stale_and_changes_nothing(
+    bot: BotHarness,
+) -> None:
+    group = await linked_chat(bot)
+    # The first card's answer is lost: the sender sends the card again (at least once).
+    bot.emu.inject(method="sendMessage", kind="lost", chat_id=group.chat.id)
+    _resident, number = await file(bot)
+    cards = [m for m in group.messages() if number in (m.text or "") and m.buttons]
+    assert len(cards) == 2, cards
+    old, new = cards
+    original = old.text or ""
+
+    answer, _messages = await group.press(old, "受理")
+    assert answer == "此卡片已过期，请看最新的卡片。"
+    old = group.message(old.message_id)
+    assert old.buttons == []
+    assert (old.text or "").endswith("此卡片已过期，请看最新的卡片。")
+    assert (old.text or "").startswith(original)
+    assert (await complaint(bot, number)).status == "new"
+    assert [e.action for e in await events(bot, number)] == ["filed"]
+
+    answer, _messages = await group.press(new, "受理")
+    assert answer == f"已受理 {number}"
+    assert "【已受理】" in (group.message(new.message_id).text or "")
