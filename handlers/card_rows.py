@@ -1,5 +1,5 @@
-"""Outbox rows about one complaint's cards (card, dept_card, attachments, clear_buttons),
-rendered when sent.
+"""Outbox rows about one complaint's cards (card, dept_card, attachments, clear_buttons,
+mark_stale), rendered when sent.
 
 Each shows the complaint as it is at send time: sent the first time (the sender records the
 message id into the CardMessage), edited after that. Nothing is rendered for a group or
@@ -18,7 +18,7 @@ from telegram import InlineKeyboardMarkup
 from handlers import calls, department
 from handlers.calls import Call
 from handlers.group import cards
-from handlers.i18n import DEFAULT_LANGUAGE, language_for
+from handlers.i18n import DEFAULT_LANGUAGE, language_for, t
 from storage import cards as card_store
 from storage import links, triage
 from storage.models import OutboxMessage
@@ -153,3 +153,13 @@ async def clear_buttons(session: AsyncSession, row: OutboxMessage) -> list[Call]
     call = calls.clear_buttons(message_id, chat_id=row.chat_id)
     call.card_id, call.shown = int(card_id), CLEARED
     return [call]
+
+
+async def mark_stale(session: AsyncSession, row: OutboxMessage) -> list[Call]:
+    """A duplicate card message: its text kept (cut to fit), a line saying it is out of date,
+    and no buttons. Sent whatever the chat serves now, as clear_buttons is."""
+    payload = row.payload
+    line = t(language_for(payload.get("language"), DEFAULT_LANGUAGE), "card.stale")
+    text = calls.fit(str(payload.get("text") or ""), calls.MAX_TEXT - calls.units(line) - 2)
+    shown = f"{text}\n\n{line}" if text else line
+    return [calls.edit_text(int(payload["message_id"]), shown, chat_id=row.chat_id)]

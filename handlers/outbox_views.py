@@ -3,10 +3,11 @@
 The sender (bot/sender.py) calls `render` for every such row, at send time, so what goes out
 shows the complaint as it is then: several pending refreshes of one card become one edit.
 Each renderer says nothing to a chat that serves nothing any more (clear_buttons only takes
-stale buttons away, so it goes all the same), and lives beside the texts it uses:
+stale buttons away, mark_stale marks a duplicate card out of date, so they go all the same),
+and lives beside the texts it uses:
 
-- card, dept_card, attachments, clear_buttons: handlers/card_rows.py (the cards:
-  handlers/group/cards.py, handlers/department/cards.py)
+- card, dept_card, attachments, clear_buttons, mark_stale: handlers/card_rows.py (the
+  cards: handlers/group/cards.py, handlers/department/cards.py)
 - event: handlers/event_rows.py (resident, department and group texts of an event)
 - notice: handlers/notices.py (scheduled messages)
 - ledger: handlers/ledger_row.py, called by the sender as `render_ledger` from a read-only
@@ -41,6 +42,7 @@ RENDERERS: dict[str, Renderer] = {
     outbox.DEPARTMENT_CARD: card_rows.department_card,
     outbox.ATTACHMENTS: card_rows.attachments,
     outbox.CLEAR_BUTTONS: card_rows.clear_buttons,
+    outbox.MARK_STALE: card_rows.mark_stale,
     outbox.EVENT: event_rows.event,
     outbox.NOTICE: _notice,
 }

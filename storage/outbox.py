@@ -28,8 +28,11 @@ EVENT = "event"
 NOTICE = "notice"
 # A sent card message loses its buttons: payload {"card_id": CardMessage.id}.
 CLEAR_BUTTONS = "clear_buttons"
+# A card message the database does not record as the complaint's card (a duplicate) is marked
+# out of date and loses its buttons: payload {"message_id", "text" (its text), "language"}.
+MARK_STALE = "mark_stale"
 # Kinds that act on a message already sent: its id means nothing in another chat.
-ON_A_SENT_MESSAGE = (CLEAR_BUTTONS,)
+ON_A_SENT_MESSAGE = (CLEAR_BUTTONS, MARK_STALE)
 # A ready Bot API call, queued by the handlers: payload {"method": ..., "params": {...}}.
 API = "api"
 # The round's ledger (台账) as a file: written when sent, from a snapshot (handlers/stats.py).
@@ -135,6 +138,21 @@ def enqueue_clear_buttons(
 ) -> OutboxMessage:
     """Take the buttons off a sent card message (its message id is read when sent)."""
     return _enqueue(session, card.chat_id, CLEAR_BUTTONS, {"card_id": card.id}, now, complaint_id)
+
+
+def enqueue_mark_stale(
+    *,
+    session: AsyncSession,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    language: str,
+    now: datetime,
+    complaint_id: int,
+) -> OutboxMessage:
+    """Mark a card message out of date (its text kept, a line added) and take its buttons."""
+    payload = {"message_id": message_id, "text": text, "language": language}
+    return _enqueue(session, chat_id, MARK_STALE, payload, now, complaint_id)
 
 
 def enqueue_ledger(

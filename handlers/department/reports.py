@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 from handlers.department.cards import DONE, status_name
 from handlers.group.base import GROUPS, Desk, group_button, group_handler, group_reply
 from handlers.group.prompts import is_answer, is_for, mention, prompted
+from handlers.group.stale import stale_press
 from storage import triage, workflow
 from storage.models import ComplaintStatus
 from storage.workflow import TEXT_MAX, Refusal
@@ -68,6 +69,8 @@ async def on_done(desk: Desk) -> str | None:
     )
     if found is None:
         return desk.text("dept.stale")
+    if (stale := await stale_press(desk, int(found[1]))) is not None:
+        return stale
     view = await triage.card_view(session=desk.session, complaint_id=int(found[1]))
     if view is None:
         return desk.text("dept.stale")

@@ -16,6 +16,7 @@ from handlers.group import cards, keyboards, prompts
 from handlers.group.base import Desk, group_handler
 from handlers.group.keyboards import CODE_STATUS, Act
 from handlers.group.refusals import explain, invalid_text, refusal_text
+from handlers.group.stale import stale_press
 from storage import triage, villages, workflow
 from storage.models import Department
 from storage.triage import CardView
@@ -114,6 +115,9 @@ DIRECT_MOVES: dict[Act, tuple[workflow.PressAction[[]], str]] = {
 async def action(desk: Desk, act: Act, complaint_id: int, expected: str) -> str | None:
     """A card's button."""
     session = desk.session
+    # A duplicate card (not the one the database records) only gets marked out of date.
+    if (stale := await stale_press(desk, complaint_id)) is not None:
+        return stale
     # Every press first looks at the card: its chat, its status, what it offers this chat.
     view = await triage.card_view(session=session, complaint_id=complaint_id)
     problem = check(desk, view, act, expected)
@@ -249,6 +253,8 @@ async def due_chosen(
 
 async def show(desk: Desk, complaint_id: int) -> str | None:
     """The full card of one complaint of a burst, as a new message (this chat's only)."""
+    if (stale := await stale_press(desk, complaint_id)) is not None:
+        return stale
     view = await triage.card_view(session=desk.session, complaint_id=complaint_id)
     if view is None:
         return explain(desk, Refusal.not_found)

@@ -7,7 +7,8 @@ state then (handlers/group/cards.py, handlers/department.py, handlers/outbox_vie
 - rows: making card rows (a new chat gets a new card; a hand-off elsewhere retires the old
   department card);
 - posting: cards posted again after a relink or a chat migration;
-- sending: the unsent cards of a chat, a burst combined into one message, the message recorded.
+- sending: the unsent cards of a chat, a burst combined into one message, the message recorded
+  (and which message is a complaint's card now: a press on any other is marked out of date).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from storage.cards.sending import (
     card_message_id,
     card_shown,
     combine_cards,
+    current_card_message,
     mark_covered,
+    mark_stale,
     pending_card_rows,
     record_card_message,
     record_shown,
@@ -49,10 +52,12 @@ __all__ = [
     "card_shown",
     "clear_buttons",
     "combine_cards",
+    "current_card_message",
     "department_card_chat",
     "ensure_group_card",
     "has_attachments",
     "mark_covered",
+    "mark_stale",
     "new_department_card",
     "pending_card_rows",
     "post_department_cards",

@@ -133,3 +133,44 @@ async def record_shown(*, session: AsyncSession, card_id: int, chat_id: int, sho
     if card is not None and card.chat_id == chat_id:
         card.shown = shown
         session.add(card)
+
+
+async def current_card_message(
+    *, session: AsyncSession, complaint_id: int, chat_id: int
+) -> int | None:
+    """The Telegram message that is the complaint's card in this chat now (group or
+    department card; a burst message that shows it counts), None when none is recorded there.
+    """
+    complaint = await session.get(Complaint, complaint_id)
+    if complaint is None:
+        return None
+    for card_id in (complaint.group_card_id, complaint.department_card_id):
+        if card_id is None:
+            continue
+        message_id = await card_message_id(session=session, card_id=card_id, chat_id=chat_id)
+        if message_id is not None:
+            return message_id
+    return None
+
+
+def mark_stale(
+    *,
+    session: AsyncSession,
+    complaint_id: int,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    language: str,
+    now: datetime,
+) -> None:
+    """Queue marking a message that is no longer the complaint's card (a duplicate left by
+    an at-least-once send): out of date, no buttons; the complaint does not change."""
+    outbox.enqueue_mark_stale(
+        session=session,
+        chat_id=chat_id,
+        message_id=message_id,
+        text=text,
+        language=language,
+        now=now,
+        complaint_id=complaint_id,
+    )
