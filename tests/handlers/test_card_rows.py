@@ -1,4 +1,5 @@
-"""A retired department card's clear_buttons row, rendered when sent."""
+"""A retired department card's clear_buttons row and a duplicate card's mark_stale row,
+rendered when sent."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from handlers import outbox_views
-from storage import workflow
+from handlers.calls import MAX_TEXT, units
+from storage import outbox, workflow
 from storage.db import Database
 from storage.models import CardMessage, OutboxMessage
 from storage.outbox import CLEAR_BUTTONS
@@ -47,3 +49,28 @@ async def test_a_passed_on_hand_off_empties_the_old_cards_keyboard(database: Dat
             {"chat_id": WATER_CHAT, "message_id": 900, "reply_markup": {"inline_keyboard": []}},
         )
     ]
+
+
+async def test_a_long_duplicate_card_keeps_its_text_cut_to_fit_under_the_stale_line(
+    database: Database,
+) -> None:
+    await example_world(database)
+    filed = await file(database, 1001)
+    assert filed.id is not None
+    async with database.transaction() as session:
+        row = outbox.enqueue_mark_stale(
+            session=session,
+            chat_id=WATER_CHAT,
+            message_id=900,
+            text="水" * 3000 + "<b>" * 400,
+            language="zh",
+            now=NOW,
+            complaint_id=filed.id,
+        )
+        (call,) = await outbox_views.render(session=session, row=row)
+    assert call.method == "editMessageText" and "reply_markup" not in call.params
+    assert call.params["message_id"] == 900
+    text = call.params["text"]
+    assert text.startswith("水" * 3000) and "<b>" not in text
+    assert text.endswith("…\n\n此卡片已过期，请看最新的卡片。")
+    assert units(text) <= MAX_TEXT
