@@ -16,17 +16,16 @@ async def stale_press(desk: Desk, complaint_id: int) -> str | None:
     """The answer to a press on a message that is not the complaint's card in this chat, which
     is then marked out of date (None: it is the card, or no card is recorded here).
 
-    A message replying to the card (a burst's "show full card") counts as the card.
+    A card is sent as a message of its own; a copy that replies to something (/find's answer,
+    a burst's "show full card") is a view of the complaint asked for, never out of date.
     """
     pressed = desk.pressed
-    if pressed is None:
+    if pressed is None or pressed.reply_to_message is not None:
         return None
     current = await cards.current_card_message(
         session=desk.session, complaint_id=complaint_id, chat_id=desk.chat_id
     )
-    replied = pressed.reply_to_message
-    shown = {pressed.message_id, replied.message_id if replied is not None else None}
-    if current is None or current in shown:
+    if current is None or current == pressed.message_id:
         return None
     cards.mark_stale(
         session=desk.session,
