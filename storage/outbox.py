@@ -28,9 +28,7 @@ EVENT = "event"
 NOTICE = "notice"
 # A sent card message loses its buttons: payload {"card_id": CardMessage.id}.
 CLEAR_BUTTONS = "clear_buttons"
-# A card message the database does not record as the complaint's card (a duplicate) is marked
-# out of date and loses its buttons: payload {"message_id", "text" (its text), "language"}.
-MARK_STALE = "mark_stale"
+MARK_STALE = "mark_stale"  # a duplicate card marked out of date: {message_id, text, language}
 # Kinds that act on a message already sent: its id means nothing in another chat.
 ON_A_SENT_MESSAGE = (CLEAR_BUTTONS, MARK_STALE)
 # A ready Bot API call, queued by the handlers: payload {"method": ..., "params": {...}}.
@@ -141,17 +139,9 @@ def enqueue_clear_buttons(
 
 
 def enqueue_mark_stale(
-    *,
-    session: AsyncSession,
-    chat_id: int,
-    message_id: int,
-    text: str,
-    language: str,
-    now: datetime,
-    complaint_id: int,
+    *, session: AsyncSession, chat_id: int, now: datetime, complaint_id: int, **payload: Any
 ) -> OutboxMessage:
-    """Mark a card message out of date (its text kept, a line added) and take its buttons."""
-    payload = {"message_id": message_id, "text": text, "language": language}
+    """Mark a sent card message out of date, without buttons (payload: see MARK_STALE)."""
     return _enqueue(session, chat_id, MARK_STALE, payload, now, complaint_id)
 
 

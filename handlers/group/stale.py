@@ -22,12 +22,7 @@ async def stale_press(desk: Desk, complaint_id: int) -> str | None:
     pressed = desk.pressed
     if pressed is None or pressed.reply_to_message is not None:
         return None
-    current = await cards.current_card_message(
-        session=desk.session, complaint_id=complaint_id, chat_id=desk.chat_id
-    )
-    if current is None or current == pressed.message_id:
-        return None
-    cards.mark_stale(
+    stale = await cards.mark_if_stale(
         session=desk.session,
         complaint_id=complaint_id,
         chat_id=desk.chat_id,
@@ -36,4 +31,4 @@ async def stale_press(desk: Desk, complaint_id: int) -> str | None:
         language=desk.language,
         now=desk.now,
     )
-    return desk.text("card.stale")
+    return desk.text("card.stale") if stale else None

@@ -153,7 +153,7 @@ async def current_card_message(
     return None
 
 
-def mark_stale(
+async def mark_if_stale(
     *,
     session: AsyncSession,
     complaint_id: int,
@@ -162,15 +162,22 @@ def mark_stale(
     text: str,
     language: str,
     now: datetime,
-) -> None:
-    """Queue marking a message that is no longer the complaint's card (a duplicate left by
-    an at-least-once send): out of date, no buttons; the complaint does not change."""
+) -> bool:
+    """Whether a message is not the complaint's card in this chat (a duplicate left by an
+    at-least-once send; one is recorded there); if so it is queued to be marked out of date,
+    without buttons. The complaint does not change."""
+    current = await current_card_message(
+        session=session, complaint_id=complaint_id, chat_id=chat_id
+    )
+    if current is None or current == message_id:
+        return False
     outbox.enqueue_mark_stale(
         session=session,
         chat_id=chat_id,
+        now=now,
+        complaint_id=complaint_id,
         message_id=message_id,
         text=text,
         language=language,
-        now=now,
-        complaint_id=complaint_id,
     )
+    return True
