@@ -9,7 +9,7 @@ import logging
 
 import pytest
 from sqlmodel import select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from bot.cli import app as cli
 from storage.models import OutboxMessage
@@ -43,6 +43,17 @@ async def rows_about(bot: BotHarness, number: str) -> list[OutboxMessage]:
         return list((await session.exec(statement)).all())
 
 
+async def outbox_status(bot: BotHarness) -> Result:
+    """What `xuncha outbox status` prints for the bot's database."""
+    env = {"DATABASE_URL": bot.settings.database_url}
+    return await asyncio.to_thread(CliRunner().invoke, cli, ["outbox", "status"], env=env)
+
+
+def warnings_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The warnings (and worse) logged so far."""
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 async def test_the_office_is_told_cards_wait_and_arrive_when_the_bot_is_back(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -53,9 +64,8 @@ async def test_the_office_is_told_cards_wait_and_arrive_when_the_bot_is_back(
     told = texts(office.new_messages())
     assert LOST in told and "新的群众反映暂时无法送达该组" in told
     assert any(
-        "第三巡察组" in r.getMessage() and str(group.chat.id) in r.getMessage()
-        for r in caplog.records
-        if r.levelno == logging.WARNING
+        "第三巡察组" in message and str(group.chat.id) in message
+        for message in warnings_logged(caplog)
     ), "the operator's log names the group and the chat"
 
     before = len(requests_to(bot, group))
@@ -109,8 +119,7 @@ async def test_the_office_chat_lost_is_only_logged(
     caplog.set_level(logging.WARNING)
     bot.emu.kick_bot(office.chat, notify_bot=True)
     await bot.settle()
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    assert any(str(office.chat.id) in message for message in warnings)
+    assert any(str(office.chat.id) in message for message in warnings_logged(caplog))
     _resident, number = await file(bot)
     assert group.card(number).buttons, "the group's chat is not affected"
 
@@ -120,12 +129,7 @@ async def test_outbox_status_shows_each_lost_chat(bot: BotHarness) -> None:
     bot.emu.kick_bot(group.chat, notify_bot=True)
     await bot.settle()
     await file(bot)
-    result = await asyncio.to_thread(
-        CliRunner().invoke,
-        cli,
-        ["outbox", "status"],
-        env={"DATABASE_URL": bot.settings.database_url},
-    )
+    result = await outbox_status(bot)
     assert result.exit_code == 0, result.output
     (line,) = [line for line in result.output.splitlines() if "lost" in line]
     assert str(group.chat.id) in line and "第三巡察组" in line and "WD2023-1" in line
@@ -133,10 +137,5 @@ async def test_outbox_status_shows_each_lost_chat(bot: BotHarness) -> None:
 
     bot.emu.add_bot_back(group.chat)
     await bot.settle()
-    result = await asyncio.to_thread(
-        CliRunner().invoke,
-        cli,
-        ["outbox", "status"],
-        env={"DATABASE_URL": bot.settings.database_url},
-    )
+    result = await outbox_status(bot)
     assert "lost" not in result.output
