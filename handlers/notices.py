@@ -194,12 +194,12 @@ def _worded(text: Callable[[dict[str, Any], str], str]) -> Renderer:
     return render
 
 
-def _chat_text(key: str) -> Callable[[dict[str, Any], str], str]:
+def _chat_text(group_key: str, department_key: str) -> Callable[[dict[str, Any], str], str]:
     """The office's notice that a group (department) lost its chat, or has it back."""
 
     def text(payload: dict[str, Any], language: str) -> str:
-        target = "department" if payload.get("target") == "department" else "group"
-        return t(language, f"{key}.{target}", name=escape(str(payload.get("name") or "—")))
+        key = department_key if payload.get("target") == "department" else group_key
+        return t(language, key, name=escape(str(payload.get("name") or "—")))
 
     return text
 
@@ -214,6 +214,10 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.round_warn: _worded(warning_text),
     NoticeKind.survey_reminder: _survey_reminder,
     NoticeKind.handed_elsewhere: _handed_elsewhere,
-    NoticeKind.chat_lost: _worded(_chat_text("notice.chat_lost")),
-    NoticeKind.chat_back: _worded(_chat_text("notice.chat_back")),
+    NoticeKind.chat_lost: _worded(
+        _chat_text("notice.chat_lost.group", "notice.chat_lost.department")
+    ),
+    NoticeKind.chat_back: _worded(
+        _chat_text("notice.chat_back.group", "notice.chat_back.department")
+    ),
 }
