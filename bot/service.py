@@ -15,6 +15,7 @@ from bot.app import build_application
 from bot.application import XunchaApplication
 from bot.config import Settings
 from bot.intake import Poller
+from bot.leader import Role, RoleWatch
 from bot.ratelimit import RateLimits
 from bot.sender import OutboxSender
 from bot.webhook import WebhookServer
@@ -47,6 +48,8 @@ class BotService:
         self.webhook: WebhookServer | None = None
         self.sender: OutboxSender | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        # This process's role among replicas (bot/leader.py); subscribe to hear of changes.
+        self.role = RoleWatch()
 
     async def start(self) -> None:
         """Migrate the database, start the application, the sender and the intake."""
@@ -76,6 +79,7 @@ class BotService:
             self.app, self.database, self.poller, self.webhook = None, None, None, None
             raise
         self._tasks = [sender, intake]
+        self.role.change(Role.leader, "the only process (no election yet)")
         if self.webhook is not None:
             log.info(
                 "bot @%s is running in webhook mode: %s (listening on %s:%s)",
