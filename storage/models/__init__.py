@@ -5,6 +5,7 @@ Importing this package registers every table on SQLModel.metadata (Alembic's env
 
 from storage.models.chats import CardMessage, LinkCode, Prompt
 from storage.models.complaints import Complaint, ComplaintStatus, FollowUp, TimelineEvent
+from storage.models.handoffs import Handoff, HandoffKind, ReturnOutcome
 from storage.models.delivery import OutboxMessage, OutboxStatus, ProcessedUpdate, SentNotice
 from storage.models.residents import Draft, DraftStep, Resident
 from storage.models.roster import (
@@ -25,6 +26,8 @@ __all__ = [
     "Draft",
     "DraftStep",
     "FollowUp",
+    "Handoff",
+    "HandoffKind",
     "GroupVillage",
     "InspectionGroup",
     "LinkCode",
@@ -33,6 +36,7 @@ __all__ = [
     "ProcessedUpdate",
     "Prompt",
     "Resident",
+    "ReturnOutcome",
     "Round",
     "SentNotice",
     "TimelineEvent",

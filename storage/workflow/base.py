@@ -91,6 +91,17 @@ class Action(StrEnum):
     closed = "closed"
     reopened = "reopened"
     note = "note"
+    # The department's side of a dispatch and who is on it (issue 10).
+    signed = "signed"
+    returned = "returned"
+    insisted = "insisted"
+    extension_requested = "extension_requested"
+    extension_approved = "extension_approved"
+    extension_refused = "extension_refused"
+    progress = "progress"
+    clue_received = "clue_received"
+    clue_closed = "clue_closed"
+    assigned = "assigned"
 
 
 S = ComplaintStatus

@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.lifecycle import Act, Role
 from storage.models import Department
-from storage.workflow import steps
+from storage.workflow import dispatches, steps
 from storage.workflow.base import Action, Actor, Outcome, Refusal, S
 from storage.workflow.inspectors import resolution
 from storage.workflow.publish import publish
@@ -65,5 +65,7 @@ async def report_done(
         to_status=S.resolved,
         note=cleaned,
     )
+    assert complaint.id is not None
+    await dispatches.end(session, complaint.id, now, done=True)
     await publish(session, complaint, event, now, tell_group=True)
     return Outcome(complaint, event_id=event.id)

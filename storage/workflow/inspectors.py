@@ -10,9 +10,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.lifecycle import Act
-from storage.models import Complaint, Department, FollowUp
+from storage.models import Complaint, Department, FollowUp, HandoffKind
 from storage.triage import normalise_number
-from storage.workflow import steps
+from storage.workflow import dispatches, steps
 from storage.workflow.base import FINISHED, Action, Outcome, Press, Refusal, S, press_action
 from storage.workflow.publish import publish
 
@@ -73,7 +73,7 @@ async def hand_off(press: Press, *, department_id: int, due_on: date) -> Outcome
         names.append(department.name)
         return None
 
-    return await steps.transition(
+    outcome = await steps.transition(
         press,
         Act.hand_off,
         Action.handed_off,
@@ -82,6 +82,9 @@ async def hand_off(press: Press, *, department_id: int, due_on: date) -> Outcome
         values={"department_id": department_id, "due_on": due_on},
         new_department_card=True,
     )
+    if outcome.ok and outcome.complaint is not None:
+        await dispatches.start(press.session, outcome.complaint, HandoffKind.handoff, press.now)
+    return outcome
 
 
 @press_action
@@ -100,7 +103,7 @@ async def transfer(press: Press, *, department_id: int) -> Outcome:
             return Outcome(complaint, Refusal.not_allowed, "not_for_clues")
         return None
 
-    return await steps.transition(
+    outcome = await steps.transition(
         press,
         Act.transfer,
         Action.transferred,
@@ -108,6 +111,9 @@ async def transfer(press: Press, *, department_id: int) -> Outcome:
         check=check,
         department_card=False,
     )
+    if outcome.ok and outcome.complaint is not None:
+        await dispatches.start(press.session, outcome.complaint, HandoffKind.clue, press.now)
+    return outcome
 
 
 @press_action
@@ -241,7 +247,7 @@ async def resolve(press: Press, *, note: str, photo_file_id: str | None) -> Outc
     cleaned = steps.clean(note)
     if isinstance(cleaned, Outcome):
         return cleaned
-    return await steps.transition(
+    outcome = await steps.transition(
         press,
         Act.resolve,
         Action.resolved,
@@ -249,6 +255,10 @@ async def resolve(press: Press, *, note: str, photo_file_id: str | None) -> Outc
         values=resolution(cleaned, press.now),
         photo_file_id=photo_file_id or None,
     )
+    if outcome.ok:
+        # The group resolved it itself: a dispatch still open ends, not done by the department.
+        await dispatches.end(press.session, press.complaint_id, press.now)
+    return outcome
 
 
 def resolution(note: str, now: datetime) -> dict[str, Any]:
