@@ -5,8 +5,8 @@ Importing this package registers every table on SQLModel.metadata (Alembic's env
 
 from storage.models.chats import CardMessage, LinkCode, Prompt
 from storage.models.complaints import Complaint, ComplaintStatus, FollowUp, TimelineEvent
-from storage.models.handoffs import Handoff, HandoffKind, ReturnOutcome
 from storage.models.delivery import OutboxMessage, OutboxStatus, ProcessedUpdate, SentNotice
+from storage.models.handoffs import Handoff, HandoffKind, ReturnOutcome
 from storage.models.residents import Draft, DraftStep, Resident
 from storage.models.roster import (
     Category,
@@ -26,9 +26,9 @@ __all__ = [
     "Draft",
     "DraftStep",
     "FollowUp",
+    "GroupVillage",
     "Handoff",
     "HandoffKind",
-    "GroupVillage",
     "InspectionGroup",
     "LinkCode",
     "OutboxMessage",
