@@ -13,6 +13,9 @@ from sqlalchemy.engine import make_url
 from storage.db import Database
 from storage.migrate import upgrade_async
 
+# Browser fixtures (chromium, browser_page, screenshots) for all tests: tests/helpers/browser.py.
+pytest_plugins = ["tests.helpers.browser"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if TEST_DATABASE_URL else ["sqlite"]
 
