@@ -69,6 +69,8 @@ class Complaint(SQLModel, table=True):
     group_card_id: int | None = Field(default=None, foreign_key="card_message.id")
     department_card_id: int | None = Field(default=None, foreign_key="card_message.id")
     survey_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # 回访's first question, 问题解决了吗: solved / partly / unsolved (None: not answered).
+    resolution_state: str | None = None
 
 
 class FollowUp(SQLModel, table=True):

@@ -263,7 +263,14 @@ async def resolve(press: Press, *, note: str, photo_file_id: str | None) -> Outc
 
 def resolution(note: str, now: datetime) -> dict[str, Any]:
     """The columns a resolution sets."""
-    return {"resolution": note, "resolved_at": now, "survey_asked_at": now, "satisfaction": None}
+    # A new resolution asks the 回访 afresh: the answers to the last one are cleared.
+    return {
+        "resolution": note,
+        "resolved_at": now,
+        "survey_asked_at": now,
+        "satisfaction": None,
+        "resolution_state": None,
+    }
 
 
 @press_action
