@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from openpyxl import load_workbook
+
 from bot.demo import run_demo
+from handlers.ledger_file import LEDGER_SHEET
 
 
-async def test_the_demo_plays_the_round_from_opening_to_final_report() -> None:
+async def test_the_demo_plays_the_round_from_opening_to_final_report(tmp_path: Path) -> None:
     lines: list[str] = []
-    await run_demo(lines.append, paced=False)
+    result = await run_demo(tmp_path, lines.append, paced=False)
     transcript = "\n".join(lines)
 
     def count(text: str) -> int:
@@ -31,4 +36,15 @@ async def test_the_demo_plays_the_round_from_opening_to_final_report() -> None:
     assert "目前不在巡察受理期内" in transcript
     assert "状态：已关闭" in transcript
     assert "📒 台账：第一巡察组，2 件反映" in transcript
-    assert transcript.rstrip().endswith("—— 演示结束 ——")
+    # The transcript ends by naming the folder with the chart, the ledger and the log.
+    assert "—— 演示结束 ——" in transcript
+    assert f"演示产生的文件在 {tmp_path}：" in transcript
+    chart, ledger = result.kept
+    assert chart == tmp_path / "统计图.png"
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert ledger.name.startswith("台账-") and ledger.suffix == ".xlsx"
+    sheet = load_workbook(ledger)[LEDGER_SHEET]
+    assert sheet.max_row == 1 + 2  # the header and the two complaints
+    # The log went to the file, not into the transcript.
+    log = result.log_file.read_text(encoding="utf-8")
+    assert "INFO" in log and "INFO" not in transcript

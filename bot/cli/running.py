@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -46,9 +49,20 @@ def run() -> None:
     asyncio.run(run_bot(settings))
 
 
-def demo() -> None:
-    """Play a resident's report against the local Bot API emulator and print the transcript."""
-    load_settings()
+def demo(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="FOLDER",
+            help="Where to keep the log, the /stats chart and the /export ledger "
+            "(default: a new folder xuncha-demo-<date>-<time> here).",
+        ),
+    ] = None,
+) -> None:
+    """Play a round against the local Bot API emulator and print the transcript."""
     from bot.demo import run_demo
 
-    asyncio.run(run_demo())
+    folder = (out or Path(f"xuncha-demo-{datetime.now().astimezone():%Y%m%d-%H%M%S}")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    asyncio.run(run_demo(folder))
