@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import typer
 
-from bot.cli import database, exports, links, outbox, roster, running
+from bot.cli import database, exports, links, outbox, roster, running, trying
 
 # The order of `xuncha --help`.
 COMMANDS: tuple[Callable[[typer.Typer], None], ...] = (
@@ -21,6 +21,7 @@ COMMANDS: tuple[Callable[[typer.Typer], None], ...] = (
     links.register,  # link-code
     exports.register,  # export, qr
     outbox.register,  # outbox status
+    trying.register,  # try: the bot in a browser, against the emulator
 )
 
 
