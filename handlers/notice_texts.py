@@ -13,6 +13,7 @@ from typing import Any
 
 from handlers.group import cards
 from handlers.i18n import t
+from handlers.ladder_texts import flag, flagged_lines
 from storage.notices import NoticeKind
 
 # Items of a list shown before "… and N more".
@@ -92,11 +93,13 @@ def digest_text(payload: dict[str, Any], language: str) -> str:
     counts = count_fields(payload, "open", overdue="overdue_count")
     lines.append(t(language, "notice.digest.open", **counts))
     overdue = list(payload.get("overdue", []))
+    flag_from = int(payload.get("flag_from", 0))
     lines += [
         t(
             language,
             "notice.digest.overdue_line",
             date=item.get("due_on", ""),
+            flag=flag(language, int(item.get("days", 0)), flag_from),
             **count_fields(item, "days"),
             **text_fields(item, "number"),
         )
@@ -195,6 +198,7 @@ def report_text(payload: dict[str, Any], language: str) -> str:
         lines.append(t(language, "notice.report.empty"))
     else:
         lines += _report_numbers(payload, language)
+    lines += flagged_lines(payload, language)
     lines += _section(
         language,
         "notice.report.groups_title",

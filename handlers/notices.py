@@ -9,7 +9,8 @@ round_open, round_warn (group and office chats; their texts, worded from the pay
 are in handlers/notice_texts.py), survey_reminder (the resident, with the survey's buttons
 again), and handed_elsewhere (a department's chat, under its card, when the hand-off went to
 another), chat_lost and chat_back (the office's chat: the bot was removed from a group's or
-department's chat, and is back; storage/lost_chats.py).
+department's chat, and is back; storage/lost_chats.py), and escalation (督办通报, the office's
+chat; handlers/ladder_texts.py).
 
 Nothing is sent to a chat that no longer serves the group, department or office the notice is
 for, and a reminder about a complaint that has moved on since (resolved, closed, rated, a new
@@ -30,6 +31,7 @@ from handlers import calls
 from handlers.calls import Call
 from handlers.group import cards
 from handlers.i18n import DEFAULT_LANGUAGE, language_for, t
+from handlers.ladder_texts import escalation_text
 from handlers.notice_texts import (
     digest_text,
     opening_text,
@@ -44,6 +46,7 @@ from storage.notices import NoticeKind
 
 # Which kind of chat each notice is for ("audience": a payload field says).
 AUDIENCE = {
+    NoticeKind.escalation: "office",
     NoticeKind.handed_elsewhere: "department",
     NoticeKind.digest: "group",
     NoticeKind.round_open: "group",
@@ -208,6 +211,7 @@ def _chat_text(group_key: str, department_key: str) -> Callable[[dict[str, Any],
 RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.due: _due,
     NoticeKind.digest: _worded(digest_text),
+    NoticeKind.escalation: _worded(escalation_text),
     NoticeKind.weekly: _worded(report_text),
     NoticeKind.final: _worded(report_text),
     NoticeKind.round_open: _worded(opening_text),

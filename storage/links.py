@@ -28,7 +28,15 @@ from storage.models import (
     LinkCode,
     Round,
 )
-from storage.serving import LinkResult, chat_of, linked_to, lost_since, result, set_chat
+from storage.serving import (
+    LinkResult,
+    chat_of,
+    linked_to,
+    lost_since,
+    result,
+    set_chat,
+    set_linked_at,
+)
 
 TARGETS = ("group", "department", "office")
 # No 0/O, 1/I/L: codes are read off a screen and typed by hand.
@@ -202,6 +210,8 @@ async def redeem(
         # What was queued for the chat's old role is not for its new one.
         await outbox.drop_pending(session=session, chat_id=chat_id, now=now, reason=UNLINKED)
     set_chat(row, chat_id)
+    if previous != chat_id:
+        set_linked_at(row, now)
     await session.flush()
     if previous is not None and previous != chat_id:
         await outbox.drop_pending(session=session, chat_id=previous, now=now, reason=UNLINKED)

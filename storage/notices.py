@@ -17,6 +17,8 @@ class NoticeKind(StrEnum):
 
     # A complaint due tomorrow or overdue (督办), to the group chat and a department's chat.
     due = "due"
+    # 督办通报: the round's long-overdue hand-offs by department, to the office's chat.
+    escalation = "escalation"
     # A group's daily digest.
     digest = "digest"
     # The weekly report and the final report, to each group chat and the office chat.

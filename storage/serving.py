@@ -64,6 +64,19 @@ def set_chat(row: InspectionGroup | Department | Round, chat_id: int | None) -> 
     set_lost(row, None)
 
 
+def linked_since(row: InspectionGroup | Round) -> datetime | None:
+    """When the group's (office's) current chat was linked; None: before this was recorded."""
+    return row.office_chat_linked_at if isinstance(row, Round) else row.chat_linked_at
+
+
+def set_linked_at(row: Linkable, when: datetime) -> None:
+    """Record when a group's (office's) chat was linked: its reports start from then."""
+    if isinstance(row, Round):
+        row.office_chat_linked_at = when
+    elif isinstance(row, InspectionGroup):
+        row.chat_linked_at = when
+
+
 def lost_since(row: Linkable) -> datetime | None:
     """When the bot was found removed from the row's chat (None: it is there)."""
     return row.office_chat_lost_at if isinstance(row, Round) else row.chat_lost_at

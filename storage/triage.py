@@ -11,6 +11,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import ladder
 from storage.models import (
     CardMessage,
     Category,
@@ -28,8 +29,8 @@ from storage.models import (
 S = ComplaintStatus
 # Statuses a group is no longer working on.
 NOT_OPEN = (S.closed, S.merged, S.rejected, S.transferred)
-# Statuses with a due date that can pass.
-DUE = (S.immediate, S.handed_off)
+# Statuses with a due date that can pass (one definition, storage/ladder.py).
+DUE = ladder.DUE
 
 
 def normalise_number(number: str) -> str:
@@ -302,18 +303,9 @@ async def find(*, session: AsyncSession, group_id: int, number: str) -> CardView
 
 
 async def overdue(*, session: AsyncSession, group_id: int, today: date) -> list[CardView]:
-    """The group's immediate/handed_off complaints whose due date has passed, oldest due first."""
-    statement = (
-        select(Complaint)
-        .where(
-            Complaint.group_id == group_id,
-            col(Complaint.status).in_(DUE),
-            col(Complaint.due_on).is_not(None),
-            col(Complaint.due_on) < today,
-        )
-        .order_by(col(Complaint.due_on), col(Complaint.filed_at), col(Complaint.id))
-    )
-    return await _views(session, (await session.exec(statement)).all())
+    """The group's overdue complaints (storage/ladder.py), oldest due first."""
+    late = await ladder.overdue_complaints(session, today, group_id=group_id)
+    return await _views(session, late)
 
 
 async def departments(

@@ -7,6 +7,7 @@ from storage.models.chats import CardMessage, LinkCode, Prompt
 from storage.models.complaints import Complaint, ComplaintStatus, FollowUp, TimelineEvent
 from storage.models.delivery import OutboxMessage, OutboxStatus, ProcessedUpdate, SentNotice
 from storage.models.handoffs import Handoff, HandoffKind, ReturnOutcome
+from storage.models.members import GroupMember
 from storage.models.residents import Draft, DraftStep, Resident
 from storage.models.roster import (
     Category,
@@ -26,6 +27,7 @@ __all__ = [
     "Draft",
     "DraftStep",
     "FollowUp",
+    "GroupMember",
     "GroupVillage",
     "Handoff",
     "HandoffKind",

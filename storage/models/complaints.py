@@ -65,6 +65,9 @@ class Complaint(SQLModel, table=True):
     # 认领: the inspector now on it.
     taken_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
     taken_by_name: str | None = None
+    # 指派: the member of the group's chat an inspector assigned it to (承办人).
+    assignee_telegram_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    assignee_name: str | None = None
     # The message showing this complaint in the group chat and in a department chat.
     group_card_id: int | None = Field(default=None, foreign_key="card_message.id")
     department_card_id: int | None = Field(default=None, foreign_key="card_message.id")

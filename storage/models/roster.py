@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models.base import RoundPart, utcnow
@@ -32,6 +33,10 @@ class Round(SQLModel, table=True):
     # When the bot was found removed from the office's chat (None: it is there); see
     # storage/lost_chats.py.
     office_chat_lost_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the office's chat was linked (reports start from it); None before issue 10.
+    office_chat_linked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The roster's `ladder:` (督办阶梯) as given; None: the defaults (storage/ladder.py).
+    ladder: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class InspectionGroup(RoundPart, table=True):
@@ -44,6 +49,8 @@ class InspectionGroup(RoundPart, table=True):
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
     # When the bot was found removed from that chat (None: it is there).
     chat_lost_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When that chat was linked (reports start from it); None before issue 10.
+    chat_linked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Village(SQLModel, table=True):
@@ -88,3 +95,5 @@ class Category(RoundPart, table=True):
     due_days: int = 7
     sensitive: bool = False
     position: int = 0
+    # 派单目录: the department a hand-off of this category goes to by default (its code).
+    department_code: str | None = Field(default=None, max_length=32)

@@ -171,6 +171,29 @@ def parse_roster(text: str, source: str) -> ParsedRoster:
             # A missing field has no line of its own: name the mapping it is missing from.
             line_loc = loc[:-1] if error["type"] == "missing" else loc
             problems.append(at(loc, _message(error), line_of(lines, line_loc)))
+    if spec is not None:
+        problems += [at(loc, message) for loc, message in dispatch_problems(spec)]
     if problems or spec is None:
         raise RosterError(sorted_unique(problems))
     return ParsedRoster(source, spec, lines)
+
+
+def dispatch_problems(spec: RosterSpec) -> Iterator[tuple[Loc, str]]:
+    """What is wrong with the 派单目录: an unknown category or department, or one it cannot be."""
+    categories = {code: sensitive for code, _zh, _en, _d, sensitive in spec.category_rows()}
+    departments = {d.code: d for d in spec.departments}
+    for code, entry in spec.dispatch.items():
+        if code not in categories:
+            known = ", ".join(categories)
+            yield ("dispatch", code), f"category {code!r} is not one of the round's ({known})"
+        elif categories[code]:
+            yield (
+                ("dispatch", code),
+                f"category {code!r} is sensitive: it is only transferred, never handed off",
+            )
+        department = departments.get(entry.department)
+        if department is None:
+            yield (
+                ("dispatch", code, "department"),
+                f"department {entry.department!r} is not in departments:",
+            )

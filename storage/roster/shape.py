@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +20,8 @@ from pydantic import (
 )
 
 from storage.categories import DEFAULT_CATEGORIES, SENSITIVE_CODES
+from storage.ladder import DEFAULT as DEFAULT_LADDER
+from storage.ladder import MAX_BEFORE_DAYS, Ladder
 from storage.roster.errors import Loc, RosterProblem, field_name, line_of
 
 RoundKind = Literal["regular", "special", "targeted", "township-village", "elevated"]
@@ -33,6 +35,7 @@ CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # to 64 characters of A-Z, a-z, 0-9, _ and -.
 VILLAGE_CODE = re.compile(r"[A-Za-z0-9_-]{1,62}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
 def _matching(pattern: re.Pattern[str]) -> AfterValidator:
@@ -192,6 +195,57 @@ class CategorySpec(_Spec):
         return self.code in SENSITIVE_CODES if self.sensitive is None else self.sensitive
 
 
+def _at_least(low: int) -> AfterValidator:
+    """A validator that a whole number is at least `low`."""
+
+    def check(value: int) -> int:
+        if value < low:
+            raise ValueError(f"must be at least {low}")
+        return value
+
+    return AfterValidator(check)
+
+
+Days = Annotated[int, Strict(), _at_least(1)]
+
+
+class LadderSpec(_Spec):
+    """The `ladder:` mapping (督办阶梯); what it leaves out keeps storage/ladder.py's defaults."""
+
+    before_days: Days = DEFAULT_LADDER.before_days
+    at: Annotated[str, _matching(CLOCK)] = DEFAULT_LADDER.at.strftime("%H:%M")
+    daily_days: Annotated[int, Strict(), _at_least(0)] = DEFAULT_LADDER.daily_days
+    then_every: Days = DEFAULT_LADDER.then_every
+    office_from: Days = DEFAULT_LADDER.office_from
+    flag_from: Days = DEFAULT_LADDER.flag_from
+
+    @field_validator("before_days")
+    @classmethod
+    def _not_too_early(cls, value: int) -> int:
+        """The sweep looks at most a month ahead."""
+        if value > MAX_BEFORE_DAYS:
+            raise ValueError(f"must be at most {MAX_BEFORE_DAYS}")
+        return value
+
+    def ladder(self) -> Ladder:
+        """The ladder these values make."""
+        return Ladder(
+            before_days=self.before_days,
+            at=time.fromisoformat(self.at),
+            daily_days=self.daily_days,
+            then_every=self.then_every,
+            office_from=self.office_from,
+            flag_from=self.flag_from,
+        )
+
+
+class DispatchSpec(_Spec):
+    """One entry of `dispatch:` (派单目录): a category's default department and due time."""
+
+    department: Code
+    due_days: Days | None = None
+
+
 class RosterSpec(_Spec):
     """A whole roster file."""
 
@@ -203,12 +257,28 @@ class RosterSpec(_Spec):
     categories: Annotated[
         list[CategorySpec] | None, _some("category (omit the key for the defaults)")
     ] = None
+    # Absent: storage/ladder.py's defaults.
+    ladder: LadderSpec | None = None
+    # Category code -> its default department (and due days); see parsing.dispatch_problems.
+    dispatch: dict[Code, DispatchSpec] = {}
 
     def category_rows(self) -> list[tuple[str, str, str, int, bool]]:
         """(code, zh, en, due_days, sensitive) of the round's categories, in order."""
         if self.categories is None:
             return [(c.code, c.zh, c.en, c.due_days, c.sensitive) for c in DEFAULT_CATEGORIES]
         return [(c.code, c.zh, c.en, c.due_days, c.is_sensitive) for c in self.categories]
+
+    def dispatched(self) -> list[tuple[str, str, str, int, bool, str | None]]:
+        """category_rows() with the 派单目录 applied: its due days, and the default department."""
+        rows: list[tuple[str, str, str, int, bool, str | None]] = []
+        for code, zh, en, due_days, sensitive in self.category_rows():
+            entry = self.dispatch.get(code)
+            if entry is None:
+                rows.append((code, zh, en, due_days, sensitive, None))
+            else:
+                days = entry.due_days if entry.due_days is not None else due_days
+                rows.append((code, zh, en, days, sensitive, entry.department))
+        return rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,6 +104,7 @@ class Sync:
             "ends_on": spec.ends_on,
             "timezone": spec.timezone,
             "contact": spec.contact,
+            "ladder": self.spec.ladder.ladder().stored() if self.spec.ladder else None,
         }
         statement = select(Round).where(Round.code == spec.code)
         existing = (await self.session.exec(statement)).first()
@@ -200,13 +201,16 @@ class Sync:
         """Create, update and retire the round's categories; position is the file's order."""
         statement = select(Category).where(Category.round_id == round_id)
         rows = {row.code: row for row in (await self.session.exec(statement)).all()}
-        for position, (code, zh, en, due_days, sensitive) in enumerate(self.spec.category_rows()):
+        for position, (code, zh, en, due_days, sensitive, department) in enumerate(
+            self.spec.dispatched()
+        ):
             values: dict[str, Any] = {
                 "name_zh": zh,
                 "name_en": en,
                 "due_days": due_days,
                 "sensitive": sensitive,
                 "position": position,
+                "department_code": department,
             }
             keys = {"round_id": round_id, "code": code}
             self._put(Category, rows.pop(code, None), keys, values)

@@ -16,7 +16,11 @@ writes and remembers in `SentNotice`, the rounds read once per run), one module 
 What is sent, to whom, when (local time of the round), by key:
 
 - `due:<complaint>:<date>` (kind due): to the group chat, and to the department's chat for a
-  hand-off; 09:00 the day before the due date, and 09:00 on each of the first 7 days overdue.
+  hand-off, on the days of the round's ladder (storage/ladder.py; by default 09:00 the day
+  before the due date, each of the first 3 days overdue, then every 2 days while it is open).
+- `escalation:<round>:<date>` (escalation, 督办通报): to the office's chat, once a day at the
+  ladder's time, listing by department the hand-offs overdue by the ladder's office_from
+  days (3) or more; not sent on a day none is.
 - `digest:<group>:<date>` (digest): to the group chat, 08:30 each day of the round after the
   first, when something changed since 08:30 the day before (a new complaint, any status
   change); a quiet day is remembered with 0 rows.
@@ -55,7 +59,7 @@ from storage.schedule.clock import (
     zone,
 )
 from storage.schedule.digest import LIST_MAX, sweep_digests
-from storage.schedule.due import OVERDUE_REMINDERS, sweep_due
+from storage.schedule.due import sweep_due
 from storage.schedule.housekeeping import sweep_drafts, sweep_housekeeping
 from storage.schedule.memory import FINAL_CATCH_UP, ROUND_KINDS, Rounds, SweepReport, rounds_near
 from storage.schedule.reports import (
@@ -77,7 +81,6 @@ __all__ = [
     "FIRST_ANSWERS",
     "LIST_MAX",
     "NO_ANSWER",
-    "OVERDUE_REMINDERS",
     "REMINDER_AT",
     "ROUND_KINDS",
     "SATISFACTIONS",

@@ -9,10 +9,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.ladder import ladder_of, overdue_complaints
 from storage.models import Category, Complaint, InspectionGroup, Round, TimelineEvent, Village
 from storage.notices import NoticeKind
 from storage.schedule.clock import DIGEST_AT, at_local, local_today, round_start
-from storage.schedule.due import overdue
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, rounds_near, row_id
 from storage.triage import NOT_OPEN
 
@@ -127,7 +127,7 @@ async def _digest(
         return None
     resolved = {complaint_id for action, complaint_id in changes if action == "resolved"}
     still_open = await open_count(session, group_id)
-    late = await overdue(session, group_id, today)
+    late = await overdue_complaints(session, today, group_id=group_id)
     categories = await category_names(session, row_id(round_))
     return {
         "round_id": round_.id,
@@ -148,6 +148,7 @@ async def _digest(
         "changes": len(changes),
         "open": still_open,
         "overdue_count": len(late),
+        "flag_from": ladder_of(round_).flag_from,
         "overdue": [
             {"number": c.number, "due_on": c.due_on.isoformat(), "days": (today - c.due_on).days}
             for c in late[:LIST_MAX]

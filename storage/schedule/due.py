@@ -1,8 +1,8 @@
-"""Due dates (督办): reminders the day before a due date and on the first days overdue."""
+"""Due dates (督办): reminders on the days of the round's ladder (storage/ladder.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,38 +10,32 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.ladder import DUE, MAX_BEFORE_DAYS, ladder_of
 from storage.models import Complaint, Department, InspectionGroup, Round, TimelineEvent
 from storage.models import ComplaintStatus as S
 from storage.notices import NoticeKind
-from storage.schedule.clock import REMINDER_AT, at_local, local_today
+from storage.schedule.clock import at_local, local_today
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, by_id, done, rounds_of, row_id
-from storage.triage import DUE
-
-OVERDUE_REMINDERS = 7
-
-
-def with_due_date() -> tuple[Any, ...]:
-    """Where clauses: a due date, and a complaint being dealt with (immediate or handed_off)."""
-    return col(Complaint.status).in_(DUE), col(Complaint.due_on).is_not(None)
 
 
 async def sweep_due(
     *, session: AsyncSession, now: datetime, rounds: Rounds | None = None
 ) -> SweepReport:
-    """督办: the day before a due date, and each of the first 7 days overdue, from 09:00.
+    """督办 on the days of each round's ladder (storage/ladder.py), from its reminder time.
 
     To the group chat (as a reply to the card) and, for a hand-off, to the department's chat
-    (no identity). The day-before reminder is skipped when the due date was set after that
-    day's 09:00 (the inspector has just chosen it).
+    (no identity): before the due date, each of the first overdue days, then every few days
+    for as long as the complaint is open. The reminder before the due date is skipped when the
+    due date was set after that day's reminder time (the inspector has just chosen it).
     """
     sweeping = Sweeping(session, now, SweepReport("due"))
     utc_today = now.date()
     statement = (
         select(Complaint)
         .where(
-            *with_due_date(),
-            col(Complaint.due_on) >= utc_today - timedelta(days=OVERDUE_REMINDERS + 2),
-            col(Complaint.due_on) <= utc_today + timedelta(days=2),
+            col(Complaint.status).in_(DUE),
+            col(Complaint.due_on).is_not(None),
+            col(Complaint.due_on) <= utc_today + timedelta(days=MAX_BEFORE_DAYS + 1),
         )
         .order_by(col(Complaint.due_on), col(Complaint.id))
     )
@@ -52,12 +46,13 @@ async def sweep_due(
     due: list[tuple[Complaint, Round, str, datetime, int]] = []
     for complaint in complaints:
         round_ = by_round[complaint.round_id]
+        steps = ladder_of(round_)
         assert complaint.due_on is not None
         today = local_today(round_, now)
         days = (today - complaint.due_on).days
-        if days != -1 and not 1 <= days <= OVERDUE_REMINDERS:
+        if not steps.reminds_on(days):
             continue
-        due_at = at_local(round_, today, REMINDER_AT)
+        due_at = at_local(round_, today, steps.at)
         if now < due_at:
             continue
         key = f"due:{row_id(complaint)}:{today.isoformat()}"
@@ -66,13 +61,13 @@ async def sweep_due(
     due = [item for item in due if item[2] not in already]
     if not due:
         return sweeping.report
-    set_at = await _due_set_at(session, [row_id(c) for c, _r, _k, _a, d in due if d == -1])
+    set_at = await _due_set_at(session, [row_id(c) for c, _r, _k, _a, d in due if d < 0])
     groups = await by_id(session, InspectionGroup, {c.group_id for c, *_ in due})
     departments = await by_id(
         session, Department, {c.department_id for c, *_ in due if c.department_id is not None}
     )
     for complaint, round_, key, due_at, days in due:
-        if days == -1 and set_at.get(row_id(complaint), due_at) > due_at:
+        if days < 0 and set_at.get(row_id(complaint), due_at) > due_at:
             continue
         assert complaint.due_on is not None
         payload: dict[str, Any] = {
@@ -129,13 +124,3 @@ def _aware(value: datetime | str) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=ZoneInfo("UTC"))
     return value
-
-
-async def overdue(session: AsyncSession, group_id: int, today: date) -> list[Complaint]:
-    """The group's complaints past their due date, most overdue first."""
-    statement = (
-        select(Complaint)
-        .where(Complaint.group_id == group_id, *with_due_date(), col(Complaint.due_on) < today)
-        .order_by(col(Complaint.due_on), col(Complaint.id))
-    )
-    return list((await session.exec(statement)).all())

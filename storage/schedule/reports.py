@@ -11,6 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import ladder
 from storage.handling import HANDLING, handling_of, is_handling_event
 from storage.models import Complaint, ComplaintStatus, InspectionGroup, Round, TimelineEvent
 from storage.notices import NoticeKind
@@ -232,6 +233,9 @@ async def round_report(
     if since is not None:
         stats["new_in_week"] = new_in_week
         stats["resolved_in_week"] = len(resolved_in_week)
+    stats["flagged"] = await ladder.flagged(
+        session, round_, local_today(round_, until), group_id=group_id
+    )
     if group_id is None:
         statement = (
             select(InspectionGroup)

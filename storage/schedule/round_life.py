@@ -10,11 +10,11 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.ladder import overdue_complaints
 from storage.models import GroupVillage, InspectionGroup, Round, Village
 from storage.notices import NoticeKind
 from storage.schedule.clock import WARNING_AT, at_local, local_today, round_end, round_start
 from storage.schedule.digest import open_count
-from storage.schedule.due import overdue
 from storage.schedule.memory import (
     FINAL_CATCH_UP,
     Rounds,
@@ -112,6 +112,6 @@ async def _warning(sweeping: Sweeping, round_: Round, group: InspectionGroup) ->
     today = local_today(round_, sweeping.now)
     return {
         "open": await open_count(sweeping.session, row_id(group)),
-        "overdue": len(await overdue(sweeping.session, row_id(group), today)),
+        "overdue": len(await overdue_complaints(sweeping.session, today, group_id=row_id(group))),
         "contact": round_.contact,
     }

@@ -23,3 +23,22 @@ def roster_with_dates(starts_on: date, ends_on: date, text: str | None = None) -
     text = text if text is not None else example_roster()
     text = re.sub(r"starts_on: \S+", f"starts_on: {starts_on.isoformat()}", text, count=1)
     return re.sub(r"ends_on: \S+", f"ends_on: {ends_on.isoformat()}", text, count=1)
+
+
+# The 派单目录 and a ladder, as a roster's last sections (tests of issue 10's ladder).
+DISPATCH_AND_LADDER = """
+dispatch:
+  water: {department: water, due_days: 3}
+  environment: {department: housing}
+
+ladder:
+  daily_days: 3
+  then_every: 2
+  office_from: 3
+  flag_from: 7
+"""
+
+
+def roster_with_dispatch(text: str | None = None, extra: str = DISPATCH_AND_LADDER) -> str:
+    """The example roster with a 派单目录 (water → 区水利局, 3 days) and a ladder appended."""
+    return (text if text is not None else example_roster()) + extra

@@ -349,19 +349,27 @@ async def test_a_whole_round(database: Database, database_url: str) -> None:
         expect("digest", G3_CHAT, local(month, day, 8, 30))
     for month, day in [(3, 2), (3, 11), (3, 12), (4, 2), (4, 3), (4, 4), (4, 12)]:
         expect("digest", G5_CHAT, local(month, day, 8, 30))
-    # Due dates, 09:00: c1 (immediate, due 03-03, resolved 03-12 after 7 overdue reminders).
+    # Due dates on the default ladder (storage/ladder.py), 09:00: the day before, each of the
+    # first 3 overdue days, then every 2 days while it is open.
+    ladder_days = (1, 2, 3, 5, 7, 9)
+    # c1 (immediate, due 03-03, resolved 03-12 16:00, on its 9th overdue day).
     expect("due", G3_CHAT, local(3, 2, 9), -1)
-    for days in range(1, 8):
+    for days in ladder_days:
         expect("due", G3_CHAT, local(3, 3, 9) + timedelta(days=days), days)
     # c2 (handed off to the water bureau, due 03-08, reported done 03-10 11:00): also there.
     for chat in (G5_CHAT, WATER_CHAT):
         expect("due", chat, local(3, 7, 9), -1)
         expect("due", chat, local(3, 9, 9), 1)
         expect("due", chat, local(3, 10, 9), 2)
-    # c7 (handed off on 04-11 10:00, due 04-12; the housing bureau has no chat): no reminder
-    # the day before (the date was chosen after 09:00 that day), then 7 overdue ones.
-    for days in range(1, 8):
+    # c7 (handed off on 04-11 10:00, due 04-12; the housing bureau has no chat; still open at
+    # the end): no reminder the day before (the date was chosen after 09:00 that day), then
+    # the ladder's days, and it never falls silent.
+    for days in ladder_days:
         expect("due", G3_CHAT, local(4, 12, 9) + timedelta(days=days), days)
+    # From its 3rd overdue day (04-15) the office's chat gets the 督办通报, once a day; c1 is
+    # never in it (an immediate fix, not a hand-off), c2 was done on its 2nd day.
+    for day in range(15, LAST_DAY.day + 1):
+        expect("escalation", OFFICE_CHAT, local(4, day, 9))
     # Survey reminders, 3 days after, between 09:00 and 21:00.
     expect("survey_reminder", 1001, local(3, 15, 16))  # c1, resolved 03-12 16:00
     expect("survey_reminder", 1001, local(3, 24, 9))  # c5, resolved 03-21 08:00
@@ -385,7 +393,8 @@ async def test_a_whole_round(database: Database, database_url: str) -> None:
         "round_final": 3,
         "weekly": 18,
         "digest": 17,
-        "due": 18,
+        "due": 16,
+        "escalation": 7,
         "survey_reminder": 3,
         "survey_closed": 2,
     }
