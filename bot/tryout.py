@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -144,44 +144,45 @@ async def try_session(
     port: int = 0,
     limits: RateLimits | None = None,
 ) -> AsyncIterator[TrySession]:
-    """Start the emulator, the bot on a fresh database in `folder`, and the chat page.
+    """Start the emulator, the chat page, and the bot on a fresh database in `folder`.
 
-    The bot keeps to Telegram's flood limits unless other `limits` are given (tests pass
-    unpaced ones). Scheduled messages (digests, reminders) are off: nobody waits a day here.
+    The page listens first, so a busy port fails before anything else is done; its address is
+    handed out only once every chat is linked. The bot keeps to Telegram's flood limits unless
+    other `limits` are given (tests pass unpaced ones). Scheduled messages (digests,
+    reminders) are off: nobody waits a day here.
     """
     database_path = _fresh_database(folder)
     url = f"sqlite:///{database_path}"
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
     roster_text = example_round(now)
-    await upgrade_async(url)
-    database = Database(url)
-    try:
+    round_code = str(yaml.safe_load(roster_text)["round"]["code"])
+    async with AsyncExitStack() as stack:
+        emu = await stack.enter_async_context(
+            BotApiEmulator(
+                token=TRY_TOKEN,
+                enforce_limits=True,
+                bot_first_name="巡察群众反映",
+                bot_username="xuncha_try_bot",
+            )
+        )
+        chats = _people(emu, roster_text)
+        page = ChatPage(emu, personas=chats.personas, places=places(roster_text))
+        page_url = await page.start(host, port)
+        stack.push_async_callback(page.stop)
+        await upgrade_async(url)
+        database = Database(url)
+        stack.push_async_callback(database.dispose)
         async with database.transaction() as session:
             await load_roster(session=session, text=roster_text, source=EXAMPLE_ROSTER.name)
-        round_code = str(yaml.safe_load(roster_text)["round"]["code"])
-        async with BotApiEmulator(
-            token=TRY_TOKEN,
-            enforce_limits=True,
-            bot_first_name="巡察群众反映",
-            bot_username="xuncha_try_bot",
-        ) as emu:
-            settings = Settings(
-                _env_file=None,
-                telegram_bot_token=TRY_TOKEN,
-                telegram_api_base_url=emu.base_url,
-                database_url=url,
-                webhook_url="",
-                poll_timeout=5,
-                scheduled_jobs=False,
-            )
-            chats = _people(emu, roster_text)
-            async with BotService(settings, limits=limits) as runtime:
-                await _link_all(emu, database, chats, round_code, now)
-                page = ChatPage(emu, personas=chats.personas, places=places(roster_text))
-                page_url = await page.start(host, port)
-                try:
-                    yield TrySession(page_url, database_path, emu, page, runtime)
-                finally:
-                    await page.stop()
-    finally:
-        await database.dispose()
+        settings = Settings(
+            _env_file=None,
+            telegram_bot_token=TRY_TOKEN,
+            telegram_api_base_url=emu.base_url,
+            database_url=url,
+            webhook_url="",
+            poll_timeout=5,
+            scheduled_jobs=False,
+        )
+        runtime = await stack.enter_async_context(BotService(settings, limits=limits))
+        await _link_all(emu, database, chats, round_code, now)
+        yield TrySession(page_url, database_path, emu, page, runtime)

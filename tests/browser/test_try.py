@@ -96,6 +96,7 @@ async def test_a_resident_files_and_the_group_accepts_on_the_page(
     await expect(card).to_contain_text(DESCRIPTION_ZH)
     # Anonymous: the group's card does not name the resident.
     await expect(card).not_to_contain_text("张大爷")
+    await card.scroll_into_view_if_needed()
     await screenshots.take(page, "3-card-in-group")
     await card.get_by_role("button", name="受理", exact=True).click()
     await expect(page.locator("#toast")).to_contain_text("已受理 WD2023-1-0001")

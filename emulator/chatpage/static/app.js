@@ -344,8 +344,12 @@ class Pane {
   }
 }
 
+// People and their chats change rarely (a new resident, the bot added to a group): redraw
+// the pickers only then, so an open drop-down is not closed under the user's hand.
 async function refreshWorld() {
-  world = await api("/api/world");
+  const fresh = await api("/api/world");
+  if (JSON.stringify(fresh) === JSON.stringify(world)) return;
+  world = fresh;
   for (const pane of panes) {
     const me = person(pane.userId);
     if (me && pane.chatId === null && me.chats.length) pane.choose(pane.userId, me.chats[0].id);
