@@ -11,6 +11,7 @@ import handlers.stats
 from bot import jobs
 from bot.application import XunchaApplication
 from bot.config import Settings
+from bot.metrics import CountingRequest, Metrics
 from handlers import bot_membership, members
 from handlers.context import BotContext
 from handlers.group import migration
@@ -23,6 +24,8 @@ def build_application(
     settings: Settings, *, database: Database | None = None, clock: Clock | None = None
 ) -> XunchaApplication:
     """Build the bot's Application with every handler registered, in order."""
+    # One registry per application (bot/metrics.py); every Bot API call is counted on its way.
+    metrics = Metrics()
     application = (
         ApplicationBuilder()
         .application_class(XunchaApplication)
@@ -30,6 +33,9 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .context_types(ContextTypes(context=BotContext))
+        # PTB's own defaults (HTTPXRequest, 256 connections; 1 for getUpdates), counted.
+        .request(CountingRequest(metrics, connection_pool_size=256))
+        .get_updates_request(CountingRequest(metrics, connection_pool_size=1))
         # Updates come from our own intake (bot/intake.py), which confirms them to
         # Telegram only after they are committed; PTB's Updater would confirm them first.
         .updater(None)
@@ -40,6 +46,7 @@ def build_application(
         database=database or Database(settings.database_url),
         clock=clock or SystemClock(),
         default_language=settings.default_language,
+        metrics=metrics,
     )
     application.bot_data["daily_complaint_limit"] = settings.daily_complaint_limit
     application.bot_data["admin_ids"] = frozenset(settings.admin_ids)

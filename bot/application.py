@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
 from telegram.ext import Application
 
+from bot.metrics import Metrics
 from handlers.context import UpdateScope, current_scope
 from handlers.errors import apologise
 from handlers.members import members_of, prefetch
@@ -38,43 +40,55 @@ class XunchaApplication(Application):
     clock: Clock = SystemClock()
     default_language: str = "zh"
     outbox_wakeup: asyncio.Event
+    metrics: Metrics
 
-    def attach(self, *, database: Database, clock: Clock, default_language: str) -> None:
-        """Give the application what the units of work need."""
+    def attach(
+        self, *, database: Database, clock: Clock, default_language: str, metrics: Metrics
+    ) -> None:
+        """Give the application what the units of work need, and the metrics they feed."""
         self.database = database
         self.clock = clock
         self.default_language = default_language
         self.outbox_wakeup = asyncio.Event()
+        self.metrics = metrics
 
     async def process_update(self, update: object) -> None:
         """Handle an update exactly once: its effects and its replies commit together."""
         if not isinstance(update, Update):
             await super().process_update(update)
             return
-        # Before the transaction: the wait for Telegram's answer holds no database lock.
-        await prefetch(update, self.bot, members_of(self.bot_data))
-        for attempt in range(1, DB_ATTEMPTS + 1):
-            try:
-                await self._process_in_transaction(update)
-                return
-            except (OperationalError, DBAPIError) as exc:
-                log.warning(
-                    "database error on update %s (attempt %s/%s): %s",
-                    update.update_id,
-                    attempt,
-                    DB_ATTEMPTS,
-                    exc,
-                )
-                await asyncio.sleep(0.2 * attempt)
-        raise UpdateNotProcessed(f"update {update.update_id} could not be committed")
+        started = time.perf_counter()
+        # What /metrics counts it as; anything unforeseen that escapes is an "error".
+        outcome = "error"
+        try:
+            # Before the transaction: the wait for Telegram's answer holds no database lock.
+            await prefetch(update, self.bot, members_of(self.bot_data))
+            for attempt in range(1, DB_ATTEMPTS + 1):
+                try:
+                    outcome = await self._process_in_transaction(update)
+                    return
+                except (OperationalError, DBAPIError) as exc:
+                    log.warning(
+                        "database error on update %s (attempt %s/%s): %s",
+                        update.update_id,
+                        attempt,
+                        DB_ATTEMPTS,
+                        exc,
+                    )
+                    await asyncio.sleep(0.2 * attempt)
+            outcome = "not_committed"
+            raise UpdateNotProcessed(f"update {update.update_id} could not be committed")
+        finally:
+            self.metrics.update_handled(outcome, time.perf_counter() - started)
 
-    async def _process_in_transaction(self, update: Update) -> None:
-        """Run the handlers inside one transaction, then the after-commit actions."""
+    async def _process_in_transaction(self, update: Update) -> str:
+        """Run the handlers inside one transaction, then the after-commit actions; the outcome
+        ("handled", "duplicate", "failed": rolled back and apologised for)."""
         try:
             async with self.database.transaction() as session:
                 if await updates.is_processed(session=session, update_id=update.update_id):
                     log.info("update %s was already handled; ignoring it", update.update_id)
-                    return
+                    return "duplicate"
                 scope = UpdateScope(
                     session=session, now=self.clock.now(), default_language=self.default_language
                 )
@@ -90,8 +104,9 @@ class XunchaApplication(Application):
                 updates.mark_processed(session=session, update_id=update.update_id, now=scope.now)
         except _HandlerFailed:
             await self._after_failure(update)
-            return
+            return "failed"
         await self._finish(scope)
+        return "handled"
 
     async def _after_failure(self, update: Update) -> None:
         """A handler failed: its changes are rolled back; tell the user, and mark it handled."""

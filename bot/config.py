@@ -47,6 +47,14 @@ class Settings(BaseSettings):
             "for WEBHOOK_URL)."
         ),
     )
+    metrics_listen: str = Field(
+        "",
+        description=(
+            "host:port of the health and metrics endpoint (/healthz, /readyz, /metrics; "
+            "bot/health.py), e.g. 127.0.0.1:9090; empty: off. The same as WEBHOOK_LISTEN in "
+            "webhook mode: served by the webhook's server."
+        ),
+    )
     # At most this many complaints per resident per day (the round's local day).
     daily_complaint_limit: int = 5
     # Long-poll timeout of getUpdates, in seconds.
@@ -74,7 +82,7 @@ class Settings(BaseSettings):
             raise ValueError("DEFAULT_LANGUAGE must be zh or en")
         return value
 
-    @field_validator("webhook_url", "webhook_secret", "webhook_listen")
+    @field_validator("webhook_url", "webhook_secret", "webhook_listen", "metrics_listen")
     @classmethod
     def _strip(cls, value: str) -> str:
         """Surrounding blanks from a .env file are not part of the value."""
@@ -108,7 +116,15 @@ class Settings(BaseSettings):
     @classmethod
     def _webhook_listen(cls, value: str) -> str:
         """host:port with a port number."""
-        _split_listen(value)
+        _split_listen(value, "WEBHOOK_LISTEN")
+        return value
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _metrics_listen(cls, value: str) -> str:
+        """Empty (off), or host:port with a port number."""
+        if value:
+            _split_listen(value, "METRICS_LISTEN", example="127.0.0.1:9090")
         return value
 
     @model_validator(mode="after")
@@ -136,12 +152,39 @@ class Settings(BaseSettings):
     @property
     def webhook_host(self) -> str:
         """The address the webhook server binds."""
-        return _split_listen(self.webhook_listen)[0]
+        return _split_listen(self.webhook_listen, "WEBHOOK_LISTEN")[0]
 
     @property
     def webhook_port(self) -> int:
         """The port the webhook server binds."""
-        return _split_listen(self.webhook_listen)[1]
+        return _split_listen(self.webhook_listen, "WEBHOOK_LISTEN")[1]
+
+    @property
+    def metrics_on(self) -> bool:
+        """Whether the health and metrics endpoint is served (METRICS_LISTEN set)."""
+        return bool(self.metrics_listen)
+
+    @property
+    def metrics_shares_webhook(self) -> bool:
+        """Whether the endpoint is served by the webhook's own server (same host:port)."""
+        return (
+            self.webhook_mode
+            and self.metrics_on
+            and (
+                _split_listen(self.metrics_listen, "METRICS_LISTEN")
+                == (self.webhook_host, self.webhook_port)
+            )
+        )
+
+    @property
+    def metrics_host(self) -> str:
+        """The address the health and metrics endpoint binds."""
+        return _split_listen(self.metrics_listen, "METRICS_LISTEN")[0]
+
+    @property
+    def metrics_port(self) -> int:
+        """The port the health and metrics endpoint binds."""
+        return _split_listen(self.metrics_listen, "METRICS_LISTEN")[1]
 
     @property
     def api_root(self) -> str:
@@ -160,10 +203,10 @@ class Settings(BaseSettings):
         return f"{self.api_root}/file/bot"
 
 
-def _split_listen(value: str) -> tuple[str, int]:
-    """The (host, port) of "0.0.0.0:8443" or "[::]:8443"."""
+def _split_listen(value: str, name: str, example: str = "0.0.0.0:8443") -> tuple[str, int]:
+    """The (host, port) of "0.0.0.0:8443" or "[::]:8443"; `name` is the setting, for errors."""
     host, sep, port = value.rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"WEBHOOK_LISTEN must be host:port such as 0.0.0.0:8443 (got {value!r})")
+        raise ValueError(f"{name} must be host:port such as {example} (got {value!r})")
     return host, int(port)

@@ -191,10 +191,11 @@ class Poller:
                 retry_on=(NetworkError, TelegramError),
                 final=(InvalidToken,),
             )
+        self.app.metrics.intake_started()
         backoff = 1.0
         while not self._stopping.is_set():
             try:
-                raw = await self._fetch() or []
+                fetched_raw = await self._fetch()
             except (InvalidToken, Conflict):
                 raise
             except (NetworkError, TelegramError) as exc:
@@ -202,6 +203,12 @@ class Poller:
                 await self._pause(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
+            if fetched_raw is None:
+                # Abandoned for a stop: no answer from Telegram.
+                continue
+            # /readyz: Telegram answered (bot/health.py).
+            self.app.metrics.intake_succeeded()
+            raw = fetched_raw
             backoff = 1.0
             fetched = [i for i in map(update_id_of, raw) if i is not None]
             if not fetched:

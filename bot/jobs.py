@@ -10,6 +10,7 @@ raises.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from storage import schedule
@@ -34,12 +35,15 @@ async def run_sweeps(application: XunchaApplication) -> list[str]:
     """
     now = application.clock.now()
     database = application.database
+    metrics = application.metrics
+    started = time.perf_counter()
     reports: list[schedule.SweepReport] = []
     try:
         async with database.transaction() as session:
             reports = await schedule.run_reports(session=session, now=now)
     except Exception:
         log.exception("scheduled sweeps failed at %s; running them one by one", now)
+        metrics.sweep_failures.labels(sweep="all").inc()
         reports = []
         for name, sweep in schedule.SWEEPS:
             try:
@@ -47,6 +51,8 @@ async def run_sweeps(application: XunchaApplication) -> list[str]:
                     reports.append(await sweep(session=session, now=now))
             except Exception:
                 log.exception("scheduled sweep %r failed at %s; tried again next run", name, now)
+                metrics.sweep_failures.labels(sweep=name).inc()
+    metrics.sweep_seconds.observe(time.perf_counter() - started)
     for report in reports:
         if report.sent or report.closed or report.deleted or report.forgotten:
             log.info(

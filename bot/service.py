@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from bot.app import build_application
 from bot.application import XunchaApplication
 from bot.config import Settings
+from bot.health import HealthEndpoint, HealthServer
 from bot.intake import Poller
 from bot.leader import Role, RoleWatch
 from bot.ratelimit import RateLimits
@@ -47,6 +48,9 @@ class BotService:
         self.poller: Poller | None = None
         self.webhook: WebhookServer | None = None
         self.sender: OutboxSender | None = None
+        # The endpoint's own server (METRICS_LISTEN), unless it shares the webhook's.
+        self.health: HealthServer | None = None
+        self._endpoint: HealthEndpoint | None = None
         self._tasks: list[asyncio.Task[None]] = []
         # This process's role among replicas (bot/leader.py); subscribe to hear of changes.
         self.role = RoleWatch()
@@ -59,6 +63,7 @@ class BotService:
         await self.app.initialize()
         await self._publish_commands()
         await self.app.start()
+        await self._start_health()
         self.sender = OutboxSender(
             database=self.database,
             bot=self.app.bot,
@@ -73,6 +78,7 @@ class BotService:
             sender.cancel()
             with contextlib.suppress(BaseException):
                 await sender
+            await self._stop_health()
             await self.app.stop()
             await self.app.shutdown()
             await self.database.dispose()
@@ -95,11 +101,34 @@ class BotService:
         """The webhook server when WEBHOOK_URL is set, else the long-polling loop."""
         assert self.app is not None
         if self.settings.webhook_mode:
-            self.webhook = WebhookServer(self.app, self.settings)
+            shared = self._endpoint.routes() if self._endpoint and not self.health else []
+            self.webhook = WebhookServer(self.app, self.settings, routes=shared)
             await self.webhook.start()
             return asyncio.create_task(self.webhook.run(), name="intake")
         self.poller = Poller(self.app, timeout=self.settings.poll_timeout)
         return asyncio.create_task(self.poller.run(), name="intake")
+
+    async def _start_health(self) -> None:
+        """The health and metrics endpoint, when METRICS_LISTEN is set: on a server of its own,
+        or (the same address as WEBHOOK_LISTEN) on the webhook's, which starts with the intake."""
+        assert self.app is not None
+        if not self.settings.metrics_on:
+            return
+        self._endpoint = HealthEndpoint(self.app, self.settings, role=self.role)
+        if self.settings.metrics_shares_webhook:
+            return
+        server = HealthServer(
+            self._endpoint, host=self.settings.metrics_host, port=self.settings.metrics_port
+        )
+        await server.start()
+        self.health = server
+
+    async def _stop_health(self) -> None:
+        """Stop the endpoint's own server, if it has one."""
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
+        self._endpoint = None
 
     async def _publish_commands(self) -> None:
         """Show the command menu in private chats, in each language."""
@@ -128,6 +157,8 @@ class BotService:
             sender.cancel()
             with contextlib.suppress(BaseException):
                 await sender
+        # After the intake and the sender: /readyz and /metrics answer while they wind down.
+        await self._stop_health()
         if self.app is not None:
             if self.app.running:
                 await self.app.stop()

@@ -25,7 +25,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -66,9 +66,17 @@ class _ChatTurn:
 class WebhookServer:
     """An aiohttp server that receives Telegram's POSTs and feeds the Application."""
 
-    def __init__(self, app: XunchaApplication, settings: Settings) -> None:
-        """Serve settings.webhook_path on settings.webhook_listen for `app`."""
+    def __init__(
+        self,
+        app: XunchaApplication,
+        settings: Settings,
+        *,
+        routes: Sequence[web.RouteDef] = (),
+    ) -> None:
+        """Serve settings.webhook_path on settings.webhook_listen for `app`, and `routes` (the
+        health endpoint's, when METRICS_LISTEN is the same address; bot/health.py)."""
         self.app = app
+        self._routes = list(routes)
         self.url = settings.webhook_url
         self.path = settings.webhook_path
         self.host = settings.webhook_host
@@ -87,9 +95,10 @@ class WebhookServer:
         return self._in_flight > 0
 
     def make_app(self) -> web.Application:
-        """The aiohttp application: one POST route, WEBHOOK_URL's path."""
+        """The aiohttp application: one POST route, WEBHOOK_URL's path (and any others given)."""
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self.path, self._handle)
+        app.router.add_routes(self._routes)
         return app
 
     async def start(self) -> None:
@@ -110,6 +119,7 @@ class WebhookServer:
             await runner.cleanup()
             raise
         self._runner = runner
+        self.app.metrics.intake_started()
         log.info(
             "webhook set to %s; listening on %s:%s%s", self.url, self.host, self.port, self.path
         )
@@ -161,7 +171,11 @@ class WebhookServer:
         self._in_flight += 1
         self._drained.clear()
         try:
-            return await self._receive(request)
+            response = await self._receive(request)
+            if response.status == 200:
+                # /readyz: updates reach us (bot/health.py).
+                self.app.metrics.intake_succeeded()
+            return response
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:

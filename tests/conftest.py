@@ -44,7 +44,7 @@ async def _create_pg_database(name: str) -> str:
     return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
 
 
-async def _drop_pg_database(name: str) -> None:
+async def drop_pg_database(name: str) -> None:
     """Drop a database made by _create_pg_database."""
     await _on_pg_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -69,7 +69,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
     finally:
         if pg_name:
-            await _drop_pg_database(pg_name)
+            await drop_pg_database(pg_name)
 
 
 @pytest.fixture

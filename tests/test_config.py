@@ -80,6 +80,27 @@ def test_a_bad_webhook_listen_is_refused(listen: str) -> None:
         Settings(_env_file=None, webhook_listen=listen)
 
 
+def test_the_metrics_endpoint_is_off_unless_metrics_listen_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert not Settings(_env_file=None).metrics_on
+    monkeypatch.setenv("METRICS_LISTEN", " 127.0.0.1:9090 ")
+    settings = Settings(_env_file=None)
+    assert settings.metrics_on and not settings.metrics_shares_webhook
+    assert (settings.metrics_host, settings.metrics_port) == ("127.0.0.1", 9090)
+    # The webhook's address: one server for both.
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/tg")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s")
+    monkeypatch.setenv("WEBHOOK_LISTEN", "127.0.0.1:9090")
+    assert Settings(_env_file=None).metrics_shares_webhook
+
+
+@pytest.mark.parametrize("listen", ["9090", "localhost", "127.0.0.1:port"])
+def test_a_bad_metrics_listen_is_refused(listen: str) -> None:
+    with pytest.raises(ValueError, match="METRICS_LISTEN must be host:port such as 127"):
+        Settings(_env_file=None, metrics_listen=listen)
+
+
 def test_a_webhook_url_must_be_a_url() -> None:
     with pytest.raises(ValueError, match="WEBHOOK_URL must be an https URL"):
         Settings(_env_file=None, webhook_url="bot.example.org/tg", webhook_secret="s")

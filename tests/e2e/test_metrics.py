@@ -1,0 +1,193 @@
+"""The health and metrics endpoint (METRICS_LISTEN) of a running bot, scraped over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+
+from storage.health import head_revisions
+from storage.migrate import alembic_config
+from tests.conftest import TEST_DATABASE_URL, drop_pg_database, make_database_url
+from tests.helpers.group_flow import file, linked_chat
+from tests.helpers.harness import BotHarness, free_port, running_bot, webhook_settings
+from tests.helpers.scrape import get, scrape
+
+
+def _listen() -> str:
+    """METRICS_LISTEN on a free loopback port."""
+    return f"127.0.0.1:{free_port()}"
+
+
+def _answered(harness: BotHarness) -> Counter[tuple[str, str]]:
+    """The emulator's count of answered Bot API calls by (method, status)."""
+    return Counter(
+        (record.method, "ok" if record.status == 200 else str(record.status))
+        for record in harness.emu.requests
+        if record.status is not None
+    )
+
+
+def _delivered(harness: BotHarness) -> set[int]:
+    """The ids of every update the bot fetched, from the emulator's request log."""
+    return {
+        update["update_id"]
+        for record in harness.emu.requests_of("getUpdates")
+        for update in (record.result or [])
+    }
+
+
+async def test_a_filed_complaint_moves_the_counters(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, metrics_listen=_listen()) as harness:
+        status, _type, body = await get(harness, "/healthz")
+        assert (status, body) == (200, {"alive": True})
+
+        await linked_chat(harness)
+        _resident, number = await file(harness, photos=1)
+        await harness.settle()
+        seen = await scrape(harness)
+
+        # Every update the bot fetched was handled once, and timed.
+        updates = len(_delivered(harness))
+        assert updates >= 8, "the link, the conversation's steps and presses"
+        assert seen.get("xuncha_updates_total", outcome="handled") == updates
+        assert seen.get("xuncha_update_handling_seconds_count") == updates
+        assert seen.get("xuncha_update_handling_seconds_sum") > 0
+
+        # Bot API calls by method and result: what the emulator answered, call for call
+        # (getUpdates aside: one may be answered while the scrape is under way).
+        answered = _answered(harness)
+        assert answered[("sendMessage", "ok")] >= 3, "the receipt, the card, the link's answer"
+        for (method, result), count in answered.items():
+            if method != "getUpdates":
+                assert seen.get("xuncha_bot_api_calls_total", method=method, result=result) == (
+                    count
+                ), (method, result)
+        assert seen.get("xuncha_bot_api_calls_total", method="sendPhoto", result="ok") == 1
+        assert seen.get("xuncha_bot_api_calls_total", method="getUpdates", result="ok") >= updates
+        assert seen.get("xuncha_bot_api_429_total", method="sendMessage") == 0
+
+        # Everything was sent: the outbox gauges, read from the database at scrape time.
+        assert seen.get("xuncha_outbox_rows", status="pending") == 0
+        assert seen.get("xuncha_outbox_rows", status="sent") >= 3
+        assert seen.get("xuncha_outbox_rows", status="failed") == 0
+        assert seen.get("xuncha_outbox_oldest_pending_age_seconds") == 0
+        assert seen.get("xuncha_database_up") == 1
+        assert seen.get("xuncha_role", xuncha_role="leader") == 1
+        assert seen.get("xuncha_role", xuncha_role="standby") == 0
+        assert seen.get("xuncha_intake_last_success_timestamp_seconds") > 0
+        assert number
+
+
+async def test_a_pending_row_shows_its_age(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, metrics_listen=_listen()) as harness:
+        resident = harness.emu.add_user(first_name="村民")
+        # The reply is written (pending) but Telegram does not answer yet.
+        harness.emu.hold("sendMessage")
+        harness.emu.send_text(resident, "/help")
+        await harness.emu.wait_for_request("sendMessage")
+        harness.clock.advance(timedelta(seconds=90))
+        seen = await scrape(harness)
+        assert seen.get("xuncha_outbox_rows", status="pending") == 1
+        assert seen.get("xuncha_outbox_oldest_pending_age_seconds") == 90
+        harness.emu.release()
+        await harness.settle()
+        seen = await scrape(harness)
+        assert seen.get("xuncha_outbox_rows", status="pending") == 0
+        assert seen.get("xuncha_outbox_rows", status="sent") == 1
+
+
+async def test_a_429_is_counted_with_its_retry_after(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, metrics_listen=_listen()) as harness:
+        resident = harness.emu.add_user()
+        harness.emu.inject(method="sendMessage", kind="429", times=1, retry_after=2)
+        harness.emu.send_text(resident, "/help")
+        await harness.emu.next_bot_message(resident, timeout=10)
+        await harness.settle()
+        seen = await scrape(harness)
+        assert seen.get("xuncha_bot_api_429_total", method="sendMessage") == 1
+        assert seen.get("xuncha_bot_api_calls_total", method="sendMessage", result="429") == 1
+        assert seen.get("xuncha_bot_api_calls_total", method="sendMessage", result="ok") == 1
+        assert seen.get("xuncha_bot_api_retry_after_seconds_count") == 1
+        assert seen.get("xuncha_bot_api_retry_after_seconds_sum") == 2
+        assert seen.get("xuncha_bot_api_retry_after_seconds_bucket", le="1.0") == 0
+        assert seen.get("xuncha_bot_api_retry_after_seconds_bucket", le="2.0") == 1
+
+
+async def test_ready_with_the_role_and_not_when_the_schema_is_behind(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, metrics_listen=_listen()) as harness:
+        resident = harness.emu.add_user()
+        harness.emu.send_text(resident, "/help")
+        await harness.emu.next_bot_message(resident, timeout=10)
+        status, content_type, body = await get(harness, "/readyz")
+        assert status == 200 and content_type.startswith("application/json")
+        assert body is not None
+        (head,) = head_revisions()
+        assert body["ready"] is True and body["problems"] == []
+        assert (body["role"], body["mode"]) == ("leader", "polling")
+        assert body["schema"] == body["schema_head"] == head
+        assert 0 <= body["seconds_since_last_intake"] < 30
+
+        # The database says it is one revision behind this version (an upgrade not yet run).
+        config = alembic_config(harness.settings.database_url)
+        previous = ScriptDirectory.from_config(config).get_revision(head).down_revision
+        assert isinstance(previous, str)
+        await asyncio.to_thread(command.stamp, config, previous)
+        status, _type, body = await get(harness, "/readyz")
+        assert status == 503 and body is not None
+        assert body["ready"] is False and body["schema"] == previous
+        assert body["problems"] == [
+            f"database schema is at {previous}, this version needs {head} (run xuncha db upgrade)"
+        ]
+        # Alive all the same.
+        assert (await get(harness, "/healthz"))[0] == 200
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL: set TEST_DATABASE_URL")
+async def test_not_ready_when_the_postgresql_database_is_gone(tmp_path: Path) -> None:
+    url, name = await make_database_url("postgresql", tmp_path)
+    assert name is not None
+    try:
+        async with running_bot(tmp_path, database_url=url, metrics_listen=_listen()) as harness:
+            status, _type, body = await get(harness, "/readyz")
+            assert status == 200 and body is not None and body["ready"] is True
+
+            # The database is dropped under the running bot (its connections cut).
+            await drop_pg_database(name)
+            status, _type, body = await get(harness, "/readyz")
+            assert status == 503 and body is not None
+            assert body["ready"] is False and body["role"] == "leader"
+            (problem,) = body["problems"]
+            assert problem.startswith("database unreachable: ")
+            assert name in problem, "the driver's reason: the database does not exist"
+            seen = await scrape(harness)
+            assert seen.get("xuncha_database_up") == 0
+            assert seen.lines("xuncha_outbox_rows{") == [], "no stale numbers"
+            assert (await get(harness, "/healthz"))[0] == 200
+    finally:
+        await drop_pg_database(name)
+
+
+async def test_in_webhook_mode_the_endpoint_shares_the_webhooks_server(tmp_path: Path) -> None:
+    hook = webhook_settings()
+    async with running_bot(
+        tmp_path, webhook=True, **hook, metrics_listen=hook["webhook_listen"]
+    ) as harness:
+        assert harness.runtime.health is None, "no server of its own"
+        resident = harness.emu.add_user()
+        harness.emu.send_text(resident, "/help")
+        await harness.emu.next_bot_message(resident, timeout=10)
+        await harness.settle()
+        status, _type, body = await get(harness, "/readyz")
+        assert status == 200 and body is not None
+        assert (body["role"], body["mode"], body["problems"]) == ("leader", "webhook", [])
+        assert body["seconds_since_last_intake"] is not None
+        seen = await scrape(harness)
+        assert seen.get("xuncha_updates_total", outcome="handled") == 1
+        assert seen.get("xuncha_bot_api_calls_total", method="setWebhook", result="ok") == 1
+        assert seen.get("xuncha_bot_api_calls_total", method="sendMessage", result="ok") == 1
