@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 
+from emulator.chatpage import ChatPage
 from emulator.emulator import BotApiEmulator
 
 
@@ -17,6 +18,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--token", default="123456:TEST")
     parser.add_argument("--enforce-limits", action="store_true", help="content limits")
     parser.add_argument("--flood-limits", action="store_true", help="answer 429 on floods")
+    parser.add_argument(
+        "--page-port",
+        type=int,
+        default=None,
+        help="also serve the chat page (act as residents in a browser) on this port",
+    )
     return parser.parse_args()
 
 
@@ -32,7 +39,16 @@ async def _serve(args: argparse.Namespace) -> None:
     async with emulator:
         print(f"Bot API emulator on {emulator.base_url} (token {emulator.token})", flush=True)
         print(f"  TELEGRAM_API_BASE_URL={emulator.base_url}", flush=True)
-        await asyncio.Event().wait()
+        if args.page_port is None:
+            await asyncio.Event().wait()
+            return
+        page = ChatPage(emulator)
+        url = await page.start(args.host, args.page_port)
+        print(f"Chat page on {url} (add a resident there, then write to the bot)", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await page.stop()
 
 
 def main() -> None:

@@ -61,8 +61,11 @@ class ChatPage:
 
     @property
     def url(self) -> str:
-        """The page's address once started."""
-        return f"http://{self.host}:{self.port}/"
+        """The page's address once started (on this machine, when it listens everywhere)."""
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}/"
 
     def make_app(self) -> web.Application:
         """The aiohttp application: page, JSON reads, actions."""

@@ -103,3 +103,10 @@ async def test_a_resident_files_and_the_group_accepts_on_the_page(
     await expect(resident.locator(".messages")).to_contain_text("巡察组已受理您的反映，正在核实。")
     await expect(card).to_contain_text("已受理")
     await screenshots.take(page, "4-accepted")
+
+    # The page's own labels switch to English; the bot still speaks the resident's language.
+    await page.get_by_role("button", name="English").click()
+    await expect(page.locator("h1")).to_have_text("Xuncha bot · chat simulator")
+    await expect(resident.locator(".composer .send")).to_have_text("Send")
+    await expect(resident.locator(".messages")).to_contain_text("巡察组已受理您的反映，正在核实。")
+    await screenshots.take(page, "5-english-labels")

@@ -7,6 +7,8 @@ browser would call it (tests/browser/test_try.py drives the page itself).
 from __future__ import annotations
 
 import asyncio
+import socket
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +26,13 @@ from telegram import (
 from emulator import BotApiEmulator
 from emulator.chatpage import ChatPage, Persona, Place
 from emulator.models import User
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest_asyncio.fixture
@@ -215,3 +224,40 @@ async def test_a_reply_in_a_group_reaches_the_bot_as_a_reply(
     assert update.message.reply_to_message.message_id == prompt.message_id
     chat = await get(page, f"api/chat/{group.id}")
     assert chat["messages"][1]["reply_to"]["id"] == prompt.message_id
+
+
+async def test_the_standalone_emulator_serves_the_page_for_any_bot() -> None:
+    api_port, page_port = free_port(), free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "emulator",
+        "--port",
+        str(api_port),
+        "--token",
+        "42:PAGE",
+        "--page-port",
+        str(page_port),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        printed = ""
+        while "Chat page" not in printed:
+            printed += (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
+        assert f"http://127.0.0.1:{page_port}/" in printed
+        page_url = f"http://127.0.0.1:{page_port}/"
+        async with aiohttp.ClientSession() as session:
+            async with session.post(page_url + "api/resident", json={"name": "新村民"}) as r:
+                resident = (await r.json())["id"]
+            send = {"user": resident, "chat": resident, "text": "/start"}
+            async with session.post(page_url + "api/send", json=send) as r:
+                assert r.status == 200
+        async with Bot("42:PAGE", base_url=f"http://127.0.0.1:{api_port}/bot") as bot:
+            (update,) = await bot.get_updates(timeout=5)
+        assert update.message is not None and update.message.text == "/start"
+        assert update.message.from_user is not None
+        assert update.message.from_user.first_name == "新村民"
+    finally:
+        process.terminate()
+        await process.wait()
