@@ -150,6 +150,7 @@ class HealthEndpoint:
         """Prometheus' text format (or OpenMetrics when the scraper asks), the outbox read now."""
         metrics = self.app.metrics
         metrics.read_outbox(await self._outbox())
+        metrics.ready.set(1 if (await self.check()).ready else 0)
         metrics.role.state(self.role.role.value)
         # prometheus_client's own content negotiation, as its HTTP handlers do it.
         encode, content_type = choose_encoder(request.headers.get("Accept", ""))

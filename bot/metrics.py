@@ -100,6 +100,11 @@ class Metrics:
             "Whether the database answered at the last scrape (1) or not (0).",
             registry=registry,
         )
+        self.ready = Gauge(
+            "xuncha_ready",
+            "Whether /readyz would answer 200 (1) or 503 (0), judged at scrape time.",
+            registry=registry,
+        )
         self.role = Enum(
             "xuncha_role",
             "The role this process holds among replicas.",

@@ -11,6 +11,7 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
+from bot.jobs import run_sweeps
 from storage.health import head_revisions
 from storage.migrate import alembic_config
 from tests.conftest import TEST_DATABASE_URL, drop_pg_database, make_database_url
@@ -78,6 +79,7 @@ async def test_a_filed_complaint_moves_the_counters(tmp_path: Path) -> None:
         assert seen.get("xuncha_outbox_rows", status="failed") == 0
         assert seen.get("xuncha_outbox_oldest_pending_age_seconds") == 0
         assert seen.get("xuncha_database_up") == 1
+        assert seen.get("xuncha_ready") == 1
         assert seen.get("xuncha_role", xuncha_role="leader") == 1
         assert seen.get("xuncha_role", xuncha_role="standby") == 0
         assert seen.get("xuncha_intake_last_success_timestamp_seconds") > 0
@@ -144,6 +146,7 @@ async def test_ready_with_the_role_and_not_when_the_schema_is_behind(tmp_path: P
         assert body["problems"] == [
             f"database schema is at {previous}, this version needs {head} (run xuncha db upgrade)"
         ]
+        assert (await scrape(harness)).get("xuncha_ready") == 0
         # Alive all the same.
         assert (await get(harness, "/healthz"))[0] == 200
 
@@ -167,6 +170,7 @@ async def test_not_ready_when_the_postgresql_database_is_gone(tmp_path: Path) ->
             assert name in problem, "the driver's reason: the database does not exist"
             seen = await scrape(harness)
             assert seen.get("xuncha_database_up") == 0
+            assert seen.get("xuncha_ready") == 0
             assert seen.lines("xuncha_outbox_rows{") == [], "no stale numbers"
             assert (await get(harness, "/healthz"))[0] == 200
     finally:
@@ -191,3 +195,17 @@ async def test_in_webhook_mode_the_endpoint_shares_the_webhooks_server(tmp_path:
         assert seen.get("xuncha_updates_total", outcome="handled") == 1
         assert seen.get("xuncha_bot_api_calls_total", method="setWebhook", result="ok") == 1
         assert seen.get("xuncha_bot_api_calls_total", method="sendMessage", result="ok") == 1
+
+
+async def test_each_run_of_the_sweeps_is_timed(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, metrics_listen=_listen()) as harness:
+        assert harness.runtime.app is not None
+        # The round's opening message and this week's report are due: the first run sends
+        # them, the second finds nothing to do. Both are timed.
+        await linked_chat(harness)
+        assert await run_sweeps(harness.runtime.app) != []
+        assert await run_sweeps(harness.runtime.app) == []
+        seen = await scrape(harness)
+        assert seen.get("xuncha_sweeps_duration_seconds_count") == 2
+        assert seen.get("xuncha_sweeps_duration_seconds_sum") > 0
+        assert seen.lines("xuncha_sweep_failures_total") == []
