@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram.ext import ApplicationBuilder, ChatMemberHandler, ContextTypes
 
 import handlers.department
@@ -21,7 +23,11 @@ from storage.db import Database
 
 
 def build_application(
-    settings: Settings, *, database: Database | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    may_lead: Callable[[], bool] | None = None,
 ) -> XunchaApplication:
     """Build the bot's Application with every handler registered, in order."""
     # One registry per application (bot/metrics.py); every Bot API call is counted on its way.
@@ -47,6 +53,7 @@ def build_application(
         clock=clock or SystemClock(),
         default_language=settings.default_language,
         metrics=metrics,
+        may_lead=may_lead,
     )
     application.bot_data["daily_complaint_limit"] = settings.daily_complaint_limit
     application.bot_data["admin_ids"] = frozenset(settings.admin_ids)
@@ -81,6 +88,7 @@ def build_application(
     # 1. Every minute, every scheduled sweep (storage/schedule): due-date reminders, daily
     #    digests, weekly reports, the round's opening / warning / final report, survey
     #    reminders and closings, expired drafts. Idempotent, so a restart loses nothing.
+    #    Only the leader among replicas runs them (the job asks application.may_lead).
     if settings.scheduled_jobs:
         jobs.register(application)
     return application

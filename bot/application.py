@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -25,6 +26,24 @@ log = logging.getLogger(__name__)
 DB_ATTEMPTS = 3
 
 
+def _alone() -> bool:
+    """An application without replicas always leads."""
+    return True
+
+
+def chat_key(update: Update) -> int:
+    """Updates of one chat (or user) are handled in order; others run side by side.
+
+    Shared by both intakes (bot/intake.py, bot/webhook.py) and by the chat's turn across
+    replicas (storage/updates.py `take_turn`).
+    """
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return 0
+
+
 class UpdateNotProcessed(Exception):
     """The update's effects could not be committed; it must not be confirmed to Telegram."""
 
@@ -41,11 +60,20 @@ class XunchaApplication(Application):
     default_language: str = "zh"
     outbox_wakeup: asyncio.Event
     metrics: Metrics
+    # Whether this process leads among replicas now (bot/election.py): the sweeps run only then.
+    may_lead: Callable[[], bool]
 
     def attach(
-        self, *, database: Database, clock: Clock, default_language: str, metrics: Metrics
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        default_language: str,
+        metrics: Metrics,
+        may_lead: Callable[[], bool] | None = None,
     ) -> None:
         """Give the application what the units of work need, and the metrics they feed."""
+        self.may_lead = may_lead or _alone
         self.database = database
         self.clock = clock
         self.default_language = default_language
@@ -86,6 +114,9 @@ class XunchaApplication(Application):
         ("handled", "duplicate", "failed": rolled back and apologised for)."""
         try:
             async with self.database.transaction() as session:
+                # Replicas: one chat's updates one at a time, whichever process has them; a
+                # second copy of an update then finds the first one's mark below.
+                await updates.take_turn(session=session, key=chat_key(update))
                 if await updates.is_processed(session=session, update_id=update.update_id):
                     log.info("update %s was already handled; ignoring it", update.update_id)
                     return "duplicate"

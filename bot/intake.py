@@ -27,11 +27,14 @@ from telegram.error import Conflict, EndPointNotFound, InvalidToken, NetworkErro
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
-from bot.application import UpdateNotProcessed, XunchaApplication
+from bot.application import UpdateNotProcessed, XunchaApplication, chat_key
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 30.0
+# A new leader's first getUpdates may cross the old leader's last one (409 Conflict, as
+# Telegram ends the older request); this many in a row mean another bot really polls.
+MAX_CONFLICTS = 5
 # getUpdates may take the long-poll timeout plus this to answer (PTB's default read timeout).
 READ_TIMEOUT_MARGIN = 5.0
 # getUpdates goes through do_api_request on purpose (raw JSON), which warns that a Bot method
@@ -62,18 +65,6 @@ def update_id_of(data: Any) -> int | None:
     """The update_id of a raw update, if it has one."""
     update_id = data.get("update_id") if isinstance(data, dict) else None
     return update_id if isinstance(update_id, int) else None
-
-
-def chat_key(update: Update) -> int:
-    """Updates of one chat (or user) are handled in order; others run side by side.
-
-    Shared by both intakes: the long-polling loop here and the webhook server (bot/webhook.py).
-    """
-    if update.effective_chat is not None:
-        return update.effective_chat.id
-    if update.effective_user is not None:
-        return update.effective_user.id
-    return 0
 
 
 async def handle_batch(app: XunchaApplication, batch: list[Update]) -> int | None:
@@ -134,10 +125,17 @@ class Poller:
         self.timeout = timeout
         self.offset: int | None = None
         self._stopping = asyncio.Event()
+        self._abandoned = False
         self.handling = False
 
     def stop(self) -> None:
         """Ask the loop to end after the batch in hand."""
+        self._stopping.set()
+
+    def abandon(self) -> None:
+        """End without a last getUpdates (another process leads now: a call from here would
+        end its long poll with a 409)."""
+        self._abandoned = True
         self._stopping.set()
 
     async def _get_updates(self, **params: Any) -> list[Any]:
@@ -193,11 +191,19 @@ class Poller:
             )
         self.app.metrics.intake_started()
         backoff = 1.0
+        conflicts = 0
         while not self._stopping.is_set():
             try:
                 fetched_raw = await self._fetch()
-            except (InvalidToken, Conflict):
+            except InvalidToken:
                 raise
+            except Conflict as exc:
+                conflicts += 1
+                if conflicts >= MAX_CONFLICTS:
+                    raise
+                log.warning("getUpdates: %s; retrying in %.0fs", exc, backoff)
+                await self._pause(backoff)
+                continue
             except (NetworkError, TelegramError) as exc:
                 log.warning("getUpdates failed: %s; retrying in %.0fs", exc, backoff)
                 await self._pause(backoff)
@@ -209,7 +215,7 @@ class Poller:
             # /readyz: Telegram answered (bot/health.py).
             self.app.metrics.intake_succeeded()
             raw = fetched_raw
-            backoff = 1.0
+            backoff, conflicts = 1.0, 0
             fetched = [i for i in map(update_id_of, raw) if i is not None]
             if not fetched:
                 continue
@@ -225,7 +231,8 @@ class Poller:
             else:
                 self.offset = failed
                 await self._pause(backoff)
-        await self._confirm()
+        if not self._abandoned:
+            await self._confirm()
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, but wake up at once on stop."""

@@ -77,6 +77,9 @@ async def sweep_job(context: BotContext) -> None:
     if not isinstance(application, XunchaApplication):
         log.error("the sweeps need the bot's application, got %r", type(application))
         return
+    if not application.may_lead():
+        # A standby: the leader runs them.
+        return
     try:
         await run_sweeps(application)
     except Exception:

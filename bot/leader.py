@@ -36,6 +36,7 @@ class RoleWatch:
         # Monotonic time of the last change (for "leader for 42 s" in health checks).
         self.since = time.monotonic()
         self._listeners: list[RoleListener] = []
+        self._announced = False
 
     @property
     def role(self) -> Role:
@@ -58,9 +59,14 @@ class RoleWatch:
         return unsubscribe
 
     def change(self, role: Role, reason: str) -> None:
-        """Take `role` (logged, listeners told); nothing happens if it is the role held."""
+        """Take `role` (logged, listeners told); nothing happens if it is the role held,
+        but for the first call, which logs the role the process starts in."""
         if role is self._role:
+            if not self._announced:
+                self._announced = True
+                log.warning("role: %s (at start): %s", role.value, reason)
             return
+        self._announced = True
         previous, self._role = self._role, role
         self.since = time.monotonic()
         log.warning("role: %s (was %s): %s", role.value, previous.value, reason)

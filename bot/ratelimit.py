@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -17,29 +16,63 @@ class Window:
     seconds: float
 
 
+class Mark:
+    """One send counted in a window: when it left, then (once answered) when it came back."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+
 class SlidingWindow:
     """Send times of one key, to tell how long until the next send is allowed."""
 
     def __init__(self, window: Window) -> None:
         self.window = window
-        self._sent: deque[float] = deque()
+        self._sent: list[Mark] = []
+
+    def _live(self, now: float) -> list[float]:
+        """The times of the sends still inside the window at `now`, oldest first."""
+        self._sent = [mark for mark in self._sent if mark.at > now - self.window.seconds]
+        return sorted(mark.at for mark in self._sent)
 
     def wait(self, now: float) -> float:
         """Seconds to wait before a send at `now` stays within the window."""
-        while self._sent and self._sent[0] <= now - self.window.seconds:
-            self._sent.popleft()
-        if len(self._sent) < self.window.count:
+        times = self._live(now)
+        if len(times) < self.window.count:
             return 0.0
-        return self._sent[0] + self.window.seconds - now
+        # Seeded from the database a window may hold more than `count`: wait for the excess.
+        return times[len(times) - self.window.count] + self.window.seconds - now
 
     def remaining(self, now: float) -> int:
         """How many more sends the window allows at `now`."""
-        self.wait(now)
-        return self.window.count - len(self._sent)
+        return max(self.window.count - len(self._live(now)), 0)
 
-    def record(self, now: float) -> None:
+    def record(self, now: float) -> Mark:
         """Note a send at `now`."""
-        self._sent.append(now)
+        mark = Mark(now)
+        self._sent.append(mark)
+        return mark
+
+
+class Slot:
+    """A claimed send; `done()` once Telegram answered moves its marks to the answer's time.
+
+    A request can reach Telegram any time between leaving and its answer (later, when the
+    machine is loaded and requests bunch on the way): counting it from the answer keeps the
+    next sends a full window after its latest possible arrival.
+    """
+
+    def __init__(self, marks: tuple[Mark, ...], monotonic: Callable[[], float]) -> None:
+        self._marks = marks
+        self._monotonic = monotonic
+
+    def done(self) -> None:
+        """The call was answered (or failed) now."""
+        now = self._monotonic()
+        for mark in self._marks:
+            mark.at = max(mark.at, now)
 
 
 # Telegram's published limits, with a margin so the emulator's (and Telegram's) own
@@ -66,6 +99,11 @@ class RateLimits:
         self._chats: dict[int, SlidingWindow] = {}
         self._monotonic = monotonic
 
+    @property
+    def longest(self) -> float:
+        """The longest window, in seconds: sends older than this no longer count."""
+        return max(self._overall.window.seconds, self._private.seconds, self._group.seconds)
+
     def _chat(self, chat_id: int) -> SlidingWindow:
         """The window of one chat, made on first use."""
         window = self._chats.get(chat_id)
@@ -83,20 +121,29 @@ class RateLimits:
         """How many more sends this chat's window allows right now."""
         return self._chat(chat_id).remaining(self._monotonic())
 
-    def record(self, chat_id: int) -> None:
+    def record(self, chat_id: int) -> Slot:
         """Note a send to `chat_id`."""
         now = self._monotonic()
-        self._overall.record(now)
-        self._chat(chat_id).record(now)
+        marks = (self._overall.record(now), self._chat(chat_id).record(now))
+        return Slot(marks, self._monotonic)
 
-    async def take_slot(self, chat_id: int) -> None:
+    def seed(self, sends: Iterable[tuple[int, float]]) -> None:
+        """Count sends made before this process led: (chat id, seconds ago), e.g. from the
+        outbox's sent rows, so that a new leader does not spend a window already spent."""
+        now = self._monotonic()
+        for chat_id, ago in sends:
+            at = now - max(ago, 0.0)
+            self._overall.record(at)
+            self._chat(chat_id).record(at)
+
+    async def take_slot(self, chat_id: int) -> Slot:
         """Wait until a send to `chat_id` is within the limits, then claim it."""
         wait = self.wait(chat_id)
         while wait > 0:
             await asyncio.sleep(wait)
             wait = self.wait(chat_id)
         # No await between the last check and the claim: workers cannot overtake each other.
-        self.record(chat_id)
+        return self.record(chat_id)
 
 
 def unpaced() -> RateLimits:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from bot.delivery import Delivery, deliver
 from bot.ratelimit import RateLimits
 from handlers import outbox_views
 from handlers.calls import Call, readdress
-from storage import cards, chat_migration, lost_chats, outbox
+from storage import cards, chat_migration, lost_chats, outbox, pacing
 from storage.clock import Clock
 from storage.db import Database
 from storage.models import CardMessage, Complaint, OutboxMessage
@@ -43,6 +44,17 @@ class Job:
     done: int = 0
     # What each card message delivered by this job shows now (CardMessage.shown).
     shown: dict[int, str] = field(default_factory=dict)
+    # Calls made by this attempt (a new leader's pacing counts them: storage/pacing.py).
+    made: int = 0
+
+
+class NotLeading(Exception):
+    """This process may not send now (it lost the leadership): the row stays pending."""
+
+
+def _always() -> bool:
+    """A single process may always send."""
+    return True
 
 
 class OutboxSender:
@@ -56,8 +68,11 @@ class OutboxSender:
         clock: Clock,
         wakeup: asyncio.Event,
         limits: RateLimits | None = None,
+        may_send: Callable[[], bool] = _always,
     ) -> None:
         self.database = database
+        # Asked right before every call: a leader whose lock is in doubt stops at once.
+        self.may_send = may_send
         self.bot = bot
         self.clock = clock
         self.wakeup = wakeup
@@ -90,8 +105,21 @@ class OutboxSender:
                 task.cancel()
             await asyncio.gather(*self._workers.values(), return_exceptions=True)
 
+    async def seed_pacing(self) -> int:
+        """Count into the pacing what the outbox says was sent in the last window (by another
+        process that led before this one); how many calls were counted."""
+        now = self.clock.now()
+        async with self.database.transaction() as session:
+            sends = await pacing.recent_sends(
+                session=session, now=now, within=timedelta(seconds=self.limits.longest)
+            )
+        self.limits.seed((s.chat_id, (now - s.sent_at).total_seconds()) for s in sends)
+        return len(sends)
+
     async def _dispatch_due_chats(self) -> None:
         """Start a worker for every chat that has a due row and no worker yet."""
+        if not self.may_send():
+            return
         async with self.database.transaction() as session:
             chats = await outbox.due_chats(session=session, now=self.clock.now())
         for chat_id in chats:
@@ -105,6 +133,8 @@ class OutboxSender:
         """Send one chat's due rows in order until none is due."""
         try:
             while True:
+                if not self.may_send():
+                    return
                 job = await self._prepare(chat_id)
                 if job is None:
                     return
@@ -115,6 +145,8 @@ class OutboxSender:
                     # migrated chat's rows have moved to its new id, and its own worker; a
                     # chat the bot was removed from is skipped until it is back.
                     return
+        except NotLeading:
+            log.info("outbox worker for chat %s stopped: not the leader", chat_id)
         except Exception:
             # The next dispatch starts a new worker for this chat; the row is still pending.
             log.exception("outbox worker for chat %s failed", chat_id)
@@ -202,8 +234,14 @@ class OutboxSender:
         job.shown = {}
         outcome = Delivery("sent")
         for call in job.calls[job.done :]:
-            await self.limits.take_slot(job.row.chat_id)
-            outcome = await deliver(self.bot, call, attempts=job.row.attempts)
+            slot = await self.limits.take_slot(job.row.chat_id)
+            if not self.may_send():
+                raise NotLeading
+            job.made += 1
+            try:
+                outcome = await deliver(self.bot, call, attempts=job.row.attempts)
+            finally:
+                slot.done()
             if outcome.kind != "sent":
                 break
             job.done += 1
@@ -246,6 +284,12 @@ class OutboxSender:
                     session=session, card_id=card_id, chat_id=row.chat_id, shown=shown
                 )
             if outcome.kind == "sent":
+                if job.made > 1:
+                    await outbox.record_payload(
+                        session=session,
+                        row_id=row.id,
+                        payload=pacing.with_calls(row.payload, job.made),
+                    )
                 await outbox.mark_sent(
                     session=session, row_id=row.id, now=now, message_id=outcome.message_id
                 )

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Coroutine
 from types import TracebackType
+from typing import Any
 
 from telegram import BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
@@ -14,6 +16,7 @@ from telegram.error import TelegramError
 from bot.app import build_application
 from bot.application import XunchaApplication
 from bot.config import Settings
+from bot.election import Election, PostgresElection, election_for
 from bot.health import HealthEndpoint, HealthServer
 from bot.intake import Poller
 from bot.leader import Role, RoleWatch
@@ -31,7 +34,13 @@ log = logging.getLogger(__name__)
 
 
 class BotService:
-    """Starts and stops everything a bot process runs."""
+    """Starts and stops everything a bot process runs, and the leader's duties with its role.
+
+    Every replica handles updates given to it (webhook mode) and keeps its role up to date
+    (bot/election.py). Only the leader polls Telegram (polling mode), sends the outbox and runs
+    the sweeps (bot/jobs.py asks `may_lead`); a process that loses the leadership stops them
+    at once and stays a standby, ready to take over again.
+    """
 
     def __init__(
         self,
@@ -51,62 +60,123 @@ class BotService:
         # The endpoint's own server (METRICS_LISTEN), unless it shares the webhook's.
         self.health: HealthServer | None = None
         self._endpoint: HealthEndpoint | None = None
-        self._tasks: list[asyncio.Task[None]] = []
         # This process's role among replicas (bot/leader.py); subscribe to hear of changes.
         self.role = RoleWatch()
+        self.election: Election | None = None
+        self._sender_task: asyncio.Task[None] | None = None
+        self._intake_task: asyncio.Task[None] | None = None
+        self._election_task: asyncio.Task[None] | None = None
+        self._leading: asyncio.Task[None] | None = None
+        self._stopping = False
+        # Set when the process must end: a fatal error of the intake (kept in _fatal) or stop.
+        self._ended = asyncio.Event()
+        self._fatal: BaseException | None = None
+
+    def may_lead(self) -> bool:
+        """Whether this process may act as the leader right now (send, poll, sweep)."""
+        return self.election is not None and self.election.may_act()
 
     async def start(self) -> None:
-        """Migrate the database, start the application, the sender and the intake."""
-        await upgrade_async(self.settings.database_url)
-        self.database = Database(self.settings.database_url)
-        self.app = build_application(self.settings, database=self.database, clock=self.clock)
-        await self.app.initialize()
-        await self._publish_commands()
-        await self.app.start()
-        await self._start_health()
+        """Refuse a second process on SQLite, migrate, start the application and the election;
+        the leader's duties start when the role is won (at once when the lock is free)."""
+        self.election = election_for(self.role, self.settings.database_url)
+        try:
+            await upgrade_async(self.settings.database_url)
+            self.database = Database(self.settings.database_url)
+            self.app = build_application(
+                self.settings, database=self.database, clock=self.clock, may_lead=self.may_lead
+            )
+            await self.app.initialize()
+            await self._publish_commands()
+            await self.app.start()
+            await self._start_health()
+            if self.settings.webhook_mode:
+                # Every replica takes the updates the load balancer gives it.
+                shared = self._endpoint.routes() if self._endpoint and not self.health else []
+                self.webhook = WebhookServer(self.app, self.settings, routes=shared)
+                await self.webhook.start()
+                self._intake_task = self._watched(self.webhook.run(), "intake")
+        except BaseException:
+            await self._close()
+            raise
+        self.role.subscribe(self._on_role)
+        if isinstance(self.election, PostgresElection):
+            # One try at once: a free lock is taken before start() returns.
+            await self.election.beat_once()
+        self._election_task = self._watched(self.election.run(), "election")
+        if self.role.is_leader:
+            # Leading already: sender and polling are up when start() returns.
+            self._on_role(Role.leader)
+            if self._leading is not None:
+                await self._leading
+        mode = "webhook mode" if self.webhook is not None else "polling mode (getUpdates)"
+        log.info("bot @%s is running in %s as %s", self.app.bot.username, mode, self.role.role)
+        if self.webhook is not None:
+            log.info(
+                "webhook: %s (listening on %s:%s)",
+                self.settings.webhook_url,
+                self.webhook.host,
+                self.webhook.port,
+            )
+
+    def _watched(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """A task whose unexpected end (an error, or returning while we run) ends the process."""
+        task = asyncio.create_task(work, name=name)
+
+        def ended(done: asyncio.Task[None]) -> None:
+            if done.cancelled() or self._stopping:
+                return
+            if done is self._intake_task or done is self._election_task:
+                self._fatal = done.exception()
+                self._ended.set()
+
+        task.add_done_callback(ended)
+        return task
+
+    def _on_role(self, role: Role) -> None:
+        """Start the leader's duties on winning the role; stop them at once on losing it."""
+        if role is Role.leader:
+            if self._leading is None or self._leading.done():
+                self._leading = asyncio.create_task(self._lead(), name="leading")
+            return
+        self._halt()
+
+    async def _lead(self) -> None:
+        """The leader's duties: pacing from the database, the sender, polling."""
+        assert self.app is not None and self.database is not None
         self.sender = OutboxSender(
             database=self.database,
             bot=self.app.bot,
             clock=SystemClock(),
             wakeup=self.app.outbox_wakeup,
-            limits=self.limits,
+            limits=self.limits or RateLimits(),
+            may_send=self.may_lead,
         )
-        sender = asyncio.create_task(self.sender.run(), name="outbox-sender")
         try:
-            intake = await self._start_intake()
-        except BaseException:
-            sender.cancel()
-            with contextlib.suppress(BaseException):
-                await sender
-            await self._stop_health()
-            await self.app.stop()
-            await self.app.shutdown()
-            await self.database.dispose()
-            self.app, self.database, self.poller, self.webhook = None, None, None, None
-            raise
-        self._tasks = [sender, intake]
-        self.role.change(Role.leader, "the only process (no election yet)")
-        if self.webhook is not None:
-            log.info(
-                "bot @%s is running in webhook mode: %s (listening on %s:%s)",
-                self.app.bot.username,
-                self.settings.webhook_url,
-                self.webhook.host,
-                self.webhook.port,
-            )
-        else:
-            log.info("bot @%s is running in polling mode (getUpdates)", self.app.bot.username)
+            counted = await self.sender.seed_pacing()
+        except Exception:
+            log.exception("could not read what was sent lately; pacing starts empty")
+            counted = 0
+        if not self.role.is_leader:
+            return
+        log.info("leading: %s calls of the last minute counted in the pacing", counted)
+        self._sender_task = asyncio.create_task(self.sender.run(), name="outbox-sender")
+        if self.webhook is None:
+            self.poller = Poller(self.app, timeout=self.settings.poll_timeout)
+            self._intake_task = self._watched(self.poller.run(), "intake")
+        self.app.outbox_wakeup.set()
 
-    async def _start_intake(self) -> asyncio.Task[None]:
-        """The webhook server when WEBHOOK_URL is set, else the long-polling loop."""
-        assert self.app is not None
-        if self.settings.webhook_mode:
-            shared = self._endpoint.routes() if self._endpoint and not self.health else []
-            self.webhook = WebhookServer(self.app, self.settings, routes=shared)
-            await self.webhook.start()
-            return asyncio.create_task(self.webhook.run(), name="intake")
-        self.poller = Poller(self.app, timeout=self.settings.poll_timeout)
-        return asyncio.create_task(self.poller.run(), name="intake")
+    def _halt(self) -> None:
+        """Stop sending now (an in-flight call is cut off; its row stays pending) and polling."""
+        if self._leading is not None:
+            self._leading.cancel()
+        if self._sender_task is not None:
+            self._sender_task.cancel()
+            self._sender_task = None
+        if self.poller is not None:
+            self.poller.abandon()
+            self._intake_task = None
+            self.poller = None
 
     async def _start_health(self) -> None:
         """The health and metrics endpoint, when METRICS_LISTEN is set: on a server of its own,
@@ -145,19 +215,25 @@ class BotService:
 
     async def stop(self) -> None:
         """Finish the updates in hand, confirm them, and shut down (a webhook stays set)."""
+        self._stopping = True
         if self.poller is not None:
             self.poller.stop()
         if self.webhook is not None:
             self.webhook.stop()
-        if self._tasks:
-            intake = self._tasks[1]
+        if self._intake_task is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(intake, timeout=30)
-            sender = self._tasks[0]
-            sender.cancel()
-            with contextlib.suppress(BaseException):
-                await sender
+                await asyncio.wait_for(self._intake_task, timeout=30)
+        for task in (self._leading, self._sender_task, self._election_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
         # After the intake and the sender: /readyz and /metrics answer while they wind down.
+        await self._close()
+        self._ended.set()
+
+    async def _close(self) -> None:
+        """Shut down the health endpoint, the application, the database and the election."""
         await self._stop_health()
         if self.app is not None:
             if self.app.running:
@@ -165,7 +241,9 @@ class BotService:
             await self.app.shutdown()
         if self.database is not None:
             await self.database.dispose()
-        self._tasks = []
+        if self.election is not None:
+            await self.election.close()
+        self._leading = self._sender_task = self._intake_task = self._election_task = None
 
     async def idle(self) -> bool:
         """Whether no update is being handled and nothing queued is unsent."""
@@ -180,9 +258,10 @@ class BotService:
         return summary.pending == summary.waiting
 
     async def wait(self) -> None:
-        """Wait until the intake ends (on stop, or on a fatal error)."""
-        if self._tasks:
-            await self._tasks[1]
+        """Wait until the process must end (on stop, or on a fatal error of the intake)."""
+        await self._ended.wait()
+        if self._fatal is not None:
+            raise self._fatal
 
     async def __aenter__(self) -> BotService:
         await self.start()

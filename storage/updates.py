@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-from sqlmodel import col
+from sqlalchemy import delete, func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ProcessedUpdate
+
+
+async def take_turn(*, session: AsyncSession, key: int) -> None:
+    """Wait until no other transaction handles an update of this chat (PostgreSQL: an
+    advisory lock held to the end of the transaction; SQLite has one writer anyway)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        await session.exec(select(func.pg_advisory_xact_lock(key)))
 
 
 async def is_processed(*, session: AsyncSession, update_id: int) -> bool:

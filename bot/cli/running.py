@@ -39,6 +39,7 @@ def run() -> None:
             err=True,
         )
         raise typer.Exit(2)
+    from bot.election import AnotherProcess
     from bot.service import run_bot
 
     log = logging.getLogger("bot.cli")
@@ -46,7 +47,11 @@ def run() -> None:
         log.info("webhook mode: Telegram posts updates to %s", settings.webhook_url)
     else:
         log.info("polling mode: the bot fetches updates with getUpdates")
-    asyncio.run(run_bot(settings))
+    try:
+        asyncio.run(run_bot(settings))
+    except AnotherProcess as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def demo(
