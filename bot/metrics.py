@@ -149,10 +149,10 @@ class Metrics:
         return time.monotonic() - self._last_intake
 
     def intake_quiet_seconds(self) -> float | None:
-        """Seconds without a successful intake: since the last one, or since the intake started
-        when there was none yet; None when this process takes no updates (a standby)."""
-        since = self._last_intake if self._last_intake is not None else self._intake_started
-        return None if since is None else time.monotonic() - since
+        """Seconds without a successful intake: since the last one, or since the intake (re)started
+        when that is later (a standby that became the leader again); None before any."""
+        times = [t for t in (self._last_intake, self._intake_started) if t is not None]
+        return time.monotonic() - max(times) if times else None
 
     def read_outbox(self, health: OutboxHealth | None) -> None:
         """Set the outbox gauges from what the database said; None: it could not be read."""

@@ -53,6 +53,11 @@ async def test_a_broken_sweep_holds_up_none_of_the_others(
         assert await jobs.run_sweeps(app) == []
     failed = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any("'round' failed" in message for message in failed), failed
+    # On /metrics: the shared transaction failed, then the round's sweep alone.
+    registry = app.metrics.registry
+    assert registry.get_sample_value("xuncha_sweep_failures_total", {"sweep": "all"}) == 1
+    assert registry.get_sample_value("xuncha_sweep_failures_total", {"sweep": "round"}) == 1
+    assert registry.get_sample_value("xuncha_sweeps_duration_seconds_count") == 1
     async with sqlite_database.transaction() as session:
         assert (await session.exec(select(Draft))).all() == []
         assert (await session.exec(select(SentNotice.kind))).all() == ["draft_expired"]

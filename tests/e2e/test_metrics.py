@@ -10,13 +10,24 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import OperationalError
+from telegram import Update
+from telegram.ext import TypeHandler
 
+from bot.application import DB_ATTEMPTS
 from bot.jobs import run_sweeps
+from handlers.context import BotContext
 from storage.health import head_revisions
 from storage.migrate import alembic_config
 from tests.conftest import TEST_DATABASE_URL, drop_pg_database, make_database_url
 from tests.helpers.group_flow import file, linked_chat
-from tests.helpers.harness import BotHarness, free_port, running_bot, webhook_settings
+from tests.helpers.harness import (
+    BotHarness,
+    free_port,
+    redeliver,
+    running_bot,
+    webhook_settings,
+)
 from tests.helpers.scrape import get, scrape
 
 
@@ -209,3 +220,43 @@ async def test_each_run_of_the_sweeps_is_timed(tmp_path: Path) -> None:
         assert seen.get("xuncha_sweeps_duration_seconds_count") == 2
         assert seen.get("xuncha_sweeps_duration_seconds_sum") > 0
         assert seen.lines("xuncha_sweep_failures_total") == []
+
+
+async def test_each_outcome_of_an_update_is_counted(tmp_path: Path) -> None:
+    attempts: list[int] = []
+
+    async def flaky(update: Update, context: BotContext) -> None:
+        """/help fails like a dropped database connection, every attempt of its first round."""
+        if update.message is not None and update.message.text == "/help":
+            attempts.append(update.update_id)
+            if len(attempts) <= DB_ATTEMPTS:
+                raise OperationalError("SELECT 1", {}, Exception("connection reset"))
+        if update.message is not None and update.message.text == "/boom":
+            raise RuntimeError("a bug in a handler")
+
+    async with running_bot(tmp_path, metrics_listen=_listen()) as harness:
+        assert harness.runtime.app is not None
+        harness.runtime.app.add_handler(TypeHandler(Update, flaky), group=-10)
+        resident = harness.emu.add_user()
+        harness.emu.send_text(resident, "/help")
+        await harness.settle(within=20)
+        harness.emu.send_text(resident, "/boom")
+        await harness.settle()
+        seen = await scrape(harness)
+        assert len(attempts) == DB_ATTEMPTS + 1, "not committed, fetched again, handled"
+        assert seen.get("xuncha_updates_total", outcome="not_committed") == 1
+        assert seen.get("xuncha_updates_total", outcome="handled") == 1
+        assert seen.get("xuncha_updates_total", outcome="failed") == 1, "/boom: an apology"
+        assert seen.get("xuncha_update_handling_seconds_count") == 3
+
+        # Telegram delivers /help again after a restart: a new process, its own counters.
+        update = next(
+            u
+            for record in harness.emu.requests_of("getUpdates")
+            for u in (record.result or [])
+            if u["update_id"] == attempts[-1]
+        )
+        await redeliver(harness, update)
+        seen = await scrape(harness)
+        assert seen.get("xuncha_updates_total", outcome="duplicate") == 1
+        assert seen.get("xuncha_updates_total", outcome="handled") == 0
