@@ -86,6 +86,8 @@ def message_view(message: StoredMessage, bot_name: str) -> dict[str, Any]:
         "text": message.text or "",
         "entities": message.entities,
         "edited": message.edits > 0,
+        # A ForceReply prompt: the page opens a reply to it, as Telegram's apps do.
+        "force_reply": bool((message.sent_markup or {}).get("force_reply")),
         "buttons": [
             [
                 {"text": b.get("text", ""), "data": b.get("callback_data"), "url": b.get("url")}

@@ -110,3 +110,55 @@ async def test_a_resident_files_and_the_group_accepts_on_the_page(
     await expect(resident.locator(".composer .send")).to_have_text("Send")
     await expect(resident.locator(".messages")).to_contain_text("巡察组已受理您的反映，正在核实。")
     await screenshots.take(page, "5-english-labels")
+
+
+async def test_a_department_reports_done_by_replying_on_the_page(
+    tryout: TrySession, browser_page: Page, screenshots: Screenshots
+) -> None:
+    """Scan a poster, file by name (phone from the keyboard), hand off, report by reply."""
+    page = browser_page
+    await page.goto(tryout.url)
+    resident, other = page.locator("#pane-0"), page.locator("#pane-1")
+    await expect(other.locator(".messages")).to_contain_text("关联成功")
+
+    await resident.get_by_role("button", name="🔳 扫码").click()
+    await resident.get_by_role("button", name="扫描「小店村」的公告二维码").click()
+    await press(resident, "饮水灌溉")
+    await say(resident, DESCRIPTION_ZH)
+    await press(resident, "完成")
+    await resident.locator(".keyboard").get_by_role("button", name="跳过").click()
+    await press(resident, "实名反映")
+    await resident.locator(".keyboard").get_by_role("button", name="📱 发送我的手机号").click()
+    await expect(resident.locator(".messages")).to_contain_text("已记下手机号")
+    await expect(resident.locator(".keyboard")).to_be_empty()
+    await press(resident, "提交")
+    await expect(resident.locator(".messages")).to_contain_text("✅ 已提交，编号 WD2023-1-0001")
+
+    card = other.locator(".msg.bot").filter(has_text="WD2023-1-0001").first
+    await expect(card).to_contain_text("张大爷 · 电话 +8613800000001")
+    await card.get_by_role("button", name="受理", exact=True).click()
+    await expect(card).to_contain_text("【已受理】")
+    await card.get_by_role("button", name="现场交办", exact=True).click()
+    await press(other, "区水利局")
+    await press(other, "按类别默认：3天")
+    await expect(other.locator(".messages")).to_contain_text("已交办 区水利局")
+
+    # The same pane now acts as the water bureau's clerk, in the bureau's chat.
+    clerk = next(p for p in tryout.page.personas if p.role == "department")
+    await other.locator(".who").select_option(str(clerk.user_id))
+    await other.locator(".where").select_option(label="区水利局对接群")
+    task = other.locator(".msg.bot").filter(has_text="WD2023-1-0001").first
+    await expect(task).to_contain_text("承办单位：区水利局")
+    # Departments never see who reported.
+    await expect(task).not_to_contain_text("张大爷")
+    await expect(task).not_to_contain_text("+8613800000001")
+    await press(other, "✅ 报告办结")
+    # The bot's prompt is a ForceReply: the page opens a reply to it, as Telegram does.
+    await expect(other.locator(".replying")).to_contain_text("请回复本消息")
+    await say(other, "已排查漏水点并修复，出水压力恢复正常。")
+    await expect(other.locator(".messages")).to_contain_text("已记为办结")
+    await expect(other.locator(".msg.mine .quote")).to_contain_text("请回复本消息")
+
+    await expect(resident.locator(".messages")).to_contain_text("已排查漏水点并修复")
+    await expect(resident.locator(".messages")).to_contain_text("您对办理结果满意吗？")
+    await screenshots.take(page, "department-done")

@@ -126,6 +126,7 @@ class Pane {
     const chats = who.chats.map((c) => c.id);
     this.chatId = chatId !== null && chats.includes(chatId) ? chatId : (chats.includes(this.chatId) ? this.chatId : chats[0] || null);
     this.setReply(null);
+    this.forced = null;
     this.renderHead();
     this.restart();
   }
@@ -208,6 +209,13 @@ class Pane {
     if (atBottom || this.stick) box.scrollTop = box.scrollHeight;
     this.stick = false;
     this.renderKeyboard(chat.keyboard);
+    // A new ForceReply prompt as the newest message opens a reply to it, as Telegram does.
+    const newest = chat.messages[chat.messages.length - 1];
+    if (newest && newest.force_reply && newest.id !== this.forced) {
+      this.forced = newest.id;
+      this.setReply(newest);
+      this.q(".text").focus();
+    }
   }
 
   renderMessage(m, chat) {
