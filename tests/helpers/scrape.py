@@ -38,21 +38,25 @@ def endpoint(harness: BotHarness) -> str:
 
 
 async def get(harness: BotHarness, path: str) -> tuple[int, str, dict[str, Any] | None]:
-    """GET a path of the endpoint: the status, the Content-Type, and the JSON body if any."""
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(endpoint(harness) + path) as response,
-    ):
+    """GET a path of the bot's endpoint: the status, the Content-Type, the JSON body if any."""
+    return await get_url(endpoint(harness) + path)
+
+
+async def scrape(harness: BotHarness) -> Samples:
+    """GET the bot's /metrics and parse it with prometheus_client's own parser."""
+    return await scrape_url(endpoint(harness))
+
+
+async def get_url(url: str) -> tuple[int, str, dict[str, Any] | None]:
+    """GET a URL: the status, the Content-Type, and the JSON body if any."""
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
         body = await response.json() if response.content_type == "application/json" else None
         return response.status, response.headers.get("Content-Type", ""), body
 
 
-async def scrape(harness: BotHarness) -> Samples:
-    """GET /metrics and parse it with prometheus_client's own parser."""
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(endpoint(harness) + "/metrics") as response,
-    ):
+async def scrape_url(base: str) -> Samples:
+    """GET `base`/metrics (a process's METRICS_LISTEN) and parse it."""
+    async with aiohttp.ClientSession() as session, session.get(base + "/metrics") as response:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         text = await response.text()
