@@ -261,3 +261,13 @@ async def test_the_standalone_emulator_serves_the_page_for_any_bot() -> None:
     finally:
         process.terminate()
         await process.wait()
+
+
+async def test_a_voice_note_reaches_the_bot(emu: BotApiEmulator, bot: Bot, page: ChatPage) -> None:
+    resident = emu.add_user("张大爷")
+    status, _ = await post(page, "api/voice", {"user": resident.id, "chat": resident.id})
+    assert status == 200
+    (update,) = await bot.get_updates(timeout=5)
+    assert update.message is not None and update.message.voice is not None
+    chat = await get(page, f"api/chat/{resident.id}")
+    assert chat["messages"][0]["kind"] == "voice" and chat["messages"][0]["duration"] > 0

@@ -107,6 +107,7 @@ class Pane {
     this.q(".photo-button").addEventListener("click", () => this.q(".photo-file").click());
     this.q(".photo-file").addEventListener("change", () => this.sendPhoto());
     this.q(".location-button").addEventListener("click", () => this.toggle(".location-panel"));
+    this.q(".voice-button").addEventListener("click", () => this.send("/api/voice", {}));
     this.q(".scan-button").addEventListener("click", () => this.toggle(".scan-panel"));
     this.q(".location-cancel").addEventListener("click", () => { this.q(".location-panel").hidden = true; });
     this.q(".location-send").addEventListener("click", () => this.sendLocation(this.q(".lat").value, this.q(".lon").value));
@@ -155,7 +156,10 @@ class Pane {
       button.addEventListener("click", () => { scan.hidden = true; this.send("/api/send", { text: "/start " + place.start }); });
       scan.appendChild(button);
     }
-    this.q(".scan-button").hidden = !scan.children.length;
+    // Posters are scanned by residents, in their private chat with the bot.
+    const chat = me ? me.chats.find((c) => c.id === this.chatId) : null;
+    this.q(".scan-button").hidden = !scan.children.length || !(chat && chat.private);
+    if (this.q(".scan-button").hidden) scan.hidden = true;
     const presets = this.q(".presets");
     presets.innerHTML = "";
     for (const place of world.places) {
