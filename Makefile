@@ -22,7 +22,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot handlers storage emulator tests
+	$(BIN)/mypy bot console handlers storage emulator tests
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -14,7 +14,7 @@ from bot import jobs
 from bot.application import XunchaApplication
 from bot.config import Settings
 from bot.metrics import CountingRequest, Metrics
-from handlers import bot_membership, members
+from handlers import bot_membership, console_link, members
 from handlers.context import BotContext
 from handlers.group import migration
 from handlers.resident import followup, survey
@@ -57,6 +57,7 @@ def build_application(
     )
     application.bot_data["daily_complaint_limit"] = settings.daily_complaint_limit
     application.bot_data["admin_ids"] = frozenset(settings.admin_ids)
+    application.bot_data[console_link.CONSOLE_URL] = settings.console_url
 
     # Handlers. PTB tries handler groups in ascending order and runs the first match of each
     # group; a handler that has dealt with an update stops the rest (ApplicationHandlerStop).
@@ -78,6 +79,8 @@ def build_application(
     application.add_handlers(handlers.group.handlers())
     #    Then /stats and /export in group and office chats (silent in an unlinked chat).
     application.add_handlers(handlers.stats.handlers())
+    #    And /console: a one-time login link to the console, sent to the member in private.
+    application.add_handlers(console_link.handlers())
     # 3. Residents in private chats (group 0): commands, then buttons, then the draft's step.
     application.add_handlers(handlers.resident.handlers())
     # 4. Department chats (group 1): the card's "done" button and the report it asks for;

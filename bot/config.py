@@ -55,6 +55,25 @@ class Settings(BaseSettings):
             "webhook mode: served by the webhook's server."
         ),
     )
+    console_url: str = Field(
+        "",
+        description=(
+            "Where people reach the console (the round's web pages and Mini App), e.g. "
+            "https://bot.example.org/console; the console is off while it is empty. Its path "
+            "is where the console's routes are."
+        ),
+    )
+    console_listen: str = Field(
+        "127.0.0.1:8090",
+        description=(
+            "host:port the console's own server binds in polling mode (in webhook mode the "
+            "console is served by the webhook's server)."
+        ),
+    )
+    map_tiles_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="The console map's tile URL template (Leaflet's {z}/{x}/{y}).",
+    )
     # At most this many complaints per resident per day (the round's local day).
     daily_complaint_limit: int = 5
     # Long-poll timeout of getUpdates, in seconds.
@@ -82,7 +101,14 @@ class Settings(BaseSettings):
             raise ValueError("DEFAULT_LANGUAGE must be zh or en")
         return value
 
-    @field_validator("webhook_url", "webhook_secret", "webhook_listen", "metrics_listen")
+    @field_validator(
+        "webhook_url",
+        "webhook_secret",
+        "webhook_listen",
+        "metrics_listen",
+        "console_url",
+        "console_listen",
+    )
     @classmethod
     def _strip(cls, value: str) -> str:
         """Surrounding blanks from a .env file are not part of the value."""
@@ -125,6 +151,26 @@ class Settings(BaseSettings):
         """Empty (off), or host:port with a port number."""
         if value:
             _split_listen(value, "METRICS_LISTEN", example="127.0.0.1:9090")
+        return value
+
+    @field_validator("console_listen")
+    @classmethod
+    def _console_listen(cls, value: str) -> str:
+        """host:port with a port number."""
+        _split_listen(value, "CONSOLE_LISTEN")
+        return value
+
+    @field_validator("console_url")
+    @classmethod
+    def _console_url(cls, value: str) -> str:
+        """An absolute http(s) URL."""
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    f"CONSOLE_URL must be a URL such as https://bot.example.org/console "
+                    f"(got {value!r})"
+                )
         return value
 
     @model_validator(mode="after")
@@ -185,6 +231,21 @@ class Settings(BaseSettings):
     def metrics_port(self) -> int:
         """The port the health and metrics endpoint binds."""
         return _split_listen(self.metrics_listen, "METRICS_LISTEN")[1]
+
+    @property
+    def console_enabled(self) -> bool:
+        """Whether the console is served (CONSOLE_URL set)."""
+        return bool(self.console_url)
+
+    @property
+    def console_host(self) -> str:
+        """The address the console's own server binds (polling mode)."""
+        return _split_listen(self.console_listen, "CONSOLE_LISTEN")[0]
+
+    @property
+    def console_port(self) -> int:
+        """The port the console's own server binds (polling mode)."""
+        return _split_listen(self.console_listen, "CONSOLE_LISTEN")[1]
 
     @property
     def api_root(self) -> str:

@@ -23,7 +23,10 @@ from bot.leader import Role, RoleWatch
 from bot.ratelimit import RateLimits
 from bot.sender import OutboxSender
 from bot.webhook import WebhookServer
+from console.app import ConsoleServer
+from console.context import Console, ConsoleConfig
 from handlers.i18n import LANGUAGES
+from handlers.members import members_of
 from handlers.menu import private_commands
 from storage import lost_chats, outbox
 from storage.clock import Clock, SystemClock
@@ -60,6 +63,10 @@ class BotService:
         # The endpoint's own server (METRICS_LISTEN), unless it shares the webhook's.
         self.health: HealthServer | None = None
         self._endpoint: HealthEndpoint | None = None
+        # The console (CONSOLE_URL): on the webhook's server, or on a server of its own; every
+        # replica serves it (it reads and writes through the database only).
+        self.console: Console | None = None
+        self.console_server: ConsoleServer | None = None
         # This process's role among replicas (bot/leader.py); subscribe to hear of changes.
         self.role = RoleWatch()
         self.election: Election | None = None
@@ -90,10 +97,18 @@ class BotService:
             await self._publish_commands()
             await self.app.start()
             await self._start_health()
+            self.console = self._console()
+            if self.console is not None and not self.settings.webhook_mode:
+                self.console_server = ConsoleServer(
+                    self.console, self.settings.console_host, self.settings.console_port
+                )
+                await self.console_server.start()
             if self.settings.webhook_mode:
                 # Every replica takes the updates the load balancer gives it.
                 shared = self._endpoint.routes() if self._endpoint and not self.health else []
-                self.webhook = WebhookServer(self.app, self.settings, routes=shared)
+                self.webhook = WebhookServer(
+                    self.app, self.settings, routes=shared, console=self.console
+                )
                 await self.webhook.start()
                 self._intake_task = self._watched(self.webhook.run(), "intake")
         except BaseException:
@@ -178,6 +193,26 @@ class BotService:
             self._intake_task = None
             self.poller = None
 
+    def _console(self) -> Console | None:
+        """The console's services when CONSOLE_URL is set (docs/DESIGN.md "The console")."""
+        if not self.settings.console_enabled:
+            return None
+        assert self.app is not None and self.database is not None
+        config = ConsoleConfig(
+            url=self.settings.console_url,
+            bot_token=self.settings.telegram_bot_token,
+            map_tiles_url=self.settings.map_tiles_url,
+            default_language=self.settings.default_language,
+        )
+        return Console(
+            config=config,
+            database=self.database,
+            bot=self.app.bot,
+            clock=self.clock,
+            members=members_of(self.app.bot_data),
+            outbox_wakeup=self.app.outbox_wakeup,
+        )
+
     async def _start_health(self) -> None:
         """The health and metrics endpoint, when METRICS_LISTEN is set: on a server of its own,
         or (the same address as WEBHOOK_LISTEN) on the webhook's, which starts with the intake."""
@@ -233,7 +268,11 @@ class BotService:
         self._ended.set()
 
     async def _close(self) -> None:
-        """Shut down the health endpoint, the application, the database and the election."""
+        """Shut down the console, the health endpoint, the application, the database and the
+        election."""
+        if self.console_server is not None:
+            await self.console_server.stop()
+            self.console_server = None
         await self._stop_health()
         if self.app is not None:
             if self.app.running:

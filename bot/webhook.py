@@ -35,6 +35,8 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from bot.application import UpdateNotProcessed, XunchaApplication
 from bot.config import Settings
 from bot.intake import chat_key, parse_update, retry_with_backoff, update_id_of
+from console.app import add_routes
+from console.context import Console
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +74,14 @@ class WebhookServer:
         settings: Settings,
         *,
         routes: Sequence[web.RouteDef] = (),
+        console: Console | None = None,
     ) -> None:
         """Serve settings.webhook_path on settings.webhook_listen for `app`, and `routes` (the
-        health endpoint's, when METRICS_LISTEN is the same address; bot/health.py)."""
+        health endpoint's, when METRICS_LISTEN is the same address; bot/health.py), and the
+        console's when given (CONSOLE_URL in webhook mode)."""
         self.app = app
         self._routes = list(routes)
+        self.console = console
         self.url = settings.webhook_url
         self.path = settings.webhook_path
         self.host = settings.webhook_host
@@ -99,6 +104,8 @@ class WebhookServer:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self.path, self._handle)
         app.router.add_routes(self._routes)
+        if self.console is not None:
+            add_routes(app, self.console)
         return app
 
     async def start(self) -> None:

@@ -120,6 +120,14 @@ async def _target_id(
     return row.id, f"{target} {row.code} ({row.name}) of round {round_.code}"
 
 
+async def find_target(
+    *, session: AsyncSession, target: str, round_code: str | None, code: str | None
+) -> tuple[int, str]:
+    """The id of a group, department (by code) or office (by round code), and its description;
+    LinkError when there is none or it is ambiguous (also for the console's login links)."""
+    return await _target_id(session, target, round_code, code)
+
+
 async def issue_code(
     *,
     session: AsyncSession,

@@ -1,4 +1,5 @@
-"""Imports point down: bot/ → handlers/ → storage/, and the emulator stands beside them.
+"""Imports point down: bot/ → console/ → handlers/ → storage/, and the emulator stands beside
+them.
 
 Read from the syntax trees (nothing is imported), so an import inside a function or under
 `if TYPE_CHECKING:` counts as much as one at the top of a module.
@@ -13,10 +14,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # What each product package must never import (a top-level name and everything under it).
 FORBIDDEN = {
-    "storage": {"telegram", "handlers", "bot", "emulator"},
-    "handlers": {"bot", "emulator"},
+    "storage": {"telegram", "handlers", "bot", "emulator", "console"},
+    "handlers": {"bot", "emulator", "console"},
+    # The console (web edge) uses the handlers' catalogs, ledger file and membership cache,
+    # never the runtime.
+    "console": {"bot", "emulator"},
     # The Bot API emulator is Telegram's stand-in: it knows nothing of the bot it talks to.
-    "emulator": {"bot", "handlers", "storage"},
+    "emulator": {"bot", "handlers", "storage", "console"},
 }
 
 
@@ -60,7 +64,7 @@ def test_imports_point_down() -> None:
     present = {
         package: banned for package, banned in FORBIDDEN.items() if (ROOT / package).is_dir()
     }
-    assert {"storage", "handlers"} <= set(present)
+    assert {"storage", "handlers", "console"} <= set(present)
     assert not violations(ROOT, present)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import typer
 
-from bot.cli import database, exports, links, outbox, roster, running, trying
+from bot.cli import console, database, exports, links, outbox, roster, running, trying
 
 # The order of `xuncha --help`.
 COMMANDS: tuple[Callable[[typer.Typer], None], ...] = (
@@ -19,6 +19,7 @@ COMMANDS: tuple[Callable[[typer.Typer], None], ...] = (
     database.register,  # db upgrade
     roster.register,  # roster load
     links.register,  # link-code
+    console.register,  # console-link
     exports.register,  # export, qr
     outbox.register,  # outbox status
     trying.register,  # try: the bot in a browser, against the emulator

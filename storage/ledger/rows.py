@@ -91,12 +91,14 @@ async def ledger_rows(
     round_id: int,
     shareable: bool,
     group_id: int | None = None,
+    where: list[Any] | None = None,
 ) -> AsyncIterator[LedgerRow]:
     """The round's complaints (or one group's) as ledger rows, streamed in number order.
 
     One query joins the village, category, department and latest handling event; it is read
     `PAGE_SIZE` rows at a time. `shareable`: no identity in any row, and no words of a
     complaint in a sensitive category (干部作风, 违纪违法问题线索): they could tell who spoke.
+    `where`: more clauses on Complaint (the console's filtered view).
     """
     round_ = await round_of(session, round_id)
     zone = ZoneInfo(round_.timezone)
@@ -139,6 +141,8 @@ async def ledger_rows(
     )
     # Numbers are zero-padded to four digits; seq orders them past 9999 too.
     statement = scoped(statement, round_id, group_id).order_by(col(Complaint.seq))
+    if where:
+        statement = statement.where(*where)
     result = await session.stream(statement.execution_options(yield_per=PAGE_SIZE))
     try:
         # A page at a time: one trip through the async driver per page, not per row.

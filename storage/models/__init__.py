@@ -5,6 +5,7 @@ Importing this package registers every table on SQLModel.metadata (Alembic's env
 
 from storage.models.chats import CardMessage, LinkCode, Prompt
 from storage.models.complaints import Complaint, ComplaintStatus, FollowUp, TimelineEvent
+from storage.models.console import ConsoleToken
 from storage.models.delivery import OutboxMessage, OutboxStatus, ProcessedUpdate, SentNotice
 from storage.models.handoffs import Handoff, HandoffKind, ReturnOutcome
 from storage.models.members import GroupMember
@@ -23,6 +24,7 @@ __all__ = [
     "Category",
     "Complaint",
     "ComplaintStatus",
+    "ConsoleToken",
     "Department",
     "Draft",
     "DraftStep",

@@ -1,0 +1,60 @@
+"""/console in a linked chat: the member gets a one-time login link to the console, in private.
+
+The link (storage/console/logins.py: 10 minutes, once) opens the view of what the chat serves:
+its group's, department's or the round office's. It goes to the member's private chat through
+the outbox, never into the group chat, where others could use it first. Only a member of the
+chat gets one (Telegram's answer, as for a press: handlers/members.py).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from telegram.ext import BaseHandler, CommandHandler
+
+from handlers import calls
+from handlers.group.base import GROUPS, Desk, group_handler
+from handlers.i18n import t
+from handlers.members import Membership
+from storage import console
+
+# bot_data's key for CONSOLE_URL (set by bot/app.py; empty when the console is off).
+CONSOLE_URL = "console_url"
+
+
+@group_handler
+async def on_console(desk: Desk) -> None:
+    """Send the member a login link in private; silent in an unlinked chat."""
+    if desk.role is None:
+        return None
+    url = str(desk.context.bot_data.get(CONSOLE_URL) or "")
+    if not url:
+        desk.reply(desk.text("console.login.off"))
+        return None
+    membership = await desk.membership()
+    if membership != Membership.member:
+        refusal = "group.members_only"
+        if membership == Membership.unknown:
+            refusal = "group.members_unknown"
+        desk.reply(t(desk.user_language, refusal))
+        return None
+    token = await console.issue_link_for_chat(
+        session=desk.session,
+        chat_id=desk.chat_id,
+        user_id=desk.user.id,
+        language=desk.user_language,
+        now=desk.now,
+    )
+    if token is None:
+        return None
+    link = f"{url.rstrip('/')}/login/{token}"
+    private = t(desk.user_language, "console.login.private", url=escape(link))
+    desk.context.queue(desk.user.id, calls.message(private))
+    desk.reply(desk.text("console.login.sent"))
+    return None
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """/console, in group chats."""
+    return [CommandHandler("console", on_console, filters=GROUPS)]

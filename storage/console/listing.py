@@ -1,0 +1,202 @@
+"""The console's list of complaints: filters, search in descriptions, sort and paging.
+
+Search is a plain substring match (LIKE, case-insensitive ILIKE on PostgreSQL), so Chinese needs
+no word splitting: 机井 finds 机井水压太低. Everything is read within the viewer's scope
+(storage/console/viewer.py); identity is in a row only when the viewer may see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func
+from sqlalchemy import select as sa_select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import ladder
+from storage.console.viewer import Viewer, on_postgres
+from storage.ladder import overdue_where
+from storage.models import Category, Complaint, Department, InspectionGroup, Village
+
+PAGE_SIZE = 50
+SORTS = ("new", "old", "due", "number")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the list is narrowed to (every field optional) and how it is ordered."""
+
+    status: str | None = None
+    group_id: int | None = None
+    village_id: int | None = None
+    category: str | None = None
+    department_id: int | None = None
+    overdue: bool = False
+    # Filed on these local days of the round (inclusive).
+    date_from: date | None = None
+    date_to: date | None = None
+    search: str | None = None
+    sort: str = "new"
+    page: int = 1
+
+    def with_page(self, page: int) -> Filters:
+        """The same filters on another page."""
+        return replace(self, page=page)
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One complaint in the list."""
+
+    number: str
+    filed_at: datetime  # on the round's clock
+    status: str
+    group: str
+    village: str
+    category: str
+    department: str
+    due_on: date | None
+    overdue: bool
+    description: str
+    latitude: float | None
+    longitude: float | None
+    # "name / phone" for the owning group's named complaints; empty otherwise.
+    identity: str = ""
+
+
+@dataclass
+class ListPage:
+    """A page of the list, and how many complaints match in all."""
+
+    rows: list[ListRow]
+    total: int
+    page: int
+    pages: int
+    filters: Filters = field(default_factory=Filters)
+
+
+def escape_like(text: str) -> str:
+    """A search text with LIKE's wildcards taken literally (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def conditions(viewer: Viewer, filters: Filters, *, today: date, postgres: bool) -> list[Any]:
+    """Where clauses: the viewer's scope and the filters."""
+    zone = ZoneInfo(viewer.timezone)
+    clauses = viewer.scope()
+    if filters.status:
+        clauses.append(col(Complaint.status) == filters.status)
+    if filters.group_id is not None:
+        clauses.append(col(Complaint.group_id) == filters.group_id)
+    if filters.village_id is not None:
+        clauses.append(col(Complaint.village_id) == filters.village_id)
+    if filters.category:
+        clauses.append(col(Complaint.category_code) == filters.category)
+    if filters.department_id is not None:
+        clauses.append(col(Complaint.department_id) == filters.department_id)
+    if filters.overdue:
+        clauses.extend(overdue_where(today))
+    if filters.date_from is not None:
+        start = datetime.combine(filters.date_from, time(0), tzinfo=zone)
+        clauses.append(col(Complaint.filed_at) >= start)
+    if filters.date_to is not None:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(0), tzinfo=zone)
+        clauses.append(col(Complaint.filed_at) < end)
+    if filters.search and filters.search.strip():
+        pattern = f"%{escape_like(filters.search.strip())}%"
+        description = col(Complaint.description)
+        if postgres:
+            clauses.append(description.ilike(pattern, escape="\\"))
+        else:
+            clauses.append(description.like(pattern, escape="\\"))
+    return clauses
+
+
+def _order(sort: str) -> list[Any]:
+    """ORDER BY for a sort name (newest first by default)."""
+    if sort == "old":
+        return [col(Complaint.filed_at), col(Complaint.id)]
+    if sort == "due":
+        return [col(Complaint.due_on).is_(None), col(Complaint.due_on), col(Complaint.id)]
+    if sort == "number":
+        return [col(Complaint.seq)]
+    return [col(Complaint.filed_at).desc(), col(Complaint.id).desc()]
+
+
+async def list_complaints(
+    *, session: AsyncSession, viewer: Viewer, filters: Filters, now: datetime
+) -> ListPage:
+    """One page of the complaints the viewer may see that match the filters."""
+    zone = ZoneInfo(viewer.timezone)
+    today = now.astimezone(zone).date()
+    postgres = on_postgres(session)
+    where = conditions(viewer, filters, today=today, postgres=postgres)
+    total = (
+        await session.exec(sa_select(func.count()).select_from(Complaint).where(*where))  # type: ignore[call-overload]
+    ).one()[0]
+    pages = max(1, -(-int(total) // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    statement = (
+        sa_select(
+            Complaint,
+            col(InspectionGroup.name),
+            col(Village.name),
+            col(Category.name_zh),
+            col(Category.name_en),
+            col(Department.name),
+        )
+        .join(InspectionGroup, col(InspectionGroup.id) == col(Complaint.group_id))
+        .join(Village, col(Village.id) == col(Complaint.village_id))
+        .outerjoin(
+            Category,
+            and_(
+                col(Category.round_id) == col(Complaint.round_id),
+                col(Category.code) == col(Complaint.category_code),
+            ),
+        )
+        .outerjoin(Department, col(Department.id) == col(Complaint.department_id))
+        .where(*where)
+        .order_by(*_order(filters.sort))
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    rows = []
+    for complaint, group, village, name_zh, name_en, department in (
+        await session.exec(statement)  # type: ignore[call-overload]
+    ).all():
+        category = (name_en if viewer.language == "en" else name_zh) or complaint.category_code
+        rows.append(
+            ListRow(
+                number=complaint.number,
+                filed_at=complaint.filed_at.astimezone(zone),
+                status=complaint.status,
+                group=group,
+                village=village,
+                category=category,
+                department=department or "",
+                due_on=complaint.due_on,
+                overdue=is_overdue(complaint, today),
+                description=complaint.description or "",
+                latitude=complaint.latitude,
+                longitude=complaint.longitude,
+                identity=identity_of(viewer, complaint),
+            )
+        )
+    return ListPage(rows=rows, total=int(total), page=page, pages=pages, filters=filters)
+
+
+def is_overdue(complaint: Complaint, today: date) -> bool:
+    """Being dealt with (立行立改 or 现场交办) past its due date (storage/ladder.py's rule)."""
+    return ladder.is_overdue(complaint.status, complaint.due_on, today)
+
+
+def identity_of(viewer: Viewer, complaint: Complaint) -> str:
+    """ "name / phone" when the viewer may see who filed it, else empty."""
+    if not viewer.sees_identity(complaint):
+        return ""
+    parts = (complaint.reporter_name, complaint.reporter_phone)
+    return " / ".join(p.strip() for p in parts if p and p.strip())
