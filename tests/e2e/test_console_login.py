@@ -16,7 +16,7 @@ from bot.cli.console import operator_link
 from storage.ledger import round_by_code
 from tests.helpers.console import browser, console_bot, init_data, login_token
 from tests.helpers.group_flow import Member, complaint, file, linked_chat
-from tests.helpers.harness import TOKEN
+from tests.helpers.harness import TOKEN, free_port, running_bot, webhook_settings
 
 LINK = re.compile(r"http://\S+/console/login/[\w-]+")
 
@@ -134,3 +134,21 @@ async def test_the_list_s_view_as_xlsx(tmp_path: Path) -> None:
         assert lamp not in str(rows)
         # The office's export: no identity (反映人 empty).
         assert rows[1][rows[0].index("反映人")] in (None, "")
+
+
+async def test_in_webhook_mode_the_webhook_s_server_serves_the_console(tmp_path: Path) -> None:
+    port = free_port()
+    async with running_bot(
+        tmp_path,
+        webhook=True,
+        **webhook_settings(port),
+        console_url=f"http://127.0.0.1:{port}/console",
+    ) as harness:
+        assert harness.runtime.console_server is None
+        admin = await linked_chat(harness, "group", "g3")
+        async with browser(harness) as app:
+            data = init_data(_user(admin), harness.clock.now())
+            status, _ = await app.post("/app/login", {"init_data": data})
+            assert status == 200
+            status, page = await app.get("/")
+            assert status == 200 and "第三巡察组" in page
