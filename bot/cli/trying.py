@@ -23,6 +23,7 @@ TEXT_READY = (
     "按 Ctrl+C 结束（数据库和日志会保留）。"
 )
 TEXT_STOPPED = "试用环境已停止。"
+TEXT_NO_EXAMPLE = "❌ 找不到示例名册 {path}。请在项目文件夹里安装（pip install -e .）后再试。"
 TEXT_PORT_BUSY = "❌ 端口 {port} 已被占用。请换一个端口，例如：xuncha try --port {other}"
 
 
@@ -44,6 +45,11 @@ def try_it(
     ] = None,
 ) -> None:
     """试用：在浏览器里模拟 Telegram，用示例名册扮演群众、巡察组、责任单位，不需要注册机器人。"""
+    from bot.tryout import EXAMPLE_ROSTER
+
+    if not EXAMPLE_ROSTER.is_file():
+        typer.echo(TEXT_NO_EXAMPLE.format(path=EXAMPLE_ROSTER), err=True)
+        raise typer.Exit(2)
     where = folder or Path(tempfile.mkdtemp(prefix="xuncha-try-"))
     where.mkdir(parents=True, exist_ok=True)
     log_path = where / "try.log"
