@@ -3,7 +3,8 @@
 (function () {
   var box = document.getElementById("map");
   if (!box || !window.L) { return; }
-  var map = L.map(box, { preferCanvas: true });
+  // SVG markers (not canvas): each is an element, at most MAX_POINTS plus the villages.
+  var map = L.map(box);
   L.tileLayer(box.dataset.tiles, { maxZoom: 18, attribution: "&copy; OpenStreetMap" }).addTo(map);
   var colours = box.dataset.colours ? JSON.parse(box.dataset.colours) : {};
   var bounds = [];
