@@ -12,9 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers import calls, department
 from handlers.calls import Call
 from handlers.card_rows import chat_language
-from handlers.group import cards
+from handlers.group import cards, review
 from storage import triage
-from storage.models import OutboxMessage
+from storage.models import ComplaintStatus, OutboxMessage
 from storage.triage import EventView
 
 
@@ -39,7 +39,21 @@ async def event(session: AsyncSession, row: OutboxMessage) -> list[Call]:
         return []
     reply_to = view.card.group_card_message_id
     text = cards.group_notice(view, language)
-    return [calls.message(text, chat_id=row.chat_id, reply_to=reply_to)]
+    markup = None
+    if view.event.action == "partly_solved" and _waits_on_group(view):
+        # Rendered when sent: a call made already leaves the prompt without buttons.
+        markup = review.review_keyboard(language, view.card.complaint_id)
+    return [calls.message(text, markup, chat_id=row.chat_id, reply_to=reply_to)]
+
+
+def _waits_on_group(view: EventView) -> bool:
+    """Whether the group still has to decide on the 部分解决 the event is about."""
+    card = view.card
+    return (
+        card.status == ComplaintStatus.resolved
+        and card.resolution_state == "partly"
+        and card.satisfaction is not None
+    )
 
 
 def _resident_event(view: EventView, row: OutboxMessage) -> list[Call]:

@@ -183,9 +183,12 @@ async def _survey_reminder(notice: Notice) -> list[Call]:
         date=resolved,
         resolution=updates.typed(view.resolution, 1500),
     )
-    return [
-        calls.message(text, updates.survey_keyboard(language, view.complaint_id), chat_id=chat_id)
-    ]
+    # Whichever of the two questions is still open.
+    if view.resolution_state is None:
+        markup = updates.resolution_keyboard(language, view.complaint_id)
+    else:
+        markup = updates.survey_keyboard(language, view.complaint_id)
+    return [calls.message(text, markup, chat_id=chat_id)]
 
 
 def _worded(text: Callable[[dict[str, Any], str], str]) -> Renderer:

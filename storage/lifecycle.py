@@ -108,18 +108,31 @@ OFFERS: dict[Role, dict[str, tuple[Act, ...]]] = {
 # Never for a complaint in a sensitive category: it is only transferred (docs/DESIGN.md).
 NOT_WHEN_SENSITIVE = frozenset({Act.hand_off, Act.immediate})
 
+# A resolved complaint the resident called 部分解决 waits on the group: reopen it or close it
+# (the group's prompt, not the card's buttons).
+PARTLY_SOLVED: dict[Role, tuple[Act, ...]] = {Role.group: (Act.reopen, Act.close)}
 
-def allowed(status: str, role: Role, *, sensitive: bool = False) -> tuple[Act, ...]:
-    """What a complaint in `status` allows from `role`, in the order a card offers it."""
+
+def allowed(
+    status: str, role: Role, *, sensitive: bool = False, partly: bool = False
+) -> tuple[Act, ...]:
+    """What a complaint in `status` allows from `role`, in the order a card offers it.
+
+    `partly`: the resident's 回访 said 部分解决 and the group has not decided yet.
+    """
     acts = OFFERS[role].get(status, ())
+    if partly and status == S.resolved:
+        acts = acts + PARTLY_SOLVED.get(role, ())
     if sensitive:
         acts = tuple(act for act in acts if act not in NOT_WHEN_SENSITIVE)
     return acts
 
 
-def allows(status: str, role: Role, act: Act, *, sensitive: bool = False) -> bool:
+def allows(
+    status: str, role: Role, act: Act, *, sensitive: bool = False, partly: bool = False
+) -> bool:
     """Whether a complaint in `status` allows `act` from `role`."""
-    return act in allowed(status, role, sensitive=sensitive)
+    return act in allowed(status, role, sensitive=sensitive, partly=partly)
 
 
 def moves() -> dict[str, frozenset[str]]:

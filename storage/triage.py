@@ -79,6 +79,8 @@ class CardView:
     # Extras beyond the contract.
     round_id: int = 0
     group_id: int = 0
+    # 回访's first answer (solved / partly / unsolved), None until answered.
+    resolution_state: str | None = None
     department_id: int | None = None
     group_card_id: int | None = None
     department_card_id: int | None = None
@@ -221,6 +223,7 @@ async def _views(session: AsyncSession, complaints: Sequence[Complaint]) -> list
                 duplicates=len(tree.get(c.id, [])),
                 resolution=c.resolution,
                 satisfaction=c.satisfaction,
+                resolution_state=c.resolution_state,
                 timezone=round_.timezone,
                 group_chat_id=group.chat_id,
                 group_card_message_id=(

@@ -127,7 +127,8 @@ async def play(
         lambda: emu.send_text(clerk, REPORT, chat=bureau, reply_to=prompt),
     )
 
-    out("\n—— 六、回访：谢大爷表示满意，问题关闭 ——")
+    out("\n—— 六、回访：谢大爷答问题已解决、满意，问题关闭 ——")
+    await t.press(villager, t.latest(private, "sv:"), "✅ 已解决")
     await t.press(villager, t.latest(private, "sv:"), "😊 满意")
 
     out("\n—— 七、李婶匿名反映问题线索，巡察组按规定移交县纪委监委 ——")

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from handlers.group import actions, commands, keyboards, linking, prompts
+from handlers.group import actions, commands, keyboards, linking, prompts, review
 from handlers.group.base import GROUPS, group_button
 
 
@@ -28,6 +28,8 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("overdue", commands.on_overdue, filters=GROUPS),
         # 3. Card buttons and the choices they lead to; each checks chat, status and data.
         group_button(actions.on_button, keyboards.ANY),
+        # The group's call on a 回访 that said 部分解决 (issue 10 §3).
+        group_button(review.on_review, review.REVIEW),
         # 4. A reply to the bot's prompt (text, or a photo with a caption when resolving).
         MessageHandler(
             GROUPS & filters.REPLY & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND,

@@ -87,6 +87,18 @@ def attachments(language: str, view: CardView) -> str | None:
     return t(language, "card.attachments", items=t(language, "card.list_separator").join(items))
 
 
+# 回访's first answer on the card, and the group's alert by why it was reopened (issue 10).
+RESOLUTION_STATE_KEYS = {
+    "solved": "card.resolution_state.solved",
+    "partly": "card.resolution_state.partly",
+    "unsolved": "card.resolution_state.unsolved",
+}
+REOPENED_KEYS = {
+    "unsolved": "card.event.reopened_unsolved",
+    "partly": "card.event.reopened_partly",
+}
+
+
 def satisfaction_name(language: str, value: str) -> str:
     """satisfied / basic / unsatisfied in words."""
     key = f"card.satisfaction.{value}"
@@ -139,6 +151,9 @@ def card_text(view: CardView, language: str) -> str:
         tail.append(t(language, "card.duplicates", count=view.duplicates + 1))
     if view.resolution:
         tail.append(t(language, "card.resolution", text=fit(view.resolution, RESOLUTION_SHARE)))
+    if view.resolution_state in RESOLUTION_STATE_KEYS:
+        value = t(language, RESOLUTION_STATE_KEYS[view.resolution_state])
+        tail.append(t(language, "card.resolution_state", value=value))
     if view.satisfaction:
         tail.append(
             t(language, "card.satisfaction", value=satisfaction_name(language, view.satisfaction))
@@ -254,7 +269,12 @@ def group_notice(view: EventView, language: str) -> str:
             answer=fit(answer or "", NOTICE_TEXT),
         )
     if event.action == "reopened":
+        if note in REOPENED_KEYS:
+            return t(language, REOPENED_KEYS[note], number=number)
         return t(language, "card.event.reopened", number=number)
+    if event.action == "partly_solved":
+        value = satisfaction_name(language, card.satisfaction or note)
+        return t(language, "card.event.partly_solved", number=number, value=value)
     if event.action == "resolved" and event.actor == "department":
         return t(
             language,

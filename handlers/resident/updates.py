@@ -19,10 +19,12 @@ from storage.models import ComplaintStatus, TimelineEvent
 from storage.triage import CardView, EventView
 
 # Buttons under the updates: the survey of a resolved complaint, and "answer" under a question.
-SURVEY = re.compile(r"^sv:(\d{1,18}):([sbu])$")
+# 回访 asks 问题解决了吗 (y/p/n) first, then 您满意吗 (s/b/u).
+SURVEY = re.compile(r"^sv:(\d{1,18}):([sbuypn])$")
 ANSWER = re.compile(r"^fq:(\d{1,18})$")
 SATISFACTIONS = {"s": "satisfied", "b": "basic", "u": "unsatisfied"}
 SATISFACTION_CODES = {value: code for code, value in SATISFACTIONS.items()}
+RESOLUTION_STATES = {"y": "solved", "p": "partly", "n": "unsolved"}
 
 # Timeline actions whose note is what someone typed (or a department's name, a number).
 TYPED_NOTES = frozenset({"handed_off", "rejected", "merged", "follow_up_asked", "resolved"})
@@ -44,8 +46,8 @@ def satisfaction_name(language: str, value: str | None) -> str:
     return t(language, key) if key in catalog(language) else escape(value or "")
 
 
-def survey_keyboard(language: str, complaint_id: int) -> InlineKeyboardMarkup:
-    """Satisfied / basically satisfied / not satisfied, one to a row."""
+def _buttons(language: str, complaint_id: int, answers: dict[str, str]) -> InlineKeyboardMarkup:
+    """One button per answer, one to a row."""
     return InlineKeyboardMarkup(
         [
             [
@@ -54,9 +56,19 @@ def survey_keyboard(language: str, complaint_id: int) -> InlineKeyboardMarkup:
                     callback_data=f"sv:{complaint_id}:{code}",
                 )
             ]
-            for code, value in SATISFACTIONS.items()
+            for code, value in answers.items()
         ]
     )
+
+
+def survey_keyboard(language: str, complaint_id: int) -> InlineKeyboardMarkup:
+    """回访's second question: satisfied / basically satisfied / not satisfied."""
+    return _buttons(language, complaint_id, SATISFACTIONS)
+
+
+def resolution_keyboard(language: str, complaint_id: int) -> InlineKeyboardMarkup:
+    """回访's first question: solved / partly solved / not solved."""
+    return _buttons(language, complaint_id, RESOLUTION_STATES)
 
 
 def answer_keyboard(language: str, follow_up_id: int) -> InlineKeyboardMarkup:
@@ -163,8 +175,8 @@ def render_resident_event(
     if event.action != "resolved":
         return [message(full)]
     survey: InlineKeyboardMarkup | None = None
-    if own and card.status == ComplaintStatus.resolved:
-        survey = survey_keyboard(language, card.complaint_id)
+    if own and card.status == ComplaintStatus.resolved and card.resolution_state is None:
+        survey = resolution_keyboard(language, card.complaint_id)
         full = f"{full}\n\n{t(language, 'survey.ask')}"
     if event.photo_file_id is None:
         return [message(full, survey)]

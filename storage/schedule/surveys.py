@@ -90,9 +90,22 @@ async def sweep_surveys(
 async def _close_unanswered(
     sweeping: Sweeping, complaint: Complaint, round_: Round, due_at: datetime
 ) -> None:
-    """Close a resolved complaint nobody rated; the resident is told."""
+    """Close a resolved complaint nobody rated; the resident is told.
+
+    A 部分解决 with no satisfaction answer is not closed: the group is asked whether to reopen
+    it, as after an answer (storage/workflow/survey.py).
+    """
     asked = complaint.survey_asked_at
     assert asked is not None
+    key = f"survey_closed:{row_id(complaint)}:{stamp(asked)}"
+    if complaint.resolution_state == "partly":
+        complaint.satisfaction = NO_ANSWER
+        sweeping.session.add(complaint)
+        await workflow.ask_group(
+            sweeping.session, complaint, workflow.Actor("system"), sweeping.now, NO_ANSWER
+        )
+        sweeping.remember(key, SURVEY_CLOSED, round_id=round_.id, due_at=due_at, rows=1)
+        return
     outcome = await workflow.close(
         session=sweeping.session,
         complaint_id=row_id(complaint),
@@ -107,6 +120,5 @@ async def _close_unanswered(
     outcome.complaint.satisfaction = NO_ANSWER
     sweeping.session.add(outcome.complaint)
     sweeping.report.closed.append(row_id(complaint))
-    key = f"survey_closed:{row_id(complaint)}:{stamp(asked)}"
     # The closing event tells the resident: its outbox row is the workflow's.
     sweeping.remember(key, SURVEY_CLOSED, round_id=round_.id, due_at=due_at, rows=1)

@@ -14,7 +14,8 @@ merged_in (internal, on the target; note: the duplicate's number), follow_up_ask
 question; follow_up_id), follow_up_answered (internal; note: the answer; follow_up_id),
 resolved (note: what was done; photo_file_id: the inspectors' photo, if any; actor
 "department" when a department reported it done), closed (note: the satisfaction), reopened
-(note: "unsatisfied"), note (internal).
+(note: "unsatisfied", "unsolved", or "partly" when the group reopens a 部分解决), partly_solved
+(internal, to the group chat: the 回访 said 部分解决; note: the satisfaction), note (internal).
 
 Outbox rows per change: the group card (kind "card") whenever the group has a chat; the
 department card ("dept_card") on a hand-off and on later changes while the department's chat
@@ -57,11 +58,17 @@ from storage.workflow.prompts import open_prompt, peek_prompt, take_prompt
 from storage.workflow.residents import (
     answer_follow_up,
     answering,
-    rate,
     start_answer,
     stop_answering,
 )
 from storage.workflow.steps import ALLOWED
+from storage.workflow.survey import (
+    answer_resolution,
+    ask_group,
+    rate,
+    review_partly,
+    waits_on_group,
+)
 
 __all__ = [
     "ALLOWED",
@@ -79,7 +86,9 @@ __all__ = [
     "accept",
     "add_note",
     "answer_follow_up",
+    "answer_resolution",
     "answering",
+    "ask_group",
     "ask_resident",
     "close",
     "hand_off",
@@ -92,9 +101,11 @@ __all__ = [
     "reject",
     "report_done",
     "resolve",
+    "review_partly",
     "start_answer",
     "stop_answering",
     "take",
     "take_prompt",
     "transfer",
+    "waits_on_group",
 ]

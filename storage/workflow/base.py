@@ -102,6 +102,8 @@ class Action(StrEnum):
     clue_received = "clue_received"
     clue_closed = "clue_closed"
     assigned = "assigned"
+    # 回访 said 部分解决: the group is asked whether to reopen it (issue 10 §3).
+    partly_solved = "partly_solved"
 
 
 S = ComplaintStatus
@@ -109,6 +111,8 @@ S = ComplaintStatus
 FINISHED = frozenset({S.merged, S.closed})
 
 SATISFACTIONS = ("satisfied", "basic", "unsatisfied")
+# 回访's first question, 问题解决了吗.
+RESOLUTION_STATES = ("solved", "partly", "unsolved")
 # Reasons, notes, questions and answers: as long as a complaint's description may be.
 TEXT_MAX = 2000
 PROMPT_LIFETIME = timedelta(hours=1)

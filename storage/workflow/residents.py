@@ -1,22 +1,19 @@
-"""The resident's side: answering an inspector's question, and the survey after a resolution."""
+"""The resident's side: answering an inspector's question (the survey: survey.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import lifecycle
-from storage.lifecycle import Act, Role
 from storage.models import FollowUp, Resident
 from storage.workflow import steps
-from storage.workflow.base import SATISFACTIONS, Action, Outcome, Refusal, S
+from storage.workflow.base import Action, Outcome, Refusal
 from storage.workflow.publish import publish
 
 
-async def _resident(session: AsyncSession, telegram_id: int) -> Resident | None:
+async def resident_by_telegram_id(session: AsyncSession, telegram_id: int) -> Resident | None:
     """A resident by Telegram id."""
     statement = select(Resident).where(Resident.telegram_id == telegram_id)
     return (await session.exec(statement)).first()
@@ -30,7 +27,7 @@ async def start_answer(
     Only for a question about their own complaint (else not_found, so nothing leaks);
     an answered question is `nothing_to_do`.
     """
-    resident = await _resident(session, resident_telegram_id)
+    resident = await resident_by_telegram_id(session, resident_telegram_id)
     follow_up = await session.get(FollowUp, follow_up_id)
     if resident is None or follow_up is None:
         return Outcome(None, Refusal.not_found)
@@ -46,7 +43,7 @@ async def start_answer(
 
 async def answering(*, session: AsyncSession, resident_telegram_id: int) -> FollowUp | None:
     """The question the resident's next text answers, if any (still unanswered)."""
-    resident = await _resident(session, resident_telegram_id)
+    resident = await resident_by_telegram_id(session, resident_telegram_id)
     if resident is None or resident.answering_follow_up_id is None:
         return None
     follow_up = await session.get(FollowUp, resident.answering_follow_up_id)
@@ -57,7 +54,7 @@ async def answering(*, session: AsyncSession, resident_telegram_id: int) -> Foll
 
 async def stop_answering(*, session: AsyncSession, resident_telegram_id: int) -> bool:
     """The resident's next text no longer answers a question (it stays open); False if none."""
-    resident = await _resident(session, resident_telegram_id)
+    resident = await resident_by_telegram_id(session, resident_telegram_id)
     if resident is None or resident.answering_follow_up_id is None:
         return False
     resident.answering_follow_up_id = None
@@ -73,7 +70,7 @@ async def answer_follow_up(
     The event (follow_up_answered, internal; names its FollowUp) names the resident only for a
     named complaint.
     """
-    resident = await _resident(session, resident_telegram_id)
+    resident = await resident_by_telegram_id(session, resident_telegram_id)
     if resident is None or resident.answering_follow_up_id is None:
         return Outcome(None, Refusal.nothing_to_do)
     cleaned = steps.clean(text)
@@ -104,53 +101,4 @@ async def answer_follow_up(
         follow_up_id=follow_up.id,
     )
     await publish(session, complaint, event, now, tell_group=True)
-    return Outcome(complaint, event_id=event.id)
-
-
-async def rate(
-    *,
-    session: AsyncSession,
-    complaint_id: int,
-    resident_telegram_id: int,
-    satisfaction: str,
-    now: datetime,
-) -> Outcome:
-    """The resident's survey answer: satisfied/basic close it; unsatisfied reopens it.
-
-    Only the complaint's own resident (else not_allowed), only while resolved (else moved_on
-    with the current status). "unsatisfied" also alerts the group chat.
-    """
-    if satisfaction not in SATISFACTIONS:
-        return Outcome(None, Refusal.invalid, "satisfaction")
-    complaint = await steps.fresh(session, complaint_id)
-    resident = await _resident(session, resident_telegram_id)
-    if complaint is None:
-        return Outcome(None, Refusal.not_found)
-    if resident is None or complaint.resident_id != resident.id:
-        return Outcome(None, Refusal.not_allowed)
-    expected = S.resolved
-    unhappy = satisfaction == "unsatisfied"
-    act = Act.reopen if unhappy else Act.close
-    refused = steps.check_move(complaint, expected, act, Role.resident)
-    if refused is not None:
-        return refused
-    to = lifecycle.MOVES_TO[act]
-    values: dict[str, Any] = {"satisfaction": satisfaction}
-    if not unhappy:
-        values["closed_at"] = now
-    refused = await steps.move(session, complaint, expected, to, now, values)
-    if refused is not None:
-        return refused
-    event = await steps.record(
-        session,
-        complaint,
-        steps.resident_actor(complaint, resident),
-        Action.reopened if unhappy else Action.closed,
-        now,
-        public=True,
-        from_status=expected,
-        to_status=to,
-        note=satisfaction,
-    )
-    await publish(session, complaint, event, now, tell_group=unhappy)
     return Outcome(complaint, event_id=event.id)

@@ -69,12 +69,20 @@ async def test_a_survey_pressed_twice_changes_once_and_edits_no_gone_keyboard(
     data = survey.buttons[0][1] or ""
     before = _unchanged_edits(bot)
 
-    first, _ = await resident.press(survey, data)
+    first, messages = await resident.press(survey, data)
     assert resident.message(survey.message_id).buttons == []
     # A double tap: the second press carries the same data, the keyboard already gone.
     second, _ = await resident.press(survey, data, check=False)
     await bot.settle()
     assert first is not None and second is not None
-    assert "【已关闭】" in (group.card(number).text or "")
     assert resident.message(survey.message_id).edits == 1
     assert _unchanged_edits(bot) == before, "no edit of a keyboard that is already gone"
+    # The second question, pressed twice too: closed once.
+    satisfaction = with_buttons(messages)
+    data = satisfaction.buttons[0][1] or ""
+    await resident.press(satisfaction, data)
+    await resident.press(satisfaction, data, check=False)
+    await bot.settle()
+    assert "【已关闭】" in (group.card(number).text or "")
+    assert resident.message(satisfaction.message_id).edits == 1
+    assert _unchanged_edits(bot) == before

@@ -16,7 +16,15 @@ from tests.e2e.test_resident_updates import (
 )
 from tests.helpers.groups import Inspector, add_inspection_chat, link_chat
 from tests.helpers.harness import BotHarness
-from tests.helpers.resident import Person, complaints_of, labels_of, person, texts, with_buttons
+from tests.helpers.resident import (
+    Person,
+    answer_survey,
+    complaints_of,
+    labels_of,
+    person,
+    texts,
+    with_buttons,
+)
 
 PHONE = "+8613912345678"
 REPORT = "已更换 <潜水泵> & 清理 *井口* _完毕_"
@@ -120,7 +128,7 @@ async def test_hand_off_report_and_resolution(bot: BotHarness) -> None:
     answer, _messages = await member.press(the_card, f"dep:done:{filed.id}", check=False)
     assert answer == t("zh", "dept.already_done")
 
-    answer, _messages = await someone.press(survey, f"sv:{filed.id}:s")
+    answer, _messages = await answer_survey(someone, survey)
     assert answer == t("en", "survey.thanks")
     assert await status_of(bot, filed) == "closed"
     assert_no_identity(member, someone)

@@ -141,11 +141,19 @@ async def test_every_step_reaches_the_resident_in_their_language(
     (update,) = someone.new_messages()
     assert NASTY in (update.text or ""), "typed text arrives exactly as typed"
     assert t(language, "survey.ask") in (update.text or "")
-    assert [d for _, d in update.buttons] == [f"sv:{filed.id}:{c}" for c in "sbu"]
+    # 回访's first question: is it solved? Then the second, as a message of its own.
+    assert [d for _, d in update.buttons] == [f"sv:{filed.id}:{c}" for c in "ypn"]
+    answer, messages = await someone.press(update, f"sv:{filed.id}:y")
+    assert answer == t(language, "survey.noted")
+    assert someone.message(update.message_id).buttons == [], "the first question's buttons go"
+    second = survey_of(messages)
+    assert filed.number in (second.text or "")
+    assert [d for _, d in second.buttons] == [f"sv:{filed.id}:{c}" for c in "sbu"]
+    assert await status_of(bot, filed) == "resolved"
 
-    answer, messages = await someone.press(update, f"sv:{filed.id}:s")
+    answer, messages = await someone.press(second, f"sv:{filed.id}:s")
     assert answer == t(language, "survey.thanks")
-    assert someone.message(update.message_id).buttons == [], "the survey's buttons go"
+    assert someone.message(second.message_id).buttons == [], "the survey's buttons go"
     closing = texts(messages)
     assert filed.number in closing
     assert t(language, "survey.value.satisfied") in closing
@@ -173,6 +181,9 @@ async def test_not_satisfied_reopens_and_alerts_the_group(bot: BotHarness) -> No
     survey = survey_of(someone.new_messages())
     inspector.new_messages()
 
+    # Solved, but not satisfied.
+    _answer, messages = await someone.press(survey, f"sv:{filed.id}:y")
+    survey = survey_of(messages)
     answer, messages = await someone.press(survey, f"sv:{filed.id}:u")
     assert answer == t("zh", "survey.reopened")
     assert t("zh", "update.reopened") in texts(messages)
@@ -328,7 +339,7 @@ async def test_a_survey_closed_without_an_answer(bot: BotHarness) -> None:
     bot.runtime.app.outbox_wakeup.set()
     await bot.settle()
     assert t("en", "update.closed") in texts(someone.new_messages())
-    answer, _messages = await someone.press(survey, f"sv:{filed.id}:u")
+    answer, _messages = await someone.press(survey, f"sv:{filed.id}:n")
     assert answer == t("en", "survey.expired")
     assert someone.message(survey.message_id).buttons == []
     assert await status_of(bot, filed) == "closed"

@@ -30,7 +30,7 @@ from storage.outbox import NOTICE
 from storage.workflow import Actor
 from tests.helpers.group_flow import Member, file, linked_chat
 from tests.helpers.harness import SHANGHAI, BotHarness, running_bot
-from tests.helpers.resident import texts
+from tests.helpers.resident import texts, with_buttons
 
 INSPECTOR = Actor("inspector", 501, "李组长")
 WORKER = Actor("department", 601, "水利局 赵")
@@ -152,10 +152,11 @@ async def test_a_whole_round_through_the_emulator(tmp_path: Path) -> None:
         )
         # No answer to the survey for 3 days: reminded (with the buttons) on 03-07 at 12:00.
         await play.sweep_until(local(3, 7, 12))
-        reminder = [m for m in resident.new_messages() if "满意吗" in (m.text or "")]
+        reminder = [m for m in resident.new_messages() if "解决了吗" in (m.text or "")]
         assert len(reminder) == 2, texts(reminder)  # the survey itself, then the reminder
-        assert "7 天内没有评价" in (reminder[-1].text or "")
-        answer, _messages = await resident.press(reminder[-1], "😊 满意")
+        assert "7 天内没有回答" in (reminder[-1].text or "")
+        _answer, messages = await resident.press(reminder[-1], "✅ 已解决")
+        answer, _messages = await resident.press(with_buttons(messages), "😊 满意")
         assert answer is not None and "感谢" in answer
 
         # A second complaint on Sunday 03-12; the bot is down Monday morning until noon.

@@ -154,7 +154,7 @@ KINDS: list[tuple[str, dict[str, Any], dict[str, list[str]]]] = [
     (
         "resolved",
         {"note": "已更换水泵", "status": "resolved"},
-        {"zh": ["已更换水泵", "满意吗"], "en": ["已更换水泵", "satisfied"]},
+        {"zh": ["已更换水泵", "解决了吗"], "en": ["已更换水泵", "solved"]},
     ),
     ("reopened", {"note": "unsatisfied"}, {"zh": ["重新办理"], "en": ["look at it again"]}),
     (
@@ -221,11 +221,12 @@ def test_resolved_has_the_survey_for_its_own_resident_only() -> None:
     view = event_view("resolved", note="修好了", status="resolved")
     (call,) = render_resident_event(view, "zh")
     found = buttons(call[1])
-    assert [data for _, data in found] == ["sv:7:s", "sv:7:b", "sv:7:u"]
+    # 回访's first question (问题解决了吗); the second comes once it is answered.
+    assert [data for _, data in found] == ["sv:7:y", "sv:7:p", "sv:7:n"]
     assert [label for label, _ in found] == [
-        t("zh", "survey.button.satisfied"),
-        t("zh", "survey.button.basic"),
-        t("zh", "survey.button.unsatisfied"),
+        t("zh", "survey.button.solved"),
+        t("zh", "survey.button.partly"),
+        t("zh", "survey.button.unsolved"),
     ]
     assert all(SURVEY.match(data) for _, data in found)
     # The resident of a duplicate hears it too, about their own number, but is not surveyed.
@@ -247,7 +248,7 @@ def test_resolved_with_a_photo() -> None:
     method, params = call
     assert method == "sendPhoto" and params["photo"] == "PHOTO1"
     assert "修好了" in params["caption"] and "WD2023-1-0007" in params["caption"]
-    assert [d for _, d in buttons(params)] == ["sv:7:s", "sv:7:b", "sv:7:u"]
+    assert [d for _, d in buttons(params)] == ["sv:7:y", "sv:7:p", "sv:7:n"]
     # A duplicate's resident sees the photo too, without the survey.
     ((method, params),) = render_resident_event(view, "en", chat_id=DUPLICATE_RESIDENT)
     assert method == "sendPhoto" and params["photo"] == "PHOTO1"

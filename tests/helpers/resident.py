@@ -93,6 +93,19 @@ def with_buttons(messages: list[StoredMessage]) -> StoredMessage:
     return found[-1]
 
 
+async def answer_survey(
+    someone: Person, survey: StoredMessage, solved: str = "y", satisfied: str = "s"
+) -> tuple[str | None, list[StoredMessage]]:
+    """Both 回访 questions: `solved` (y/p/n) on `survey`, then `satisfied` (s/b/u) on the
+    second question's message; the answer to the second press and what came after it."""
+    first = survey.buttons[0][1] or ""
+    prefix = first[: first.rindex(":") + 1]
+    _answer, messages = await someone.press(survey, prefix + solved)
+    second = with_buttons(messages)
+    assert (second.buttons[0][1] or "").startswith(prefix), second
+    return await someone.press(second, prefix + satisfied)
+
+
 def texts(messages: list[StoredMessage]) -> str:
     """All visible text of some messages, for `in` checks."""
     return "\n".join(m.text or "" for m in messages)
