@@ -71,7 +71,7 @@ def judge(
             f"needs {_revisions(heads)} (run xuncha db upgrade)"
         )
     if polling and role == Role.leader and quiet is not None and quiet > quiet_limit:
-        problems.append(f"no successful getUpdates for {quiet:.0f} s")
+        problems.append(f"no successful getUpdates for over {quiet_limit:.0f} s")
     return Readiness(
         ready=not problems,
         role=role,
@@ -106,6 +106,7 @@ class HealthEndpoint:
         self.polling = not settings.webhook_mode
         self.quiet_limit = settings.poll_timeout + INTAKE_MARGIN
         self.heads = head_revisions()
+        self._problems: list[str] = []
 
     def routes(self) -> list[web.RouteDef]:
         """The endpoint's routes, for its own server or the webhook's."""
@@ -122,8 +123,6 @@ class HealthEndpoint:
     async def readyz(self, _request: web.Request) -> web.Response:
         """200 when ready, 503 when not; the JSON says why."""
         readiness = await self.check()
-        if not readiness.ready:
-            log.warning("not ready: %s", "; ".join(readiness.problems))
         return web.json_response(asdict(readiness), status=200 if readiness.ready else 503)
 
     async def check(self) -> Readiness:
@@ -135,7 +134,7 @@ class HealthEndpoint:
                 revisions = await schema_revisions(session=session)
         except Exception as exc:
             error = _short(exc)
-        return judge(
+        readiness = judge(
             role=self.role.role.value,
             polling=self.polling,
             database_error=error,
@@ -145,6 +144,14 @@ class HealthEndpoint:
             quiet=self.app.metrics.intake_quiet_seconds(),
             quiet_limit=self.quiet_limit,
         )
+        # Logged when it changes, not at every probe.
+        if readiness.problems != self._problems:
+            if readiness.ready:
+                log.info("ready again")
+            else:
+                log.warning("not ready: %s", "; ".join(readiness.problems))
+            self._problems = readiness.problems
+        return readiness
 
     async def metrics(self, request: web.Request) -> web.Response:
         """Prometheus' text format (or OpenMetrics when the scraper asks), the outbox read now."""

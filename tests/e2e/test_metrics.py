@@ -132,7 +132,9 @@ async def test_a_429_is_counted_with_its_retry_after(tmp_path: Path) -> None:
         assert seen.get("xuncha_bot_api_retry_after_seconds_bucket", le="2.0") == 1
 
 
-async def test_ready_with_the_role_and_not_when_the_schema_is_behind(tmp_path: Path) -> None:
+async def test_ready_with_the_role_and_not_when_the_schema_is_behind(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     async with running_bot(tmp_path, metrics_listen=_listen()) as harness:
         resident = harness.emu.add_user()
         harness.emu.send_text(resident, "/help")
@@ -158,6 +160,9 @@ async def test_ready_with_the_role_and_not_when_the_schema_is_behind(tmp_path: P
             f"database schema is at {previous}, this version needs {head} (run xuncha db upgrade)"
         ]
         assert (await scrape(harness)).get("xuncha_ready") == 0
+        # Said once in the log, not at every probe.
+        said = [r for r in caplog.records if r.getMessage().startswith("not ready: ")]
+        assert len(said) == 1 and "run xuncha db upgrade" in said[0].getMessage()
         # Alive all the same.
         assert (await get(harness, "/healthz"))[0] == 200
 
