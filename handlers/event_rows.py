@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers import calls, department
 from handlers.calls import Call
 from handlers.card_rows import chat_language
-from handlers.group import cards, review
+from handlers.group import cards, dispatch_notices, review
 from storage import triage
 from storage.models import ComplaintStatus, OutboxMessage
 from storage.triage import EventView
@@ -38,12 +38,15 @@ async def event(session: AsyncSession, row: OutboxMessage) -> list[Call]:
     if language is None:
         return []
     reply_to = view.card.group_card_message_id
-    text = cards.group_notice(view, language)
-    markup = None
+    text = dispatch_notices.dispatch_notice(view, language) or cards.group_notice(view, language)
+    markup = dispatch_notices.dispatch_markup(view, language)
     if view.event.action == "partly_solved" and _waits_on_group(view):
         # Rendered when sent: a call made already leaves the prompt without buttons.
         markup = review.review_keyboard(language, view.card.complaint_id)
-    return [calls.message(text, markup, chat_id=row.chat_id, reply_to=reply_to)]
+    return [
+        calls.message(text, markup, chat_id=row.chat_id, reply_to=reply_to),
+        *dispatch_notices.photo_calls(view, row.chat_id, reply_to),
+    ]
 
 
 def _waits_on_group(view: EventView) -> bool:

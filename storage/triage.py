@@ -11,7 +11,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import ladder
+from storage import dispatch_rows, ladder
 from storage.models import (
     CardMessage,
     Category,
@@ -89,6 +89,15 @@ class CardView:
     updated_at: datetime | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
+    # The complaint's latest dispatch to a department (open or ended; None: never), and how
+    # many times a department sent it back (退回).
+    handoff: dispatch_rows.Handoff | None = None
+    returns: int = 0
+
+    @property
+    def return_pending(self) -> bool:
+        """A department sent it back and the group has not decided yet."""
+        return self.handoff is not None and self.handoff.return_pending
 
 
 @dataclass
@@ -179,6 +188,9 @@ async def _views(session: AsyncSession, complaints: Sequence[Complaint]) -> list
     statement = select(Category).where(col(Category.round_id).in_(set(rounds)))
     categories = {(c.round_id, c.code): c for c in (await session.exec(statement)).all()}
     tree = await _merged_tree(session, (c.id for c in complaints if c.id is not None))
+    handoffs, returns = await dispatch_rows.latest_of(
+        session, [c.id for c in complaints if c.id is not None]
+    )
 
     views = []
     for c in complaints:
@@ -247,6 +259,8 @@ async def _views(session: AsyncSession, complaints: Sequence[Complaint]) -> list
                 updated_at=c.updated_at,
                 resolved_at=c.resolved_at,
                 closed_at=c.closed_at,
+                handoff=handoffs.get(c.id),
+                returns=returns.get(c.id, 0),
             )
         )
     return views

@@ -117,7 +117,8 @@ async def play(
     await t.at(on_day(1, 8, 30), "定时任务：每日简报")
     await t.at(on_day(2, 9), "定时任务：督办提醒")
 
-    out("\n—— 五、县水利局整改后报告办结 ——")
+    out("\n—— 五、县水利局签收，整改后报告办结 ——")
+    await t.press(clerk, t.latest(bureau.id, "dep:sign:"), "dep:sign:")
     await t.press(clerk, t.latest(bureau.id, "dep:done:"), "dep:done:")
     prompt = emu.bot_messages(bureau.id)[-1]
     await t.act(

@@ -29,6 +29,7 @@ PROMPTED: dict[Act, str] = {
     Act.ask: prompts.ASK,
     Act.resolve: prompts.RESOLVE,
     Act.note: prompts.NOTE,
+    Act.insist: prompts.INSIST,
 }
 
 
@@ -44,7 +45,7 @@ def check(desk: Desk, view: CardView | None, act: Act, expected: str) -> str | N
         return explain(desk, Refusal.wrong_chat)
     if view.status != expected:
         return explain(desk, Refusal.moved_on, view.status)
-    if act not in keyboards.actions_for(view.status, view.sensitive):
+    if act not in keyboards.actions_for(view.status, view.sensitive, view.return_pending):
         return explain(desk, Refusal.not_allowed)
     return None
 
@@ -97,6 +98,8 @@ async def on_button(desk: Desk) -> str | None:
         return await due_chosen(
             desk, int(found[1]), CODE_STATUS[found[2]], found[3], int(found[4]), int(found[5])
         )
+    if found := keyboards.EXTENSION.match(data):
+        return await extension_answered(desk, int(found[1]), int(found[2]), found[3] == "y")
     if found := keyboards.SHOW.match(data):
         return await show(desk, int(found[1]))
     if keyboards.CANCEL.match(data):
@@ -249,6 +252,44 @@ async def due_chosen(
     if on_pressed(desk):
         desk.replace(html)
     return _plain(plain)
+
+
+async def extension_answered(
+    desk: Desk, complaint_id: int, handoff_id: int, approve: bool
+) -> str | None:
+    """同意 a department's 申请延期 at once, or 不同意: ask for the reason."""
+    view = await triage.card_view(session=desk.session, complaint_id=complaint_id)
+    if view is None:
+        return explain(desk, Refusal.not_found)
+    if view.group_chat_id != desk.chat_id:
+        return explain(desk, Refusal.wrong_chat)
+    handoff = view.handoff
+    if handoff is None or handoff.id != handoff_id or handoff.ended_at is not None:
+        return explain(desk, Refusal.moved_on, view.status)
+    if handoff.extension_state != "pending":
+        return desk.text("action.extension.answered")
+    if not approve:
+        details = {"handoff_id": handoff_id}
+        await prompts.ask_for(desk, view, prompts.REFUSE, details, pressed_id(desk))
+        return desk.text("action.prompt_sent")
+    outcome = await workflow.approve_extension(
+        press(desk, complaint_id, view.status), handoff_id=handoff_id
+    )
+    if outcome.refusal == Refusal.nothing_to_do:
+        return desk.text("action.extension.answered")
+    if not outcome.ok or outcome.complaint is None or outcome.complaint.due_on is None:
+        return refusal_text(desk, outcome)
+    due = cards.day(outcome.complaint.due_on)
+    if on_pressed(desk):
+        desk.replace(
+            desk.text(
+                "action.done.extension_approved",
+                number=escape(view.number),
+                date=due,
+                who=escape(desk.user.full_name),
+            )
+        )
+    return desk.text("action.extension.approved", date=due)
 
 
 async def show(desk: Desk, complaint_id: int) -> str | None:

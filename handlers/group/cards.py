@@ -30,6 +30,8 @@ RESOLUTION_SHARE = 1200
 BURST_DESCRIPTION = 160
 # How much of a typed answer or report a notice in the group chat shows.
 NOTICE_TEXT = 3000
+# How much of a department's 退回 explanation the card shows.
+RETURN_NOTE = 300
 
 
 def status_name(language: str, status: str) -> str:
@@ -145,6 +147,7 @@ def card_text(view: CardView, language: str) -> str:
         tail.append(t(language, "card.taken", name=fit(view.taken_by_name, 100)))
     if view.department_name:
         tail.append(t(language, "card.department", name=escape(view.department_name)))
+    tail.extend(handoff_lines(view, language))
     if view.merged_into_number:
         tail.append(t(language, "card.merged_into", number=escape(view.merged_into_number)))
     if view.duplicates > 0:
@@ -168,7 +171,7 @@ def card_text(view: CardView, language: str) -> str:
 
 def card_buttons(view: CardView, language: str) -> InlineKeyboardMarkup | None:
     """The buttons that fit the complaint's status, three to a row."""
-    acts = keyboards.actions_for(view.status, view.sensitive)
+    acts = keyboards.actions_for(view.status, view.sensitive, view.return_pending)
     buttons = [
         keyboards.action_button(language, act, view.complaint_id, view.status) for act in acts
     ]
@@ -180,6 +183,38 @@ def card_buttons(view: CardView, language: str) -> InlineKeyboardMarkup | None:
 def card(view: CardView, language: str) -> tuple[str, InlineKeyboardMarkup | None]:
     """The card of one complaint: text and buttons."""
     return card_text(view, language), card_buttons(view, language)
+
+
+def handoff_lines(view: CardView, language: str) -> list[str]:
+    """The department's side of the dispatch, for the group: 已签收 · time (or waiting), 已退回
+    · reason, a 延期 waiting or granted, a clue's 已受理."""
+    handoff = view.handoff
+    if handoff is None:
+        return []
+    if handoff.return_pending:
+        reason = t(language, f"dept.reason.{handoff.return_reason}")
+        return [
+            t(
+                language,
+                "card.returned",
+                reason=reason,
+                note=fit(handoff.return_note or "", RETURN_NOTE),
+            )
+        ]
+    if handoff.ended_at is not None:
+        return []
+    lines = []
+    if handoff.signed_at is not None:
+        lines.append(t(language, "card.signed", time=local_time(view, handoff.signed_at)))
+    else:
+        lines.append(t(language, "card.not_signed"))
+    if handoff.received_at is not None:
+        lines.append(t(language, "card.clue_received"))
+    if handoff.extension_state == "pending":
+        lines.append(t(language, "card.extension_pending", days=handoff.extension_days or 0))
+    if handoff.extended_days:
+        lines.append(t(language, "card.extended", days=handoff.extended_days))
+    return lines
 
 
 # --- a burst: several complaints in one message ---------------------------------------------

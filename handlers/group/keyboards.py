@@ -5,7 +5,8 @@ Every button of a card names the complaint and the status the card showed:
 must own the complaint and the complaint must still be in that status, so a stale card or a
 forged button changes nothing. The steps after a press (department, due date) carry the same:
 `cmp:dep:<id>:<status>:<h|t>:<department id>`, `cmp:due:<id>:<status>:<i|h>:<department id
-or 0>:<days>`; `cmp:shw:<id>` shows a complaint's full card, `cmp:cxl:<id>` drops a choice.
+or 0>:<days>`; `cmp:shw:<id>` shows a complaint's full card, `cmp:cxl:<id>` drops a choice;
+`cmp:ext:<id>:<hand-off id>:<y|n>` answers a department's 申请延期.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Act(StrEnum):
     note = "not"
     reconsider = "rec"
     close = "cls"
+    insist = "ins"
 
 
 _ID = r"(\d{1,18})"
@@ -69,13 +71,16 @@ ACTION = re.compile(rf"^{PREFIX}:({_ACTS}):{_ID}:{_STATUS}$")
 DEPARTMENT = re.compile(rf"^{PREFIX}:dep:{_ID}:{_STATUS}:([ht]):{_ID}$")
 DUE = re.compile(rf"^{PREFIX}:due:{_ID}:{_STATUS}:([ih]):{_ID}:(\d{{1,3}})$")
 SHOW = re.compile(rf"^{PREFIX}:shw:{_ID}$")
+# The group's answer to a department's 申请延期: `cmp:ext:<id>:<hand-off id>:<y|n>`.
+EXTENSION = re.compile(rf"^{PREFIX}:ext:{_ID}:{_ID}:([yn])$")
 CANCEL = re.compile(rf"^{PREFIX}:cxl:{_ID}$")
 
 
-def actions_for(status: str, sensitive: bool) -> tuple[Act, ...]:
+def actions_for(status: str, sensitive: bool, returned: bool = False) -> tuple[Act, ...]:
     """The buttons of a complaint in this status: what the lifecycle allows the group chat
-    (a sensitive one is never handed off nor fixed at once), in the lifecycle's order."""
-    allowed = lifecycle.allowed(status, Role.group, sensitive=sensitive)
+    (a sensitive one is never handed off nor fixed at once; 坚持交办 only while a department's
+    退回 waits), in the lifecycle's order."""
+    allowed = lifecycle.allowed(status, Role.group, sensitive=sensitive, returned=returned)
     return tuple(Act[act.name] for act in allowed)
 
 
@@ -170,3 +175,18 @@ def due_dates(
     layout = [[buttons[0]], *rows(buttons[1:], 4)]
     layout.append([cancel_button(language, complaint_id)])
     return InlineKeyboardMarkup(layout)
+
+
+def extension_keyboard(language: str, complaint_id: int, handoff_id: int) -> InlineKeyboardMarkup:
+    """同意 / 不同意 under a department's 申请延期."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(language, f"action.button.extension_{answer}"),
+                    callback_data=data("ext", complaint_id, handoff_id, answer),
+                )
+                for answer in ("y", "n")
+            ]
+        ]
+    )

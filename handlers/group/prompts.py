@@ -27,7 +27,10 @@ MERGE = "merge"
 ASK = "ask"
 RESOLVE = "resolve"
 NOTE = "note"
-ACTIONS = (REJECT, MERGE, ASK, RESOLVE, NOTE)
+# 坚持交办's note to the department; 不同意延期's reason (details: the hand-off's id).
+INSIST = "insist"
+REFUSE = "refuse_extension"
+ACTIONS = (REJECT, MERGE, ASK, RESOLVE, NOTE, INSIST, REFUSE)
 # Long enough for a reason, a question or what was done; the workflow has the last word.
 MAX_TEXT = 2000
 
@@ -190,6 +193,11 @@ async def _carry_out(desk: Desk, prompt: Prompt, text: str, photo: str | None) -
         return await workflow.ask_resident(press, question=text)
     if prompt.action == RESOLVE:
         return await workflow.resolve(press, note=text, photo_file_id=photo)
+    if prompt.action == INSIST:
+        return await workflow.insist(press, note=text)
+    if prompt.action == REFUSE:
+        handoff_id = int(prompt.details.get("handoff_id", 0))
+        return await workflow.refuse_extension(press, handoff_id=handoff_id, reason=text)
     return await workflow.add_note(press, note=text)
 
 

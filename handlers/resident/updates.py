@@ -13,7 +13,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.calls import CAPTION_MAX, ELLIPSIS, Call, message, photo, units
+from handlers.calls import CAPTION_MAX, ELLIPSIS, Call, message, photo, photos, units
 from handlers.i18n import catalog, t
 from storage.models import ComplaintStatus, TimelineEvent
 from storage.triage import CardView, EventView
@@ -27,7 +27,11 @@ SATISFACTION_CODES = {value: code for code, value in SATISFACTIONS.items()}
 RESOLUTION_STATES = {"y": "solved", "p": "partly", "n": "unsolved"}
 
 # Timeline actions whose note is what someone typed (or a department's name, a number).
-TYPED_NOTES = frozenset({"handed_off", "rejected", "merged", "follow_up_asked", "resolved"})
+TYPED_NOTES = frozenset(
+    {"handed_off", "rejected", "merged", "follow_up_asked", "resolved", "progress"}
+)
+# Public events whose note is never shown to a resident (only that they happened).
+UNTOLD_NOTES = frozenset({"transferred", "returned", "clue_closed"})
 # Timeline actions whose note is a satisfaction code.
 RATED = frozenset({"closed", "reopened"})
 
@@ -124,6 +128,16 @@ def body(view: EventView, language: str) -> str | None:
         return t(language, "update.resolved", text=typed(event.note or card.resolution))
     if action == "reopened":
         return t(language, "update.reopened")
+    if action == "returned":
+        # Only that: never the department's reason.
+        return t(language, "update.returned")
+    if action == "extension_approved":
+        return t(language, "update.extension_approved", date=_due(language, card))
+    if action == "progress":
+        return t(language, "update.progress", text=typed(event.note))
+    if action == "clue_closed":
+        # Only that it was handled as the rules require: never the commission's note.
+        return t(language, "update.clue_closed")
     if action == "closed":
         if event.note in ("satisfied", "basic"):
             return t(
@@ -172,12 +186,19 @@ def render_resident_event(
         if markup is not None:
             full = f"{full}\n{t(language, 'followup.hint')}"
         return [message(full, markup)]
+    if event.action == "progress" and event.photo_file_ids:
+        # The photos of a progress note stay with the group; the resident gets the text.
+        return [message(full)]
     if event.action != "resolved":
         return [message(full)]
     survey: InlineKeyboardMarkup | None = None
     if own and card.status == ComplaintStatus.resolved and card.resolution_state is None:
         survey = resolution_keyboard(language, card.complaint_id)
         full = f"{full}\n\n{t(language, 'survey.ask')}"
+    album = list(event.photo_file_ids or [])
+    if len(album) > 1:
+        # A department's photos of the finished work: the album, then the text and survey.
+        return [*photos(album, escape(own_number)), message(full, survey)]
     if event.photo_file_id is None:
         return [message(full, survey)]
     if units(full) <= CAPTION_MAX:
@@ -204,8 +225,8 @@ def event_name(language: str, event: TimelineEvent) -> str:
 def timeline_entry(language: str, event: TimelineEvent) -> str:
     """One public event on the resident's /status timeline: what happened, and its note."""
     what = event_name(language, event)
-    if event.action == "transferred" or not event.note:
-        # A transfer never shows more than that it happened.
+    if event.action in UNTOLD_NOTES or not event.note:
+        # A transfer, a 退回 and a clue's 销号 never show more than that they happened.
         return what
     if event.action in RATED:
         return f"{what} ({satisfaction_name(language, event.note)})"

@@ -7,7 +7,13 @@ from storage.models.chats import CardMessage, LinkCode, Prompt
 from storage.models.complaints import Complaint, ComplaintStatus, FollowUp, TimelineEvent
 from storage.models.console import ConsoleToken
 from storage.models.delivery import OutboxMessage, OutboxStatus, ProcessedUpdate, SentNotice
-from storage.models.handoffs import Handoff, HandoffKind, ReturnOutcome
+from storage.models.handoffs import (
+    RETURN_REASONS,
+    ExtensionState,
+    Handoff,
+    HandoffKind,
+    ReturnOutcome,
+)
 from storage.models.members import GroupMember
 from storage.models.residents import Draft, DraftStep, Resident
 from storage.models.roster import (
@@ -20,6 +26,7 @@ from storage.models.roster import (
 )
 
 __all__ = [
+    "RETURN_REASONS",
     "CardMessage",
     "Category",
     "Complaint",
@@ -28,6 +35,7 @@ __all__ = [
     "Department",
     "Draft",
     "DraftStep",
+    "ExtensionState",
     "FollowUp",
     "GroupMember",
     "GroupVillage",

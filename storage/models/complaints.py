@@ -110,3 +110,5 @@ class TimelineEvent(SQLModel, table=True):
     # The question an "asked"/"answered" event is about, and a resolution's photo.
     follow_up_id: int | None = Field(default=None, foreign_key="follow_up.id")
     photo_file_id: str | None = None
+    # A department's photos (阶段性进展, 报告办结: up to 5); None for any other event.
+    photo_file_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

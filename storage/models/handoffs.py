@@ -25,6 +25,18 @@ class ReturnOutcome(StrEnum):
     overruled = "overruled"  # 坚持交办: counts against the department
 
 
+class ExtensionState(StrEnum):
+    """Where a department's 申请延期 stands."""
+
+    pending = "pending"
+    approved = "approved"
+    refused = "refused"
+
+
+# 退回's reasons (buttons), as Handoff.return_reason holds them.
+RETURN_REASONS = ("not_ours", "wrong_place", "unclear", "other")
+
+
 class Handoff(SQLModel, table=True):
     """One dispatch of a complaint to a department (交办 or 移交), from sending to its end.
 
@@ -52,7 +64,27 @@ class Handoff(SQLModel, table=True):
     return_reason: str | None = None
     return_note: str | None = Field(default=None, sa_type=Text)
     return_outcome: str | None = None
+    # 坚持交办: the group's note to the department, on the dispatch it sent back again.
+    insist_note: str | None = Field(default=None, sa_type=Text)
+    # 申请延期 (one at a time): the days and reason asked, and the group's answer (state
+    # pending, approved or refused; who answered; a refusal's reason). `extended_days`: every
+    # approved request of this dispatch, added up.
+    extension_days: int | None = None
+    extension_reason: str | None = Field(default=None, sa_type=Text)
+    extension_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    extension_state: str | None = None
+    extension_decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    extension_decided_by: str | None = None
+    extension_refusal: str | None = Field(default=None, sa_type=Text)
+    extended_days: int = 0
+    # A clue's 已受理 (the commission has taken it up).
+    received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Reported done (报告办结, or a clue's 销号).
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # No longer the complaint's current dispatch (done, re-dispatched, taken back).
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def return_pending(self) -> bool:
+        """Sent back, and the group has not yet decided what to do with it."""
+        return self.returned_at is not None and self.return_outcome is None

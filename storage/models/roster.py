@@ -37,6 +37,8 @@ class Round(SQLModel, table=True):
     office_chat_linked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The roster's `ladder:` (督办阶梯) as given; None: the defaults (storage/ladder.py).
     ladder: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # A hand-off not signed for (签收) within this many hours gets one 催签 reminder.
+    sign_within_hours: int = 24
 
 
 class InspectionGroup(RoundPart, table=True):

@@ -13,9 +13,18 @@ passed on), rejected (note: the reason), merged (on the duplicate; note: the tar
 merged_in (internal, on the target; note: the duplicate's number), follow_up_asked (note: the
 question; follow_up_id), follow_up_answered (internal; note: the answer; follow_up_id),
 resolved (note: what was done; photo_file_id: the inspectors' photo, if any; actor
-"department" when a department reported it done), closed (note: the satisfaction), reopened
-(note: "unsatisfied", "unsolved", or "partly" when the group reopens a 部分解决), partly_solved
-(internal, to the group chat: the 回访 said 部分解决; note: the satisfaction), note (internal).
+"department" when a department reported it done, with photo_file_ids), closed (note: the
+satisfaction), reopened (note: "unsatisfied", "unsolved", or "partly" when the group reopens a
+部分解决), partly_solved (internal, to the group chat: the 回访 said 部分解决; note: the
+satisfaction), note (internal).
+
+The department's side of a dispatch (storage/workflow/handoffs.py, handoff_decisions.py,
+clues.py; the `Handoff` row holds its state): signed (internal), returned (public, no note:
+the resident hears only that it is being re-assigned; the reason is on the Handoff row),
+insisted (internal; note: the group's note), extension_requested (internal; note: the reason),
+extension_approved (public; note: the new due date), extension_refused (internal; note: the
+reason), progress (public; note: the text; photo_file_ids), clue_received (internal; note),
+clue_closed (public; note, never shown to the resident).
 
 Outbox rows per change: the group card (kind "card") whenever the group has a chat; the
 department card ("dept_card") on a hand-off and on later changes while the department's chat
@@ -39,7 +48,17 @@ from storage.workflow.base import (
     PressAction,
     Refusal,
 )
+from storage.workflow.clues import CLUE_NOTE_MAX, close_clue, receive_clue
 from storage.workflow.departments import report_done
+from storage.workflow.handoff_decisions import approve_extension, insist, refuse_extension
+from storage.workflow.handoffs import (
+    EXTENSION_MAX_DAYS,
+    PHOTOS_MAX,
+    post_progress,
+    request_extension,
+    send_back,
+    sign,
+)
 from storage.workflow.inspectors import (
     accept,
     add_note,
@@ -72,7 +91,10 @@ from storage.workflow.survey import (
 
 __all__ = [
     "ALLOWED",
+    "CLUE_NOTE_MAX",
+    "EXTENSION_MAX_DAYS",
     "FINISHED",
+    "PHOTOS_MAX",
     "PROMPT_LIFETIME",
     "PROMPT_LIFETIME_SECONDS",
     "SATISFACTIONS",
@@ -88,20 +110,29 @@ __all__ = [
     "answer_follow_up",
     "answer_resolution",
     "answering",
+    "approve_extension",
     "ask_group",
     "ask_resident",
     "close",
+    "close_clue",
     "hand_off",
+    "insist",
     "merge",
     "open_prompt",
     "order_immediate",
     "peek_prompt",
+    "post_progress",
     "rate",
+    "receive_clue",
     "reconsider",
+    "refuse_extension",
     "reject",
     "report_done",
+    "request_extension",
     "resolve",
     "review_partly",
+    "send_back",
+    "sign",
     "start_answer",
     "stop_answering",
     "take",

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.lifecycle import Act, Role
-from storage.models import Department
+from storage.lifecycle import Act
 from storage.workflow import dispatches, steps
 from storage.workflow.base import Action, Actor, Outcome, Refusal, S
+from storage.workflow.handoffs import PHOTOS_MAX, at_department, sign_implied
 from storage.workflow.inspectors import resolution
 from storage.workflow.publish import publish
 
@@ -22,33 +22,24 @@ async def report_done(
     note: str,
     actor: Actor,
     now: datetime,
+    photo_file_ids: list[str] | None = None,
 ) -> Outcome:
     """A department's report from its own chat: handed_off → resolved; the group is told.
 
-    The event (action resolved, actor "department") goes to the residents with the survey and
-    into the group chat as a reply to the card.
+    The event (action resolved, actor "department"; the photos of the finished work, up to 5,
+    the first also as `photo_file_id`) goes to the residents with the survey and into the group
+    chat as a reply to the card.
     """
     cleaned = steps.clean(note)
     if isinstance(cleaned, Outcome):
         return cleaned
-    complaint = await steps.fresh(session, complaint_id)
-    if complaint is None:
-        return Outcome(None, Refusal.not_found)
-    department = (
-        await session.get(Department, complaint.department_id)
-        if complaint.department_id is not None
-        else None
-    )
-    if (
-        department is None
-        or department.chat_id is None
-        or department.chat_id != department_chat_id
-    ):
-        return Outcome(None, Refusal.wrong_chat)
-    expected = S.handed_off
-    refused = steps.check_move(complaint, expected, Act.report, Role.department)
-    if refused is not None:
-        return refused
+    photos = list(photo_file_ids or [])
+    if len(photos) > PHOTOS_MAX:
+        return Outcome(None, Refusal.invalid, "photos")
+    found = await at_department(session, complaint_id, department_chat_id, Act.report)
+    if isinstance(found, Outcome):
+        return found
+    complaint, department, expected = found.complaint, found.department, S.handed_off
     refused = await steps.move(
         session, complaint, expected, S.resolved, now, resolution(cleaned, now)
     )
@@ -64,7 +55,10 @@ async def report_done(
         from_status=expected,
         to_status=S.resolved,
         note=cleaned,
+        photo_file_id=photos[0] if photos else None,
+        photo_file_ids=photos or None,
     )
+    await sign_implied(session, found, actor, now)
     assert complaint.id is not None
     await dispatches.end(session, complaint.id, now, done=True)
     await publish(session, complaint, event, now, tell_group=True)

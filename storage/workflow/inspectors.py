@@ -9,6 +9,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import outbox
+from storage.cards import has_attachments
 from storage.lifecycle import Act
 from storage.models import Complaint, Department, FollowUp, HandoffKind
 from storage.triage import normalise_number
@@ -92,7 +94,8 @@ async def transfer(press: Press, *, department_id: int) -> Outcome:
     """移交问题线索: → transferred to a department that receives clues; no other chat is told.
 
     The event has no note: the resident is told only that it was passed on as the rules
-    require. No department card is sent anywhere.
+    require. The commission's linked chat gets a confidential card (never the resident's
+    identity) with the complaint's attachments under it (storage/workflow/clues.py).
     """
 
     async def check(complaint: Complaint) -> Outcome | None:
@@ -109,11 +112,22 @@ async def transfer(press: Press, *, department_id: int) -> Outcome:
         Action.transferred,
         values={"department_id": department_id, "due_on": None},
         check=check,
-        department_card=False,
+        new_department_card=True,
     )
     if outcome.ok and outcome.complaint is not None:
         await dispatches.start(press.session, outcome.complaint, HandoffKind.clue, press.now)
+        await _clue_attachments(press, outcome.complaint)
     return outcome
+
+
+async def _clue_attachments(press: Press, complaint: Complaint) -> None:
+    """The clue's location, photos and voice, under its card in the commission's chat."""
+    department = await press.session.get(Department, complaint.department_id)
+    if department is None or department.chat_id is None or not has_attachments(complaint):
+        return
+    outbox.enqueue_attachments(
+        session=press.session, complaint=complaint, chat_id=department.chat_id, now=press.now
+    )
 
 
 @press_action

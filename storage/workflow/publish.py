@@ -37,12 +37,14 @@ async def publish(
     now: datetime,
     *,
     tell_group: bool = False,
+    tell_department: bool = False,
     new_department_card: bool = False,
     department_card: bool = True,
 ) -> None:
     """Outbox rows for a change: cards refreshed, residents told of public events.
 
-    `tell_group`: the event itself also goes into the group chat (as a reply to the card).
+    `tell_group`: the event itself also goes into the group chat (as a reply to the card);
+    `tell_department`: into the department's chat, when its card is there.
     """
     group_chat = await _group_chat(session, complaint)
     if group_chat is not None:
@@ -57,6 +59,14 @@ async def publish(
             outbox.enqueue_department_card(
                 session=session, complaint=complaint, chat_id=department_chat, now=now
             )
+            if tell_department:
+                outbox.enqueue_event(
+                    session=session,
+                    event=event,
+                    chat_id=department_chat,
+                    now=now,
+                    complaint_id=complaint.id,
+                )
     if event.public:
         await _tell_residents(session, complaint, event, now)
     if tell_group and group_chat is not None:

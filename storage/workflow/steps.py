@@ -16,8 +16,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import lifecycle
 from storage.lifecycle import Act, Role
-from storage.models import Category, Complaint, InspectionGroup, Resident, TimelineEvent
+from storage.models import (
+    Category,
+    Complaint,
+    InspectionGroup,
+    Resident,
+    ReturnOutcome,
+    TimelineEvent,
+)
 from storage.typed_text import tidy, visible_length
+from storage.workflow import dispatches
 from storage.workflow.base import FINISHED, TEXT_MAX, Actor, Outcome, Press, Refusal
 from storage.workflow.publish import publish
 
@@ -79,12 +87,14 @@ def role_of(press: Press) -> Role:
     return Role.system if press.chat_id is None else Role.group
 
 
-def check_move(complaint: Complaint, expected: str, act: Act, role: Role) -> Outcome | None:
+def check_move(
+    complaint: Complaint, expected: str, act: Act, role: Role, *, returned: bool = False
+) -> Outcome | None:
     """Refuse a move from a status the complaint is not in, or one the lifecycle does not allow
-    this role (storage/lifecycle.py)."""
+    this role (storage/lifecycle.py; `returned`: a 退回 waits for the group)."""
     if complaint.status != expected:
         return Outcome(complaint, Refusal.moved_on, complaint.status)
-    if not lifecycle.allows(expected, role, act):
+    if not lifecycle.allows(expected, role, act, returned=returned):
         return Outcome(complaint, Refusal.not_allowed, complaint.status)
     return None
 
@@ -142,6 +152,7 @@ async def record(
     note: str | None = None,
     follow_up_id: int | None = None,
     photo_file_id: str | None = None,
+    photo_file_ids: list[str] | None = None,
 ) -> TimelineEvent:
     """Write a timeline event and flush it, so outbox rows can point at it."""
     assert complaint.id is not None
@@ -158,6 +169,7 @@ async def record(
         public=public,
         follow_up_id=follow_up_id,
         photo_file_id=photo_file_id,
+        photo_file_ids=photo_file_ids,
     )
     session.add(event)
     await session.flush()
@@ -182,6 +194,8 @@ async def transition(
     new_department_card: bool = False,
     department_card: bool = True,
     photo_file_id: str | None = None,
+    public: bool = True,
+    settle: ReturnOutcome = ReturnOutcome.accepted,
 ) -> Outcome:
     """A status change by the chat that owns the complaint: guarded, recorded, published.
 
@@ -189,6 +203,9 @@ async def transition(
     detail "sensitive", for
     what a sensitive complaint never allows), then `check`'s.
     `note` may be a function, called once `check` has passed. `photo_file_id` goes on the event.
+    A department's 退回 still waiting for the group is settled as accepted by any move the
+    group makes (re-dispatched, ordered fixed, taken on itself): it does not count against the
+    department (`settle`: 坚持交办 settles it as overruled).
     """
     session, expected, now = press.session, press.expected, press.now
     to = lifecycle.MOVES_TO[act]
@@ -196,7 +213,12 @@ async def transition(
     if refused is not None:
         return refused
     assert complaint is not None
-    refused = check_move(complaint, expected, act, role_of(press))
+    returned = False
+    if act in lifecycle.ONLY_AFTER_RETURN:
+        assert complaint.id is not None
+        last = await dispatches.latest(session, complaint.id)
+        returned = last is not None and last.return_pending
+    refused = check_move(complaint, expected, act, role_of(press), returned=returned)
     if (
         refused is None
         and act in lifecycle.NOT_WHEN_SENSITIVE
@@ -209,13 +231,16 @@ async def transition(
         refused = await move(session, complaint, expected, to, now, values)
     if refused is not None:
         return refused
+    if press.chat_id is not None:
+        assert complaint.id is not None
+        await dispatches.settle_return(session, complaint.id, settle)
     event = await record(
         session,
         complaint,
         press.actor,
         action,
         now,
-        public=True,
+        public=public,
         from_status=expected,
         to_status=to,
         note=note() if callable(note) else note,

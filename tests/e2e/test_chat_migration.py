@@ -12,7 +12,7 @@ from sqlmodel import select
 from emulator.models import Chat, StoredMessage
 from handlers.i18n import t
 from storage.models import Department, InspectionGroup, OutboxMessage
-from tests.e2e.test_department import department_card, hand_off
+from tests.e2e.test_department import department_card, hand_off, signed
 from tests.e2e.test_resident_updates import Filed, group_chat
 from tests.e2e.test_resident_updates import file as file_as
 from tests.helpers.group_flow import Member, complaint, events, file, labels
@@ -172,12 +172,13 @@ async def test_a_department_chat_upgraded_keeps_receiving_hand_offs(bot: BotHarn
 
     assert await linked_chat_of(bot, Department, "water") == new.chat.id
     assert department_card(new, first).buttons == [
-        (t("zh", "dept.button.done"), f"dep:done:{first.id}")
+        (t("zh", "dept.button.sign"), f"dep:sign:{first.id}"),
+        (t("zh", "dept.button.ret"), f"dep:ret:{first.id}"),
     ]
     # The next hand-off arrives in the supergroup, and its report resolves the complaint.
     second = await file_as(bot, person(bot, "李"))
     await hand_off(inspector, second)
-    the_card = department_card(new, second)
+    the_card = await signed(new, second)
     answer, messages = await new.press(the_card, f"dep:done:{second.id}")
     assert answer == t("zh", "dept.prompt_sent")
     messages = await new.reply(messages[-1], "已更换潜水泵")

@@ -65,6 +65,14 @@ def department_card(member: Inspector, filed: Filed) -> StoredMessage:
     return found[-1]
 
 
+async def signed(member: Inspector, filed: Filed) -> StoredMessage:
+    """The department signs for its card (签收); the card as it is then."""
+    the_card = department_card(member, filed)
+    answer, _messages = await member.press(the_card, f"dep:sign:{filed.id}")
+    assert answer == t("zh", "dept.signed", number=filed.number)
+    return member.message(the_card.message_id)
+
+
 def assert_no_identity(member: Inspector, someone: Person) -> None:
     """Nothing in the department's chat says who reported it."""
     secrets = ("秘密", "secret_user", PHONE, PHONE.lstrip("+"), str(someone.user.id))
@@ -89,10 +97,15 @@ async def test_hand_off_report_and_resolution(bot: BotHarness) -> None:
     text = the_card.text or ""
     for shown in (filed.number, "小店村", "东高皇街道", "饮水灌溉", "2023-03-21", "机井没水了"):
         assert shown in text
-    assert the_card.buttons == [(t("zh", "dept.button.done"), f"dep:done:{filed.id}")]
+    assert the_card.buttons == [
+        (t("zh", "dept.button.sign"), f"dep:sign:{filed.id}"),
+        (t("zh", "dept.button.ret"), f"dep:ret:{filed.id}"),
+    ]
     assert_no_identity(member, someone)
     (update,) = someone.new_messages()
     assert "区水利局" in (update.text or "") and "2023-03-21" in (update.text or "")
+    the_card = await signed(member, filed)
+    assert (t("zh", "dept.button.done"), f"dep:done:{filed.id}") in the_card.buttons
 
     answer, messages = await member.press(the_card, f"dep:done:{filed.id}")
     assert answer == t("zh", "dept.prompt_sent")
@@ -167,7 +180,8 @@ async def test_a_hand_off_passed_on_tells_the_first_department(bot: BotHarness) 
     first = department_card(water, filed)
     await hand_off(inspector, filed, "区住房和城乡建设局")
     assert department_card(housing, filed).buttons == [
-        (t("zh", "dept.button.done"), f"dep:done:{filed.id}")
+        (t("zh", "dept.button.sign"), f"dep:sign:{filed.id}"),
+        (t("zh", "dept.button.ret"), f"dep:ret:{filed.id}"),
     ]
     assert first.buttons == [], "the old card's button went with the edit"
     told = water.messages()[-1]
@@ -186,7 +200,7 @@ async def test_a_report_too_long_is_asked_again(bot: BotHarness) -> None:
     member = await department_chat(bot)
     filed = await file(bot, person(bot, "张"))
     await hand_off(inspector, filed)
-    the_card = department_card(member, filed)
+    the_card = await signed(member, filed)
     _answer, messages = await member.press(the_card, f"dep:done:{filed.id}")
     messages = await member.reply(messages[-1], "长" * 2001)
     assert t("zh", "dept.too_long", max=2000) in texts(messages)
@@ -204,7 +218,7 @@ async def test_a_card_that_moved_on(bot: BotHarness) -> None:
     member = await department_chat(bot)
     filed = await file(bot, person(bot, "张"))
     await hand_off(inspector, filed)
-    stale = department_card(member, filed)
+    stale = await signed(member, filed)
     _answer, messages = await member.press(stale, f"dep:done:{filed.id}")
     prompt = messages[-1]
     await prompted(inspector, filed, "res", "巡察组已协调解决")
@@ -224,6 +238,7 @@ async def test_a_reply_to_an_older_done_prompt_reports_nothing(bot: BotHarness) 
     second = await file_named(bot, person(bot, "李"))
     for filed in (first, second):
         await hand_off(inspector, filed)
+        await signed(member, filed)
     _, messages = await member.press(department_card(member, first), f"dep:done:{first.id}")
     older = messages[-1]
     _, messages = await member.press(department_card(member, second), f"dep:done:{second.id}")

@@ -121,6 +121,9 @@ async def test_hand_off_to_a_department_and_its_report_resolves_it(bot: BotHarne
     dept_card = with_buttons(department.new_messages())
     assert number in (dept_card.text or "") and "张" not in (dept_card.text or "")
     complaint_id = (await complaint(bot, number)).id
+    answer, _messages = await department.press(dept_card, f"dep:sign:{complaint_id}")
+    assert answer == f"已签收 {number}。"
+    assert "已签收 · 2023-03-14 10:00" in (group.card(number).text or "")
     answer, messages = await department.press(dept_card, f"dep:done:{complaint_id}")
     prompt = prompt_in(messages)
     messages = await department.reply(prompt, "已更换水泵 <新> & *完毕*")
@@ -159,7 +162,11 @@ async def test_a_sensitive_complaint_is_transferred_and_nothing_else_is_told(
     assert "【已移交】" in (card.text or "") and labels(card) == ["关闭", "备注"]
     told = texts(resident.new_messages())
     assert told and "区纪委监委" not in told
-    assert discipline.new_messages() == [], "the details go to no other chat"
+    # The commission's chat gets the confidential card, and nothing says who reported it.
+    (clue_card,) = [m for m in discipline.new_messages() if m.buttons]
+    assert (clue_card.text or "").startswith(f"🔒 问题线索 {number}（机密）")
+    assert labels(clue_card) == ["✍️ 签收"]
+    assert "张" not in (clue_card.text or "")
 
     answer, _ = await group.press(card, "关闭")
     assert answer == f"已关闭 {number}"

@@ -136,7 +136,7 @@ def test_a_department_card_never_carries_an_identity() -> None:
     )
     assert "张 三" not in text and "zhangsan" not in text and "13812345678" not in text
     assert "区水利局" in text and "2023-03-17" in text and "33.74200" in text
-    assert datas(markup) == ["dep:done:42"]
+    assert datas(markup) == ["dep:sign:42", "dep:ret:42"]
     _, markup = render_department_card(view(status="resolved"), "zh")
     assert markup is None
 

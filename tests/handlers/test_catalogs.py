@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from handlers.department.reports import PROMPTS as DEPARTMENT_PROMPTS
 from handlers.group.keyboards import Act
 from handlers.group.prompts import ACTIONS
 from handlers.group.refusals import INVALID_DETAILS
@@ -16,7 +17,7 @@ from handlers.menu import PRIVATE_COMMANDS
 from handlers.resident.updates import SATISFACTIONS
 from storage.drafts import EditField
 from storage.links import TARGETS
-from storage.models import ComplaintStatus, DraftStep
+from storage.models import RETURN_REASONS, ComplaintStatus, DraftStep
 from storage.workflow import Refusal
 from tests.helpers.catalog_keys import Scan
 
@@ -48,6 +49,12 @@ FILLED: dict[str, Iterable[object]] = {
     "step.{}": [step.value for step in DraftStep],
     "field.{}": [which.name for which in EditField],
     "poster.step{}": (1, 2, 3),
+    # A department's side of a hand-off (issue 10).
+    "dept.button.{}": ("sign", "ret", "ext", "prg", "rcv", "cls", "done"),
+    "dept.reason.{}": RETURN_REASONS,
+    "dept.placeholder.{}": DEPARTMENT_PROMPTS,
+    "card.event.{}": ("progress", "clue_received", "clue_closed"),
+    "action.button.extension_{}": ("y", "n"),
 }
 
 

@@ -337,7 +337,10 @@ def test_department_card_never_shows_who_reported(language: str, anonymous: bool
     assert category in text
     assert "&lt;b&gt;急&lt;/b&gt; &amp; *快*" in text and "&lt;机井&gt;" in text
     assert markup is not None
-    assert [b.callback_data for row in markup.inline_keyboard for b in row] == ["dep:done:7"]
+    assert [b.callback_data for row in markup.inline_keyboard for b in row] == [
+        "dep:sign:7",
+        "dep:ret:7",
+    ]
 
 
 def test_department_card_after_the_report() -> None:

@@ -27,7 +27,7 @@ DESIGN = {
     S.new: {S.accepted, S.immediate, S.handed_off, S.transferred, S.rejected, S.merged},
     S.accepted: {S.immediate, S.handed_off, S.transferred, S.resolved, S.rejected, S.merged},
     S.immediate: {S.resolved, S.handed_off},
-    S.handed_off: {S.resolved, S.handed_off},
+    S.handed_off: {S.resolved, S.handed_off, S.accepted},
     S.transferred: {S.closed},
     S.resolved: {S.closed, S.accepted},
     S.rejected: {S.accepted},
@@ -50,11 +50,30 @@ def test_a_sensitive_complaint_is_never_handed_off_nor_fixed_at_once() -> None:
 
 
 def test_each_role_has_its_own_moves() -> None:
-    assert lifecycle.allowed(S.handed_off, Role.department) == (Act.report,)
+    assert lifecycle.allowed(S.handed_off, Role.department) == (
+        Act.sign,
+        Act.progress,
+        Act.extend,
+        Act.report,
+        Act.send_back,
+    )
+    assert lifecycle.allowed(S.transferred, Role.department) == (
+        Act.sign,
+        Act.clue_receive,
+        Act.clue_close,
+    )
     assert lifecycle.allowed(S.resolved, Role.resident) == (Act.close, Act.reopen)
     assert lifecycle.allowed(S.resolved, Role.system) == (Act.close,)
     assert lifecycle.allowed(S.new, Role.resident) == ()
     assert lifecycle.allowed(S.merged, Role.group) == ()
+
+
+def test_insist_is_offered_only_while_a_return_waits() -> None:
+    assert Act.insist not in lifecycle.allowed(S.accepted, Role.group)
+    assert lifecycle.allowed(S.accepted, Role.group, returned=True)[0] == Act.insist
+    assert Act.insist not in lifecycle.allowed(
+        S.accepted, Role.group, returned=True, sensitive=True
+    )
 
 
 async def test_the_workflow_orders_no_immediate_fix_of_a_sensitive_complaint(

@@ -313,6 +313,8 @@ async def test_hand_off_to_a_department_of_no_round_is_invalid(world: World) -> 
 async def test_transfer_goes_only_to_a_clue_department_and_tells_no_other_chat(
     world: World,
 ) -> None:
+    """The commission's chat gets its confidential card (and the attachments under it); no
+    chat but the group's, the commission's and the resident's hears of it."""
     cid = await filed(world, category="clue")
     mark = await last_outbox_id(world.database)
     refused = await act(
@@ -325,17 +327,18 @@ async def test_transfer_goes_only_to_a_clue_department_and_tells_no_other_chat(
     outcome = await act(world, workflow.transfer, cid, expected="new", department_id=discipline)
     assert outcome.ok
     row = await complaint(world.database, cid)
-    assert (row.status, row.department_id, row.department_card_id) == (
-        "transferred",
-        discipline,
-        None,
-    )
+    assert (row.status, row.department_id) == ("transferred", discipline)
+    assert row.department_card_id is not None
     event = (await events(world.database, cid))[-1]
     # The resident (and /status) learn only that it was passed on.
     assert (event.action, event.note, event.public) == ("transferred", None, True)
     rows = await outbox_rows(world.database, after=mark)
-    assert sent(rows) == [(CARD, G3_CHAT), (EVENT, RESIDENT)]
-    assert DISCIPLINE_CHAT not in {r.chat_id for r in rows}
+    assert sent(rows) == [
+        (CARD, G3_CHAT),
+        (DEPARTMENT_CARD, DISCIPLINE_CHAT),
+        (EVENT, RESIDENT),
+        (ATTACHMENTS, DISCIPLINE_CHAT),
+    ]
 
     # A transferred complaint is closed from the group chat once passed on.
     closed = await act(world, workflow.close, cid, expected="transferred")
