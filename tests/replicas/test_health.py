@@ -3,7 +3,10 @@ standby's says leader once it took over (what deploy/alerts.yml's XunchaNoLeader
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+
+import aiohttp
 
 from emulator import BotApiEmulator
 from tests.helpers.harness import free_port
@@ -15,6 +18,21 @@ from tests.replicas.conftest import needs_postgresql
 def _leaders(scrapes: list[Samples]) -> float:
     """sum(xuncha_role{xuncha_role="leader"}) over the replicas scraped."""
     return sum(seen.get("xuncha_role", xuncha_role="leader") for seen in scrapes)
+
+
+async def _answering(base: str, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+    """Wait until a process's endpoint answers /healthz: it starts after the migrations, so a
+    process can have logged its role before it listens."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            if (await get_url(base + "/healthz"))[0] == 200:
+                return
+        except aiohttp.ClientConnectionError:
+            pass
+        assert loop.time() < deadline, f"{base} does not answer"
+        await asyncio.sleep(0.1)
 
 
 @needs_postgresql
@@ -39,6 +57,8 @@ async def test_each_replica_reports_its_role_and_the_standby_takes_over(
         first = leader_of(bots)
         assert first is not None
         (standby,) = [bot for bot in bots if bot is not first]
+        for base in bases.values():
+            await _answering(base)
 
         # The leader polls: readiness says since when; the standby polls nothing and is ready.
         resident = emu.add_user(first_name="王", language_code="zh")
