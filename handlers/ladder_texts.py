@@ -88,3 +88,17 @@ def flagged_lines(payload: dict[str, Any], language: str) -> list[str]:
             numbers=listed,
         )
     ]
+
+
+def assignee_lines(payload: dict[str, Any], language: str) -> list[str]:
+    """A digest's lines naming each member's (承办人) overdue complaints."""
+    separator = t(language, "notice.report.separator")
+    return [
+        t(
+            language,
+            "ladder.digest.assignee",
+            name=escape(str(item.get("name") or "")),
+            numbers=separator.join(escape(str(n)) for n in item.get("numbers", [])),
+        )
+        for item in payload.get("assignees", [])
+    ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from handlers.group import cards
 from handlers.i18n import t
-from handlers.ladder_texts import flag, flagged_lines
+from handlers.ladder_texts import assignee_lines, flag, flagged_lines
 from storage.notices import NoticeKind
 
 # Items of a list shown before "… and N more".
@@ -106,6 +106,7 @@ def digest_text(payload: dict[str, Any], language: str) -> str:
         for item in overdue
     ]
     lines += _more(language, int(payload.get("overdue_count", 0)), len(overdue))
+    lines += assignee_lines(payload, language)
     return "\n".join(lines)
 
 

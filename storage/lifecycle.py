@@ -4,7 +4,7 @@ Who asks is a role: the inspection group's chat (the buttons of its card), a dep
 chat (the buttons of its hand-off or clue card), the resident (the survey after a
 resolution) or the system (a scheduled sweep). `allowed` answers "what does a card in this
 chat offer now"; some of those acts move the status (`MOVES_TO`), the others (take, ask,
-note) do not. The status
+note, assign) do not. The status
 moves of the workflow (`moves`) derive from the same table, and so do the group's buttons.
 """
 
@@ -41,6 +41,8 @@ class Act(StrEnum):
     note = "note"
     reconsider = "reconsider"
     close = "close"
+    # 指派: to a member of the group's chat (no status change).
+    assign = "assign"
     # A department reports a hand-off done.
     report = "report"
     # The department's side of a dispatch (storage/workflow/handoffs.py): 签收, 退回 (back to
@@ -89,6 +91,7 @@ OFFERS: dict[Role, dict[str, tuple[Act, ...]]] = {
             Act.merge,
             Act.ask,
             Act.note,
+            Act.assign,
         ),
         S.accepted: (
             # Only while a department's 退回 waits for the group (ONLY_AFTER_RETURN).
@@ -102,10 +105,11 @@ OFFERS: dict[Role, dict[str, tuple[Act, ...]]] = {
             Act.ask,
             Act.take,
             Act.note,
+            Act.assign,
         ),
-        S.immediate: (Act.resolve, Act.hand_off, Act.ask, Act.note),
+        S.immediate: (Act.resolve, Act.hand_off, Act.ask, Act.note, Act.assign),
         # A hand-off may move on to another department.
-        S.handed_off: (Act.resolve, Act.hand_off, Act.ask, Act.note),
+        S.handed_off: (Act.resolve, Act.hand_off, Act.ask, Act.note, Act.assign),
         S.rejected: (Act.reconsider, Act.note),
         # The survey (the resident) or a sweep closes it, or the resident reopens it.
         S.resolved: (Act.note,),

@@ -99,6 +99,12 @@ class CardView:
         """A department sent it back and the group has not decided yet."""
         return self.handoff is not None and self.handoff.return_pending
 
+    # 派单目录: whether the department is the category's default (None: no default, or none).
+    department_default: bool | None = None
+    # 指派: the member of the group's chat it is assigned to (承办人).
+    assignee_name: str | None = None
+    assignee_telegram_id: int | None = None
+
 
 @dataclass
 class EventView:
@@ -161,6 +167,11 @@ async def _merged_tree(session: AsyncSession, roots: Iterable[int]) -> dict[int,
             tree[root].append(child)
             frontier.add(child.id)
     return tree
+
+
+async def views(session: AsyncSession, complaints: Sequence[Complaint]) -> list[CardView]:
+    """Card views of complaints, in the given order (for the other query modules)."""
+    return await _views(session, complaints)
 
 
 async def _views(session: AsyncSession, complaints: Sequence[Complaint]) -> list[CardView]:
@@ -261,9 +272,19 @@ async def _views(session: AsyncSession, complaints: Sequence[Complaint]) -> list
                 closed_at=c.closed_at,
                 handoff=handoffs.get(c.id),
                 returns=returns.get(c.id, 0),
+                department_default=_is_default(category, department),
+                assignee_name=c.assignee_name,
+                assignee_telegram_id=c.assignee_telegram_id,
             )
         )
     return views
+
+
+def _is_default(category: Category | None, department: Department | None) -> bool | None:
+    """Whether a hand-off went to the category's 派单目录 department (None: nothing to say)."""
+    if department is None or category is None or category.department_code is None:
+        return None
+    return department.code == category.department_code
 
 
 async def card_view(*, session: AsyncSession, complaint_id: int) -> CardView | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from handlers.group import actions, commands, keyboards, linking, prompts, review
+from handlers.group import actions, assigning, commands, keyboards, linking, prompts, review
 from handlers.group.base import GROUPS, group_button
 
 
@@ -26,6 +26,9 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("open", commands.on_open, filters=GROUPS),
         CommandHandler("find", commands.on_find, filters=GROUPS),
         CommandHandler("overdue", commands.on_overdue, filters=GROUPS),
+        # 指派: who can be assigned (/join) and one's own open complaints (/mine).
+        CommandHandler("join", assigning.on_join, filters=GROUPS),
+        CommandHandler("mine", assigning.on_mine, filters=GROUPS),
         # 3. Card buttons and the choices they lead to; each checks chat, status and data.
         group_button(actions.on_button, keyboards.ANY),
         # The group's call on a 回访 that said 部分解决 (issue 10 §3).

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from handlers.group import cards, keyboards, prompts
+from handlers.group import assigning, cards, keyboards, prompts
 from handlers.group.base import Desk, group_handler
 from handlers.group.keyboards import CODE_STATUS, Act
 from handlers.group.refusals import explain, invalid_text, refusal_text
@@ -80,6 +80,13 @@ async def default_days(desk: Desk, view: CardView) -> int | None:
     return found.due_days if found is not None else None
 
 
+async def default_department(desk: Desk, view: CardView) -> str | None:
+    """The category's 派单目录 department (its code), offered first."""
+    categories = await villages.categories(session=desk.session, round_id=view.round_id)
+    found = next((c for c in categories if c.code == view.category_code), None)
+    return found.department_code if found is not None else None
+
+
 # --- the dispatcher -----------------------------------------------------------------------
 
 
@@ -100,6 +107,8 @@ async def on_button(desk: Desk) -> str | None:
         )
     if found := keyboards.EXTENSION.match(data):
         return await extension_answered(desk, int(found[1]), int(found[2]), found[3] == "y")
+    if found := keyboards.MEMBER.match(data):
+        return await member_chosen(desk, int(found[1]), CODE_STATUS[found[2]], int(found[3]))
     if found := keyboards.SHOW.match(data):
         return await show(desk, int(found[1]))
     if keyboards.CANCEL.match(data):
@@ -140,13 +149,16 @@ async def action(desk: Desk, act: Act, complaint_id: int, expected: str) -> str 
         text = desk.text("action.choose_due.immediate", number=escape(view.number))
         desk.send(text, markup, reply_to=pressed_id(desk))
         return desk.text("action.choose_due.hint")
+    if act == Act.assign:
+        return await assigning.choose(desk, view, expected, pressed_id(desk))
     if act in (Act.hand_off, Act.transfer):
         clues = act == Act.transfer
         items = await triage.departments(session=session, round_id=view.round_id, clues=clues)
         if not items:
             return desk.text("action.no_departments")
         kind = "t" if clues else "h"
-        markup = keyboards.departments(desk.language, complaint_id, expected, kind, items)
+        default = None if clues else await default_department(desk, view)
+        markup = keyboards.departments(desk.language, complaint_id, expected, kind, items, default)
         key = "action.choose_department.transfer" if clues else "action.choose_department.hand_off"
         desk.send(desk.text(key, number=escape(view.number)), markup, reply_to=pressed_id(desk))
         return desk.text("action.choose_department.hint")
@@ -155,6 +167,19 @@ async def action(desk: Desk, act: Act, complaint_id: int, expected: str) -> str 
         return explain(desk, Refusal.not_allowed)
     await prompts.ask_for(desk, view, prompt_action, {"expected": expected}, pressed_id(desk))
     return desk.text("action.prompt_sent")
+
+
+async def member_chosen(
+    desk: Desk, complaint_id: int, expected: str, telegram_id: int
+) -> str | None:
+    """指派: a member chosen for a complaint, on the card's chat and status as shown."""
+    if (stale := await stale_press(desk, complaint_id)) is not None:
+        return stale
+    view = await triage.card_view(session=desk.session, complaint_id=complaint_id)
+    problem = check(desk, view, Act.assign, expected)
+    if problem is not None or view is None:
+        return problem
+    return await assigning.chosen(desk, view, expected, telegram_id)
 
 
 def pressed_id(desk: Desk) -> int | None:

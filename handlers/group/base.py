@@ -24,7 +24,7 @@ from handlers.chat import (
 from handlers.context import BotContext
 from handlers.i18n import language_for, t
 from handlers.members import Membership, members_of, replies_to_bot
-from storage import links
+from storage import links, members
 from storage.links import ChatRole
 from storage.workflow import Actor
 
@@ -112,6 +112,15 @@ def _wrapped(step: Step, *, replies: bool) -> PtbCallback:
                     refusal = "group.members_unknown"
                 answer_after_commit(context, query, t(desk.user_language, refusal))
                 return
+            if role.kind == "group" and role.group_id is not None:
+                # Someone seen acting here can be assigned complaints (指派).
+                await members.seen(
+                    session=context.session,
+                    group_id=role.group_id,
+                    telegram_id=user.id,
+                    name=user.full_name,
+                    now=desk.now,
+                )
         answer = await step(desk)
         # Answered after commit, exactly once, whatever the step decided.
         answer_after_commit(context, query, answer)

@@ -101,6 +101,14 @@ REOPENED_KEYS = {
 }
 
 
+def dispatch_mark(language: str, view: CardView) -> str:
+    """After the department: whether it was the 派单目录's default or chosen instead."""
+    if view.department_default is None:
+        return ""
+    key = "ladder.card.by_default" if view.department_default else "ladder.card.chosen"
+    return t(language, key)
+
+
 def satisfaction_name(language: str, value: str) -> str:
     """satisfied / basic / unsatisfied in words."""
     key = f"card.satisfaction.{value}"
@@ -146,7 +154,10 @@ def card_text(view: CardView, language: str) -> str:
     if view.taken_by_name:
         tail.append(t(language, "card.taken", name=fit(view.taken_by_name, 100)))
     if view.department_name:
-        tail.append(t(language, "card.department", name=escape(view.department_name)))
+        line = t(language, "card.department", name=escape(view.department_name))
+        tail.append(line + dispatch_mark(language, view))
+    if view.assignee_name:
+        tail.append(t(language, "ladder.card.assignee", name=fit(view.assignee_name, 100)))
     tail.extend(handoff_lines(view, language))
     if view.merged_into_number:
         tail.append(t(language, "card.merged_into", number=escape(view.merged_into_number)))

@@ -5,7 +5,8 @@ Every button of a card names the complaint and the status the card showed:
 must own the complaint and the complaint must still be in that status, so a stale card or a
 forged button changes nothing. The steps after a press (department, due date) carry the same:
 `cmp:dep:<id>:<status>:<h|t>:<department id>`, `cmp:due:<id>:<status>:<i|h>:<department id
-or 0>:<days>`; `cmp:shw:<id>` shows a complaint's full card, `cmp:cxl:<id>` drops a choice;
+or 0>:<days>`, `cmp:who:<id>:<status>:<telegram id>` (指派: a member seen in the chat);
+`cmp:shw:<id>` shows a complaint's full card, `cmp:cxl:<id>` drops a choice;
 `cmp:ext:<id>:<hand-off id>:<y|n>` answers a department's 申请延期.
 """
 
@@ -20,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.i18n import t
 from storage import lifecycle
 from storage.lifecycle import Role
-from storage.models import ComplaintStatus, Department
+from storage.models import ComplaintStatus, Department, GroupMember
 
 PREFIX = "cmp"
 # Every button of the group chat (one handler parses them all; anything else is forged).
@@ -62,6 +63,7 @@ class Act(StrEnum):
     reconsider = "rec"
     close = "cls"
     insist = "ins"
+    assign = "asg"
 
 
 _ID = r"(\d{1,18})"
@@ -73,6 +75,7 @@ DUE = re.compile(rf"^{PREFIX}:due:{_ID}:{_STATUS}:([ih]):{_ID}:(\d{{1,3}})$")
 SHOW = re.compile(rf"^{PREFIX}:shw:{_ID}$")
 # The group's answer to a department's 申请延期: `cmp:ext:<id>:<hand-off id>:<y|n>`.
 EXTENSION = re.compile(rf"^{PREFIX}:ext:{_ID}:{_ID}:([yn])$")
+MEMBER = re.compile(rf"^{PREFIX}:who:{_ID}:{_STATUS}:{_ID}$")
 CANCEL = re.compile(rf"^{PREFIX}:cxl:{_ID}$")
 
 
@@ -136,15 +139,27 @@ def departments(
     status: str,
     kind: str,
     items: Sequence[Department],
+    default_code: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """The departments to hand off (kind "h") or transfer (kind "t") to."""
+    """The departments to hand off (kind "h") or transfer (kind "t") to.
+
+    The category's 派单目录 department (`default_code`), when there is one, comes first, on a
+    row of its own and marked as the default.
+    """
     code = STATUS_CODES.get(status, "n")
+    default = next((d for d in items if default_code and d.code == default_code), None)
+    others = [d for d in items if d is not default and d.id is not None]
     buttons = [
         InlineKeyboardButton(d.name, callback_data=data("dep", complaint_id, code, kind, d.id))
-        for d in items
-        if d.id is not None
+        for d in others
     ]
     layout = rows(buttons, 2)
+    if default is not None and default.id is not None:
+        label = t(language, "ladder.button.default_department", name=default.name)
+        first = InlineKeyboardButton(
+            label, callback_data=data("dep", complaint_id, code, kind, default.id)
+        )
+        layout.insert(0, [first])
     layout.append([cancel_button(language, complaint_id)])
     return InlineKeyboardMarkup(layout)
 
@@ -190,3 +205,17 @@ def extension_keyboard(language: str, complaint_id: int, handoff_id: int) -> Inl
             ]
         ]
     )
+
+
+def members(
+    language: str, complaint_id: int, status: str, items: Sequence[GroupMember]
+) -> InlineKeyboardMarkup:
+    """The members of the group's chat to assign a complaint to (指派), two to a row."""
+    code = STATUS_CODES.get(status, "n")
+    buttons = [
+        InlineKeyboardButton(m.name, callback_data=data("who", complaint_id, code, m.telegram_id))
+        for m in items
+    ]
+    layout = rows(buttons, 2)
+    layout.append([cancel_button(language, complaint_id)])
+    return InlineKeyboardMarkup(layout)

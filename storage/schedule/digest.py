@@ -58,6 +58,19 @@ async def sweep_digests(
     return sweeping.report
 
 
+def _by_assignee(late: list[Complaint]) -> list[dict[str, Any]]:
+    """Overdue complaints grouped by their 承办人 (those assigned to nobody are left out)."""
+    found: dict[int, dict[str, Any]] = {}
+    for complaint in late:
+        if complaint.assignee_telegram_id is None:
+            continue
+        entry = found.setdefault(
+            complaint.assignee_telegram_id, {"name": complaint.assignee_name, "numbers": []}
+        )
+        entry["numbers"].append(complaint.number)
+    return [{**e, "numbers": e["numbers"][:LIST_MAX]} for e in found.values()]
+
+
 async def category_names(session: AsyncSession, round_id: int) -> dict[str, Category]:
     """The round's categories by code, in their order."""
     statement = (
@@ -149,6 +162,8 @@ async def _digest(
         "open": still_open,
         "overdue_count": len(late),
         "flag_from": ladder_of(round_).flag_from,
+        # 指派: each member's overdue ones, by name.
+        "assignees": _by_assignee(late),
         "overdue": [
             {"number": c.number, "due_on": c.due_on.isoformat(), "days": (today - c.due_on).days}
             for c in late[:LIST_MAX]

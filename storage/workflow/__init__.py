@@ -35,6 +35,7 @@ an "unsatisfied" rating and a department's report.
 
 from __future__ import annotations
 
+from storage.workflow.assigning import assign
 from storage.workflow.base import (
     FINISHED,
     PROMPT_LIFETIME,
@@ -113,6 +114,7 @@ __all__ = [
     "approve_extension",
     "ask_group",
     "ask_resident",
+    "assign",
     "close",
     "close_clue",
     "hand_off",

@@ -41,6 +41,7 @@ async def test_a_new_card_then_accept_edits_it_in_place_and_tells_the_resident(
         "合并",
         "追问",
         "备注",
+        "指派",
     ]
     # The location, the photos and the voice follow as replies under the card.
     replies = [m for m in group.messages() if m.reply_to_message_id == card.message_id]
@@ -90,7 +91,7 @@ async def test_immediate_fix_with_the_category_default_due_date(bot: BotHarness)
     assert group.message(choice.message_id).buttons == []
     text = group.card(number).text or ""
     assert "【立行立改】" in text and "办理期限：2023-03-21" in text
-    assert labels(group.card(number)) == ["办结", "现场交办", "追问", "备注"]
+    assert labels(group.card(number)) == ["办结", "现场交办", "追问", "备注", "指派"]
     assert "2023-03-21" in texts(resident.new_messages())
     # The choice, pressed again (a stale message), changes nothing.
     answer, _ = await group.press(choice, default, check=False)

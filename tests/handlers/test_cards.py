@@ -144,10 +144,10 @@ def test_a_department_card_never_carries_an_identity() -> None:
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        ("new", ["acc", "tak", "imm", "hof", "trf", "rej", "mrg", "ask", "not"]),
-        ("accepted", ["imm", "hof", "trf", "res", "rej", "mrg", "ask", "tak", "not"]),
-        ("immediate", ["res", "hof", "ask", "not"]),
-        ("handed_off", ["res", "hof", "ask", "not"]),
+        ("new", ["acc", "tak", "imm", "hof", "trf", "rej", "mrg", "ask", "not", "asg"]),
+        ("accepted", ["imm", "hof", "trf", "res", "rej", "mrg", "ask", "tak", "not", "asg"]),
+        ("immediate", ["res", "hof", "ask", "not", "asg"]),
+        ("handed_off", ["res", "hof", "ask", "not", "asg"]),
         ("rejected", ["rec", "not"]),
         ("resolved", ["not"]),
         ("transferred", ["cls", "not"]),
