@@ -62,6 +62,7 @@ async def test_a_filed_complaint_moves_the_counters(tmp_path: Path) -> None:
         await linked_chat(harness)
         _resident, number = await file(harness, photos=1)
         await harness.settle()
+        polls_before = _answered(harness)[("getUpdates", "ok")]
         seen = await scrape(harness)
 
         # Every update the bot fetched was handled once, and timed.
@@ -81,7 +82,9 @@ async def test_a_filed_complaint_moves_the_counters(tmp_path: Path) -> None:
                     count
                 ), (method, result)
         assert seen.get("xuncha_bot_api_calls_total", method="sendPhoto", result="ok") == 1
-        assert seen.get("xuncha_bot_api_calls_total", method="getUpdates", result="ok") >= updates
+        # One poll at a time: the bot has counted all but perhaps the latest answered.
+        polls = seen.get("xuncha_bot_api_calls_total", method="getUpdates", result="ok")
+        assert polls_before - 1 <= polls <= answered[("getUpdates", "ok")]
         assert seen.get("xuncha_bot_api_429_total", method="sendMessage") == 0
 
         # Everything was sent: the outbox gauges, read from the database at scrape time.
@@ -146,7 +149,7 @@ async def test_ready_with_the_role_and_not_when_the_schema_is_behind(
         assert body["ready"] is True and body["problems"] == []
         assert (body["role"], body["mode"]) == ("leader", "polling")
         assert body["schema"] == body["schema_head"] == head
-        assert 0 <= body["seconds_since_last_intake"] < 30
+        assert body["seconds_since_last_intake"] >= 0, "getUpdates answered the /help"
 
         # The database says it is one revision behind this version (an upgrade not yet run).
         config = alembic_config(harness.settings.database_url)
