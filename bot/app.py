@@ -12,6 +12,7 @@ import handlers.resident
 import handlers.stats
 from bot import jobs
 from bot.application import XunchaApplication
+from bot.bot_api import proxy_url
 from bot.config import Settings
 from bot.metrics import CountingRequest, Metrics
 from handlers import bot_membership, console_link, members
@@ -32,6 +33,8 @@ def build_application(
     """Build the bot's Application with every handler registered, in order."""
     # One registry per application (bot/metrics.py); every Bot API call is counted on its way.
     metrics = Metrics()
+    # TELEGRAM_PROXY_URL on both request objects (getUpdates has its own).
+    proxy = proxy_url(settings)
     application = (
         ApplicationBuilder()
         .application_class(XunchaApplication)
@@ -40,8 +43,8 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .context_types(ContextTypes(context=BotContext))
         # PTB's own defaults (HTTPXRequest, 256 connections; 1 for getUpdates), counted.
-        .request(CountingRequest(metrics, connection_pool_size=256))
-        .get_updates_request(CountingRequest(metrics, connection_pool_size=1))
+        .request(CountingRequest(metrics, connection_pool_size=256, proxy=proxy))
+        .get_updates_request(CountingRequest(metrics, connection_pool_size=1, proxy=proxy))
         # Updates come from our own intake (bot/intake.py), which confirms them to
         # Telegram only after they are committed; PTB's Updater would confirm them first.
         .updater(None)

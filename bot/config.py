@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -12,6 +14,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 TELEGRAM_API = "https://api.telegram.org"
 # Telegram's rule for setWebhook's secret_token.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def data_dir() -> Path:
+    """The folder of the default database, the log file and a .env: XUNCHA_HOME, else ~/xuncha
+    (one fixed place, whatever folder a command runs in)."""
+    home = os.environ.get("XUNCHA_HOME", "").strip()
+    return Path(home).expanduser().resolve() if home else Path.home() / "xuncha"
+
+
+def default_database_url() -> str:
+    """SQLite in the data folder."""
+    return f"sqlite:///{data_dir() / 'xuncha.db'}"
 
 
 class Settings(BaseSettings):
@@ -21,7 +36,10 @@ class Settings(BaseSettings):
 
     telegram_bot_token: str = ""
     telegram_api_base_url: str = TELEGRAM_API
-    database_url: str = "sqlite:///data/xuncha.db"
+    database_url: str = Field(default_factory=default_database_url)
+    # http://host:port or socks5://host:port: how the bot reaches the Bot API where Telegram is
+    # reachable only through a proxy (PTB's HTTPXRequest(proxy=...), bot/bot_api.py).
+    telegram_proxy_url: str = ""
     # The operators' Telegram user ids ("11,22"): they may /link a group chat without being its
     # administrator (handlers/group/linking.py).
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -99,6 +117,24 @@ class Settings(BaseSettings):
         value = value.strip().lower()
         if value not in ("zh", "en"):
             raise ValueError("DEFAULT_LANGUAGE must be zh or en")
+        return value
+
+    @field_validator("telegram_proxy_url")
+    @classmethod
+    def _proxy_url(cls, value: str) -> str:
+        """http(s):// or socks5:// with a host and a port."""
+        value = value.strip()
+        if value:
+            parts = urlsplit(value)
+            try:
+                port = parts.port
+            except ValueError:
+                port = None
+            if parts.scheme not in PROXY_SCHEMES or not parts.hostname or port is None:
+                raise ValueError(
+                    "TELEGRAM_PROXY_URL must look like http://127.0.0.1:7890 or "
+                    f"socks5://127.0.0.1:1080 (got {value!r})"
+                )
         return value
 
     @field_validator(

@@ -102,8 +102,9 @@ async def load_posters(database_url: str, *, round_code: str) -> list[PosterInfo
 
 async def bot_username_from_telegram(settings: Settings) -> str:
     """Ask the Bot API (getMe) for the bot's username, or PosterError."""
-    from telegram import Bot
     from telegram.error import InvalidToken, TelegramError
+
+    from bot.bot_api import plain_bot
 
     token = settings.telegram_bot_token.strip()
     if not token:
@@ -113,7 +114,7 @@ async def bot_username_from_telegram(settings: Settings) -> str:
         )
     where = settings.api_root
     try:
-        bot = Bot(token, base_url=settings.base_url, base_file_url=settings.base_file_url)
+        bot = plain_bot(settings, token)
         async with bot:
             username = bot.username
     except InvalidToken as exc:

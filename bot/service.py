@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any
 
@@ -28,7 +28,7 @@ from console.context import Console, ConsoleConfig
 from handlers.i18n import LANGUAGES
 from handlers.members import members_of
 from handlers.menu import private_commands
-from storage import lost_chats, outbox
+from storage import outbox
 from storage.clock import Clock, SystemClock
 from storage.db import Database
 from storage.migrate import upgrade_async
@@ -315,14 +315,17 @@ class BotService:
         await self.stop()
 
 
-async def run_bot(settings: Settings) -> None:
-    """Run the bot (long polling, or webhook mode when WEBHOOK_URL is set) until SIGINT/SIGTERM."""
+async def run_bot(settings: Settings, started: Callable[[str], None] | None = None) -> None:
+    """Run the bot (long polling, or webhook mode when WEBHOOK_URL is set) until SIGINT/SIGTERM;
+    `started` is told the bot's username once it runs."""
     runtime = BotService(settings)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     await runtime.start()
+    if started is not None and runtime.app is not None:
+        started(runtime.app.bot.username)
     try:
         intake = asyncio.ensure_future(runtime.wait())
         stop_wait = asyncio.ensure_future(stopping.wait())
@@ -333,27 +336,3 @@ async def run_bot(settings: Settings) -> None:
     finally:
         log.info("stopping")
         await runtime.stop()
-
-
-async def outbox_report(settings: Settings) -> str:
-    """A short text of the outbox's state for operators."""
-    await upgrade_async(settings.database_url)
-    database = Database(settings.database_url)
-    try:
-        async with database.transaction() as session:
-            summary = await outbox.counts(session=session)
-            lost = await lost_chats.lost_chats(session=session)
-    finally:
-        await database.dispose()
-    lines = [f"pending {summary.pending}, failed {summary.failed}, sent {summary.sent}"]
-    for row in summary.latest_failures:
-        lines.append(
-            f"  #{row.id} chat {row.chat_id} at {row.sent_at:%Y-%m-%d %H:%M}: {row.last_error}"
-        )
-    # Linked chats the bot was removed from: their rows wait until it is back.
-    for chat in lost:
-        lines.append(
-            f"lost chat {chat.chat_id}: {chat.target} {chat.name} (round {chat.round_code}) "
-            f"since {chat.lost_at:%Y-%m-%d %H:%M}, {chat.waiting} waiting"
-        )
-    return "\n".join(lines)

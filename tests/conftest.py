@@ -17,6 +17,19 @@ from storage.migrate import upgrade_async
 pytest_plugins = ["tests.helpers.browser"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def _data_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The command line's data folder (default database, log file, .env): a fresh one per test,
+    never the user's ~/xuncha."""
+    home = tmp_path_factory.mktemp("xuncha-home")
+    monkeypatch.setenv("XUNCHA_HOME", str(home))
+    return home
+
+
 BACKENDS = ["sqlite", "postgresql"] if TEST_DATABASE_URL else ["sqlite"]
 
 

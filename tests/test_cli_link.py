@@ -16,13 +16,14 @@ from storage.db import Database
 from storage.links import ALPHABET
 from storage.models import LinkCode
 from storage.roster import load_roster
+from tests.helpers.cli import ENGLISH
 from tests.helpers.rosters import example_roster
 
 
 async def xuncha(database_url: str, *args: str) -> Result:
     """Run the command line against a database (in a thread: it runs its own event loop)."""
     runner = CliRunner()
-    env = {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    env = {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", **ENGLISH}
     return await asyncio.to_thread(runner.invoke, app, list(args), env=env)
 
 
@@ -105,9 +106,19 @@ async def test_what_does_not_exist(database_url: str) -> None:
     assert await stored_codes(database_url) == []
 
 
-async def test_it_upgrades_an_empty_database(tmp_path: Path) -> None:
+async def test_it_upgrades_a_database_without_the_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    (tmp_path / "fresh.db").touch()
     result = await xuncha(url, "link-code", "--office", "WD2023-1")
     # The schema is created; the round just is not there yet.
     assert result.exit_code == 1
     assert "load its roster first" in result.output
+
+
+async def test_it_never_creates_a_database_and_says_where_it_looked(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    result = await xuncha(url, "link-code", "--office", "WD2023-1")
+    assert result.exit_code == 3
+    assert f"No database at {tmp_path / 'elsewhere.db'}." in result.output
+    assert "run xuncha db upgrade" in result.output
+    assert not (tmp_path / "elsewhere.db").exists()

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import Settings
+from tests.helpers.cli import ENGLISH
 
 
 @pytest.mark.parametrize(
@@ -42,7 +43,7 @@ def test_run_without_token_explains_and_points_to_demo(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    result = CliRunner().invoke(app, ["run"])
+    result = CliRunner().invoke(app, ["run"], env=ENGLISH)
     assert result.exit_code == 2
     assert "TELEGRAM_BOT_TOKEN" in result.output
     assert "xuncha demo" in result.output
@@ -113,7 +114,7 @@ def test_run_with_webhook_url_but_no_secret_explains(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
     monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/tg")
     monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
-    result = CliRunner().invoke(app, ["run"])
+    result = CliRunner().invoke(app, ["run"], env=ENGLISH)
     assert result.exit_code == 2
     assert "WEBHOOK_SECRET is required when WEBHOOK_URL is set" in result.output
     assert "SECRET-TOKEN" not in result.output

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli import app, build_app
 from storage.db import Database
 from storage.roster import load_roster
+from tests.helpers.cli import ENGLISH
 from tests.helpers.rosters import EXAMPLE_ROSTER_PATH
 
 EXAMPLE = EXAMPLE_ROSTER_PATH.read_text(encoding="utf-8")
@@ -43,11 +44,13 @@ async def test_the_commented_categories_of_the_example_load_too(database: Databa
 def test_roster_load_from_the_command_line(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     runner = CliRunner()
-    assert runner.invoke(app, ["db", "upgrade"], env={"DATABASE_URL": url}).exit_code == 0
+    assert (
+        runner.invoke(app, ["db", "upgrade"], env={"DATABASE_URL": url, **ENGLISH}).exit_code == 0
+    )
     result = runner.invoke(
-        app, ["roster", "load", str(EXAMPLE_ROSTER_PATH)], env={"DATABASE_URL": url}
+        app, ["roster", "load", str(EXAMPLE_ROSTER_PATH)], env={"DATABASE_URL": url, **ENGLISH}
     )
     assert result.exit_code == 0, result.output
     assert "round WD2023-1 created" in result.output
-    help_text = runner.invoke(app, ["roster", "load", "--help"]).output
-    assert "examples/roster.example.yaml" in help_text and "docs/DESIGN.md" in help_text
+    help_text = runner.invoke(build_app("en"), ["roster", "load", "--help"]).output
+    assert "xuncha roster template" in help_text and "../shared" not in help_text

@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 from bot.cli import app
 from handlers.ledger_file import HEADERS, LEDGER_SHEET, SUMMARY_SHEET, csv_value
 from storage.db import Database
+from tests.helpers.cli import ENGLISH
 from tests.helpers.factories import World, example_world, file
 from tests.helpers.ledger_round import Played, expected_rows, play_round
 
@@ -24,7 +25,7 @@ FORMULA = '=HYPERLINK("http://example.invalid","点我")，机井坏了，请派
 async def xuncha(database_url: str, *args: str) -> Result:
     """Run the command line against a database (in a thread: it runs its own event loop)."""
     runner = CliRunner()
-    env = {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    env = {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", **ENGLISH}
     return await asyncio.to_thread(runner.invoke, app, list(args), env=env)
 
 

@@ -19,6 +19,7 @@ from handlers import fonts
 from storage.db import Database
 from storage.posters import PosterInfo, UnknownRound, poster_data
 from storage.roster import RosterError, parse_roster
+from tests.helpers.cli import ENGLISH
 from tests.helpers.factories import World, example_world
 from tests.helpers.rosters import example_roster
 
@@ -31,7 +32,12 @@ A4_POINTS = (595.276, 841.890)  # 210 × 297 mm
 async def xuncha(database_url: str, *args: str, **env: str) -> Result:
     """Run the command line against a database (in a thread: it runs its own event loop)."""
     runner = CliRunner()
-    values = {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "TELEGRAM_BOT_TOKEN": ""}
+    values = {
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        "TELEGRAM_BOT_TOKEN": "",
+        **ENGLISH,
+    }
     return await asyncio.to_thread(runner.invoke, app, list(args), env=values | env)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import load_settings
+from bot.cli.common import load_settings, use_database
 
 
 def register(app: typer.Typer) -> None:
@@ -84,7 +84,8 @@ def console_link(
     from storage.links import LinkError
     from storage.migrate import upgrade
 
-    upgrade(settings.database_url)
+    # Never a new empty database: name it, or say where it looked (bot/cli/common.py).
+    upgrade(use_database(settings))
     try:
         issued = asyncio.run(
             operator_link(

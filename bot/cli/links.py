@@ -1,43 +1,46 @@
-"""`xuncha link-code`: a one-time code that links a Telegram chat."""
-
-from __future__ import annotations
+"""`xuncha link-code`: a one-time code that links a Telegram chat (no `from __future__`: see
+bot/cli/exports.py)."""
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
-from bot.cli.common import load_settings
+from bot.cli.common import load_settings, use_database
+from bot.cli.failures import ExitCode, fail
+from bot.cli.i18n import helps, say
 
 
 def register(app: typer.Typer) -> None:
     """Add link-code."""
-    app.command("link-code")(link_code)
 
-
-_CHAT_OF = {
-    "group": "the inspection group's chat",
-    "department": "the department's chat",
-    "office": "the round office's chat",
-}
+    @app.command("link-code", **helps("link.help"))
+    def link_code_command(
+        group: Annotated[
+            str | None,
+            typer.Option("--group", metavar=say("meta.code"), help=say("link.opt.group")),
+        ] = None,
+        department: Annotated[
+            str | None,
+            typer.Option(
+                "--department", metavar=say("meta.code"), help=say("link.opt.department")
+            ),
+        ] = None,
+        office: Annotated[
+            str | None,
+            typer.Option("--office", metavar=say("meta.round"), help=say("link.opt.office")),
+        ] = None,
+        round_code: Annotated[
+            str | None,
+            typer.Option("--round", metavar=say("meta.round"), help=say("link.opt.round")),
+        ] = None,
+    ) -> None:
+        link_code(group=group, department=department, office=office, round_code=round_code)
 
 
 def link_code(
-    group: Annotated[
-        str | None, typer.Option("--group", help="An inspection group's code, e.g. g3.")
-    ] = None,
-    department: Annotated[
-        str | None, typer.Option("--department", help="A department's code, e.g. water.")
-    ] = None,
-    office: Annotated[
-        str | None, typer.Option("--office", help="A round's code: link its office's chat.")
-    ] = None,
-    round_code: Annotated[
-        str | None,
-        typer.Option(
-            "--round", help="The round of --group/--department (default: the latest with it)."
-        ),
-    ] = None,
+    *, group: str | None, department: str | None, office: str | None, round_code: str | None
 ) -> None:
     """Print a one-time code (valid 24 hours) that links a Telegram chat with /link CODE."""
     chosen = [
@@ -46,25 +49,19 @@ def link_code(
         if value is not None
     ]
     if len(chosen) != 1:
-        typer.echo(
-            "give exactly one of --group CODE, --department CODE or --office ROUND", err=True
-        )
-        raise typer.Exit(2)
+        raise fail(ExitCode.USAGE, say("link.choose_one"))
     ((target, value),) = chosen
     if target == "office" and round_code is not None:
-        typer.echo("--round goes with --group or --department; --office names the round", err=True)
-        raise typer.Exit(2)
-    settings = load_settings()
-    from datetime import UTC, datetime
-
+        raise fail(ExitCode.USAGE, say("link.office_round"))
+    url = use_database(load_settings())
     from storage.links import LinkError, issue_code_at
     from storage.migrate import upgrade
 
-    upgrade(settings.database_url)
+    upgrade(url)
     try:
         issued = asyncio.run(
             issue_code_at(
-                settings.database_url,
+                url,
                 target=target,
                 round_code=value if target == "office" else round_code,
                 code=None if target == "office" else value,
@@ -72,12 +69,16 @@ def link_code(
             )
         )
     except LinkError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
+        raise fail(ExitCode.NOT_DONE, say("link.failed", reason=exc)) from exc
     until = issued.local_expiry.strftime("%Y-%m-%d %H:%M %Z")
-    typer.echo(f"link code: {issued.code}")
-    typer.echo(f"links: {issued.what}")
+    typer.echo(say("link.code", code=issued.code))
+    typer.echo(say("link.what", what=issued.what))
     typer.echo(
-        f"Send `/link {issued.code}` in {_CHAT_OF[issued.target]} as an administrator; "
-        f"valid until {until} ({issued.timezone}). It works once."
+        say(
+            "link.how",
+            code=issued.code,
+            chat=say(f"chat.{issued.target}"),
+            until=until,
+            zone=issued.timezone,
+        )
     )

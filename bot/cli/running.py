@@ -1,6 +1,5 @@
-"""`xuncha run` and `xuncha demo`: the bot itself, and the bot against the local emulator."""
-
-from __future__ import annotations
+"""`xuncha run` and `xuncha demo`: the bot itself, and the bot against the local emulator (no
+`from __future__`: see bot/cli/exports.py)."""
 
 import asyncio
 import logging
@@ -9,65 +8,60 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from bot.cli.common import load_settings
+from bot.cli import logs
+from bot.cli.common import load_settings, use_database
+from bot.cli.failures import ExitCode, fail
+from bot.cli.i18n import helps, say
+
+log = logging.getLogger("bot.cli")
 
 
 def register(app: typer.Typer) -> None:
     """Add run and demo."""
-    app.command("run")(run)
-    app.command("demo")(demo)
+    app.command("run", **helps("run.help"))(run)
+
+    @app.command("demo", **helps("demo.help"))
+    def demo_command(
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", metavar=say("meta.folder"), help=say("demo.opt.out")),
+        ] = None,
+    ) -> None:
+        demo(out)
 
 
 def run() -> None:
     """Run the bot (long polling, or webhook mode with WEBHOOK_URL). Upgrades the database."""
-    try:
-        settings = load_settings()
-    except ValidationError as exc:
-        typer.echo("The settings are not valid (environment or .env):", err=True)
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]).upper()
-            message = str(error["msg"]).removeprefix("Value error, ")
-            typer.echo(f"  {field + ': ' if field else ''}{message}", err=True)
-        raise typer.Exit(2) from None
+    settings = load_settings()
     if not settings.telegram_bot_token:
-        typer.echo(
-            "TELEGRAM_BOT_TOKEN is not set. Put it in the environment or in .env "
-            "(see README: 'Getting a bot token').\n"
-            "To see the bot working without Telegram, run: xuncha demo",
-            err=True,
-        )
-        raise typer.Exit(2)
+        raise fail(ExitCode.USAGE, say("run.no_token"), say("run.no_token.hint"))
+    use_database(settings, create=True)
     from bot.election import AnotherProcess
     from bot.service import run_bot
 
-    log = logging.getLogger("bot.cli")
     if settings.webhook_mode:
-        log.info("webhook mode: Telegram posts updates to %s", settings.webhook_url)
+        typer.echo(say("run.webhook", url=settings.webhook_url), err=True)
     else:
-        log.info("polling mode: the bot fetches updates with getUpdates")
+        typer.echo(say("run.polling"), err=True)
+    typer.echo(say("run.log", log=logs.log_file() or "-"), err=True)
+    log.info("starting: %s", "webhook" if settings.webhook_mode else "polling")
     try:
-        asyncio.run(run_bot(settings))
+        asyncio.run(run_bot(settings, started=_started))
     except AnotherProcess as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        raise fail(ExitCode.NOT_DONE, say("run.another", reason=exc)) from exc
 
 
-def demo(
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            metavar="FOLDER",
-            help="Where to keep the log, the /stats chart and the /export ledger "
-            "(default: a new folder xuncha-demo-<date>-<time> here).",
-        ),
-    ] = None,
-) -> None:
+def _started(username: str) -> None:
+    """Tell the operator the bot runs."""
+    typer.echo(say("run.started", username=username), err=True)
+
+
+def demo(out: Path | None) -> None:
     """Play a round against the local Bot API emulator and print the transcript."""
     from bot.demo import run_demo
 
-    folder = (out or Path(f"xuncha-demo-{datetime.now().astimezone():%Y%m%d-%H%M%S}")).resolve()
+    stamp = datetime.now().astimezone()
+    folder = (out or Path(f"xuncha-demo-{stamp:%Y%m%d-%H%M%S}")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     asyncio.run(run_demo(folder))

@@ -136,6 +136,11 @@ def _read(path: Path) -> str:
     raise RosterError([RosterProblem(str(path), None, "", problem)])
 
 
+def parse_roster_path(path: Path) -> ParsedRoster:
+    """Read and validate a roster file without a database (RosterError lists its problems)."""
+    return parse_roster(_read(path), str(path))
+
+
 async def load_roster_path(database_url: str, path: Path) -> RosterSummary:
     """Load a roster file into the database at `database_url` in one transaction."""
     source = str(path)

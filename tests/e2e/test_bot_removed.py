@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from bot.cli import app as cli
 from storage.models import OutboxMessage
+from tests.helpers.cli import ENGLISH
 from tests.helpers.group_flow import Member, complaint, file, linked_chat, new_chat
 from tests.helpers.groups import issue_code
 from tests.helpers.harness import BotHarness
@@ -45,7 +46,7 @@ async def rows_about(bot: BotHarness, number: str) -> list[OutboxMessage]:
 
 async def outbox_status(bot: BotHarness) -> Result:
     """What `xuncha outbox status` prints for the bot's database."""
-    env = {"DATABASE_URL": bot.settings.database_url}
+    env = {"DATABASE_URL": bot.settings.database_url, **ENGLISH}
     return await asyncio.to_thread(CliRunner().invoke, cli, ["outbox", "status"], env=env)
 
 

@@ -43,7 +43,15 @@ class BotProcess:
         """Start the bot."""
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=ROOT, env=self.env, stdout=log, stderr=log
+                sys.executable,
+                "-m",
+                "bot",
+                "--verbose",  # the log on stderr too: the test reads it
+                "run",
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=log,
             )
 
     async def kill(self) -> None:

@@ -24,6 +24,7 @@ from storage import outbox, workflow
 from storage.models import OutboxMessage, OutboxStatus, ProcessedUpdate
 from storage.workflow import Actor
 from tests.helpers import factories
+from tests.helpers.cli import ENGLISH
 from tests.helpers.group_flow import file, linked_chat
 from tests.helpers.harness import redeliver, running_bot
 
@@ -91,7 +92,7 @@ async def test_a_blocked_resident_is_a_permanent_failure_not_a_retry_loop(tmp_pa
             CliRunner().invoke,
             cli,
             ["outbox", "status"],
-            env={"DATABASE_URL": harness.settings.database_url},
+            env={"DATABASE_URL": harness.settings.database_url, **ENGLISH},
         )
         assert result.exit_code == 0, result.output
         assert "pending 0, failed 1, sent 0" in result.output

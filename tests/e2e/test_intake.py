@@ -70,7 +70,15 @@ async def test_xuncha_run_keeps_running_past_an_unparseable_update(tmp_path: Pat
         async def start() -> asyncio.subprocess.Process:
             with log_path.open("ab") as log:
                 return await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdout=log, stderr=log
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "--verbose",  # the log on stderr too: the test reads it
+                    "run",
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=log,
                 )
 
         resident = emu.add_user(first_name="钱")

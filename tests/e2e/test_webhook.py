@@ -324,7 +324,15 @@ async def test_xuncha_run_in_webhook_mode(tmp_path: Path) -> None:
         }
         with log_path.open("ab") as log:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdout=log, stderr=log
+                sys.executable,
+                "-m",
+                "bot",
+                "--verbose",  # the log on stderr too: the test reads it
+                "run",
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
             )
         try:
             resident = emu.add_user(first_name="钱")

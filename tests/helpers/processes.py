@@ -48,7 +48,15 @@ class BotProcess:
         with self.log.open("ab") as log:
             log.write(f"=== start {self.starts}\n".encode())
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=ROOT, env=self.env, stdout=log, stderr=log
+                sys.executable,
+                "-m",
+                "bot",
+                "--verbose",  # the log on stderr too: the test reads it
+                "run",
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=log,
             )
 
     async def kill(self) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from emulator import BotApiEmulator
+from tests.helpers.cli import ENGLISH
 from tests.helpers.processes import BotProcess, leader_of, wait_for
 from tests.replicas.conftest import needs_postgresql
 
 REFUSAL = (
-    "error: another xuncha process is running on {path}: SQLite is for one process; "
+    "not started: another xuncha process is running on {path}: SQLite is for one process; "
     "replicas need PostgreSQL"
 )
 
@@ -18,14 +19,14 @@ async def test_a_second_process_on_sqlite_is_refused_with_one_line(
     emu: BotApiEmulator, sqlite_url: str, tmp_path: Path
 ) -> None:
     first = BotProcess(emu, sqlite_url, tmp_path / "first.log")
-    second = BotProcess(emu, sqlite_url, tmp_path / "second.log")
+    second = BotProcess(emu, sqlite_url, tmp_path / "second.log", **ENGLISH)
     try:
         await first.start()
         await wait_for(lambda: "is running in" in first.text(), timeout=60, what="the first bot")
         await second.start()
         assert second.process is not None
         assert await second.process.wait() == 1
-        lines = [line for line in second.current_text().splitlines() if "error" in line.lower()]
+        lines = [line for line in second.current_text().splitlines() if line.startswith("not started")]
         assert lines == [REFUSAL.format(path=sqlite_url.removeprefix("sqlite:///"))]
         assert "Traceback" not in second.text()
         # The first goes on, alone and leading.

@@ -30,6 +30,7 @@ from storage.roster import (
     load_roster_path,
     parse_roster,
 )
+from tests.helpers.cli import ENGLISH
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "roster_wd2023.yaml"
 ROSTER = FIXTURE.read_text(encoding="utf-8")
@@ -651,7 +652,7 @@ def test_parse_roster_needs_no_database() -> None:
 
 def test_cli_loads_a_roster_and_reports_errors(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    env = {"DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+    env = {"DATABASE_URL": url, "LOG_LEVEL": "WARNING", **ENGLISH}
     runner = CliRunner()
     good = write(tmp_path, ROSTER)
 
@@ -667,9 +668,9 @@ def test_cli_loads_a_roster_and_reports_errors(tmp_path: Path) -> None:
 
     bad = write(tmp_path, edited(("lat: 33.736", "lat: 133.736")), name="bad.yaml")
     result = runner.invoke(app, ["roster", "load", str(bad)], env=env)
-    assert result.exit_code == 1
+    assert result.exit_code == 6  # a bad roster (bot/cli/failures.py)
     assert f"{bad}:23: groups[0].villages[1].lat: must be between -90 and 90" in result.output
 
     result = runner.invoke(app, ["roster", "load", str(tmp_path / "missing.yaml")], env=env)
-    assert result.exit_code == 1
+    assert result.exit_code == 6
     assert f"{tmp_path / 'missing.yaml'}: cannot be read" in result.output
