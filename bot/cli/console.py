@@ -14,7 +14,10 @@ from bot.cli.common import load_settings, use_database
 
 def register(app: typer.Typer) -> None:
     """Add console-link."""
-    app.command("console-link")(console_link)
+    # short_help: click would cut the docstring at 45 characters.
+    app.command("console-link", short_help="Print a one-time login link to the console")(
+        console_link
+    )
 
 
 @dataclass(frozen=True)

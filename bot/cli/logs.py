@@ -16,6 +16,16 @@ _installed: list[logging.Handler] = []
 _file: list[Path] = []
 
 
+class WithoutTraceback(logging.Formatter):
+    """The terminal's format: a record's message without its traceback (the file has it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The line, with exc_info and stack left out."""
+        plain = logging.makeLogRecord(record.__dict__)
+        plain.exc_info, plain.exc_text, plain.stack_info = None, None, None
+        return super().format(plain)
+
+
 def default_log_file() -> Path:
     """xuncha.log in the data folder."""
     return data_dir() / "xuncha.log"
@@ -44,7 +54,7 @@ def configure(*, verbose: bool, level: str = "INFO", path: Path | None = None) -
     _installed.append(handler)
     if verbose:
         console = logging.StreamHandler(sys.stderr)
-        console.setFormatter(formatter)
+        console.setFormatter(WithoutTraceback(FORMAT))
         _installed.append(console)
     for installed in _installed:
         root.addHandler(installed)

@@ -26,7 +26,9 @@ async def test_a_second_process_on_sqlite_is_refused_with_one_line(
         await second.start()
         assert second.process is not None
         assert await second.process.wait() == 1
-        lines = [line for line in second.current_text().splitlines() if line.startswith("not started")]
+        lines = [
+            line for line in second.current_text().splitlines() if line.startswith("not started")
+        ]
         assert lines == [REFUSAL.format(path=sqlite_url.removeprefix("sqlite:///"))]
         assert "Traceback" not in second.text()
         # The first goes on, alone and leading.
