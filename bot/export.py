@@ -59,7 +59,9 @@ async def export_round(
                     + (f" (rounds: {', '.join(known)})" if known else " (load a roster first)")
                 )
             summary = await ledger.ledger_summary(session=session, round_id=round_.id)
-            rows = ledger.ledger_rows(session=session, round_id=round_.id, shareable=shareable)
+            rows = ledger.ledger_rows(
+                session=session, round_id=round_.id, shareable=shareable, now=now
+            )
             count = await write_ledger(out, rows, summary, exported_at=now)
             return ExportResult(out, round_.code, count, shareable)
     finally:

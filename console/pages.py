@@ -145,6 +145,7 @@ async def export_page(request: web.Request, who: Viewer) -> web.StreamResponse:
                 group_id=who.group_id,
                 shareable=who.target != "group",
                 where=where,
+                now=now,
             )
             summary = await ledger.ledger_summary(
                 session=session, round_id=who.round_id, group_id=who.group_id

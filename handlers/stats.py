@@ -262,7 +262,7 @@ async def ledger_document(
         suffix=".xlsx",
     )
     rows = ledger.ledger_rows(
-        session=session, round_id=round_id, shareable=shareable, group_id=group_id
+        session=session, round_id=round_id, shareable=shareable, group_id=group_id, now=requested
     )
     count = await write_ledger(path, rows, summary, exported_at=requested)
     local = _local(summary, requested)

@@ -16,10 +16,21 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.handling import handling_of, last_handling_events
+from storage.ladder import DUE, Ladder, ladder_of, overdue_days
 from storage.ledger.scope import round_of, scoped
 from storage.ledger.words import HANDLING_ZH, NO, NO_HANDLING, SATISFACTION_ZH, STATUS_ZH, YES
-from storage.models import Category, Complaint, Department, TimelineEvent, Village
+from storage.models import Category, Complaint, ComplaintStatus, Department, TimelineEvent, Village
 
+# Statuses resolved (the resolution is the current one).
+SETTLED = (ComplaintStatus.resolved, ComplaintStatus.closed)
+# Statuses being worked on: a reopened complaint is back in one, its earlier resolution is
+# history.
+WORKING = (
+    ComplaintStatus.new,
+    ComplaintStatus.accepted,
+    ComplaintStatus.immediate,
+    ComplaintStatus.handed_off,
+)
 # Rows fetched from the database at a time while streaming.
 PAGE_SIZE = 500
 
@@ -53,6 +64,14 @@ class LedgerRow:
     resolution: str
     # In Chinese (SATISFACTION_ZH); empty when not rated.
     satisfaction: str
+    # 位置: the coordinates shared ("33.74210, 113.35120") or the address typed; empty when
+    # `confidential`.
+    location: str = ""
+    # 合并至: the number of the complaint a merged one joined.
+    merged_into: str = ""
+    # 超期（天）: days past the due date, once 超期 (storage/ladder.py): still open today, or
+    # resolved that late; None otherwise.
+    overdue_days: int | None = None
     # Not a column: a complaint in a sensitive category in a shareable ledger, whose words
     # (description, resolution) are withheld; the file says so in their place.
     confidential: bool = False
@@ -75,6 +94,9 @@ class LedgerRow:
             self.resolved_at,
             self.resolution,
             self.satisfaction,
+            self.location,
+            self.merged_into,
+            self.overdue_days,
         )
 
 
@@ -92,16 +114,24 @@ async def ledger_rows(
     shareable: bool,
     group_id: int | None = None,
     where: list[Any] | None = None,
+    now: datetime | None = None,
 ) -> AsyncIterator[LedgerRow]:
     """The round's complaints (or one group's) as ledger rows, streamed in number order.
 
     One query joins the village, category, department and latest handling event; it is read
     `PAGE_SIZE` rows at a time. `shareable`: no identity in any row, and no words of a
     complaint in a sensitive category (干部作风, 违纪违法问题线索): they could tell who spoke.
-    `where`: more clauses on Complaint (the console's filtered view).
+    `where`: more clauses on Complaint (the console's filtered view). `now`: the moment of the
+    export, for 超期（天） (None: the column stays empty).
+
+    A reopened complaint (being handled again) shows no 办结时间, 办理结果 or 满意度 of its
+    earlier resolution: the ledger shows the current state, the timeline keeps the history.
     """
     round_ = await round_of(session, round_id)
     zone = ZoneInfo(round_.timezone)
+    marks = Marks(ladder_of(round_), now.astimezone(zone).date() if now is not None else None)
+    # Any: SQLModel types an aliased model's attributes as plain values.
+    target: Any = aliased(Complaint)
     last = last_handling_events(round_id)
     # Any: SQLModel types an aliased model's attributes as plain values.
     handling_event: Any = aliased(TimelineEvent)
@@ -125,6 +155,10 @@ async def ledger_rows(
             col(Complaint.resolved_at),
             col(Complaint.resolution),
             col(Complaint.satisfaction),
+            col(Complaint.latitude),
+            col(Complaint.longitude),
+            col(Complaint.address),
+            target.number,
         )
         .select_from(Complaint)
         .join(Village, col(Village.id) == col(Complaint.village_id))
@@ -138,6 +172,7 @@ async def ledger_rows(
         .outerjoin(Department, col(Department.id) == col(Complaint.department_id))
         .outerjoin(last, last.c.complaint_id == col(Complaint.id))
         .outerjoin(handling_event, handling_event.id == last.c.event_id)
+        .outerjoin(target, target.id == col(Complaint.merged_into_id))
     )
     # Numbers are zero-padded to four digits; seq orders them past 9999 too.
     statement = scoped(statement, round_id, group_id).order_by(col(Complaint.seq))
@@ -148,12 +183,42 @@ async def ledger_rows(
         # A page at a time: one trip through the async driver per page, not per row.
         async for page in result.partitions(PAGE_SIZE):
             for row in page:
-                yield _ledger_row(row, zone, shareable)
+                yield _ledger_row(row, zone, shareable, marks)
     finally:
         await result.close()
 
 
-def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool) -> LedgerRow:
+@dataclass(frozen=True)
+class Marks:
+    """What a row's 超期（天） is measured with: the round's ladder and the export's day."""
+
+    ladder: Ladder
+    today: date | None
+
+    def overdue(self, status: str, due_on: date | None, resolved: date | None) -> int | None:
+        """Days past the due date once 超期: open and still late today, or resolved that late."""
+        if due_on is None or self.today is None:
+            return None
+        if status in DUE:
+            days = overdue_days(due_on, self.today)
+        elif status in SETTLED and resolved is not None:
+            days = overdue_days(due_on, resolved)
+        else:
+            return None
+        return days if self.ladder.flagged(days) else None
+
+
+def _location(latitude: float | None, longitude: float | None, address: str | None) -> str:
+    """The coordinates shared, or the address typed (both when there are both)."""
+    parts = []
+    if latitude is not None and longitude is not None:
+        parts.append(f"{latitude:.5f}, {longitude:.5f}")
+    if address:
+        parts.append(address)
+    return " / ".join(parts)
+
+
+def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool, marks: Marks) -> LedgerRow:
     """A row of the ledger query as a LedgerRow."""
     (
         number,
@@ -174,8 +239,16 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool) -> LedgerRow:
         resolved_at,
         resolution,
         satisfaction,
+        latitude,
+        longitude,
+        address,
+        merged_into,
     ) = row
     handling = handling_of(status, last_action)
+    if status in WORKING:
+        # Reopened: the earlier resolution is history (the timeline's), not the state.
+        resolved_at, resolution, satisfaction = None, None, None
+    resolved_local = resolved_at.astimezone(zone) if resolved_at is not None else None
     # An unknown category (not in the roster) is not known to be sensitive.
     confidential = shareable and bool(sensitive)
     return LedgerRow(
@@ -191,8 +264,13 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool) -> LedgerRow:
         handling=HANDLING_ZH[handling] if handling else NO_HANDLING,
         department=department or "",
         due_on=due_on,
-        resolved_at=resolved_at.astimezone(zone) if resolved_at is not None else None,
+        resolved_at=resolved_local,
         resolution="" if confidential else resolution or "",
         satisfaction=(SATISFACTION_ZH.get(satisfaction) or satisfaction) if satisfaction else "",
+        location="" if confidential else _location(latitude, longitude, address),
+        merged_into=merged_into or "",
+        overdue_days=marks.overdue(
+            status, due_on, resolved_local.date() if resolved_local is not None else None
+        ),
         confidential=confidential,
     )

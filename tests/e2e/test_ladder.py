@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from handlers.ledger_file import HEADERS
 from storage.clock import FakeClock
+from tests.helpers.exports import download, ledger_rows, only
 from tests.helpers.group_flow import Member, button, file, labels, linked_chat
 from tests.helpers.harness import SHANGHAI, BotHarness, running_bot
 from tests.helpers.resident import with_buttons
@@ -105,6 +107,12 @@ async def test_the_ladder_climbs_and_never_falls_silent(tmp_path: Path) -> None:
         assert f"🔴 超期（逾期 7 天及以上）未办结 1 件：{number}" in weekly[0]
         office_weekly = said(office, "📊")
         assert len(office_weekly) == 1 and f"未办结 1 件：{number}" in office_weekly[0]
+
+        # The ledger: 超期（天） 10 on 03-27 (due 03-17), with its location and no merge.
+        document = only(await group.say("/export"), "document")
+        (row,) = ledger_rows(await download(harness, document["document"]["file_id"]))
+        values = dict(zip(HEADERS, row, strict=True))
+        assert (values["编号"], values["超期（天）"], values["合并至"]) == (number, 10, None)
 
 
 async def test_a_department_chosen_instead_of_the_default_is_named_so(tmp_path: Path) -> None:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
-from openpyxl import load_workbook
 from PIL import Image
 from sqlmodel import select
 
-from emulator.models import StoredMessage
-from handlers.ledger_file import HEADERS, LEDGER_SHEET, SUMMARY_SHEET
+from handlers.ledger_file import HEADERS
 from storage import ledger, links, outbox
 from storage.models import OutboxMessage
+from tests.helpers.exports import download, ledger_rows, only
 from tests.helpers.group_flow import (
     Member,
     complaint,
@@ -27,28 +25,6 @@ from tests.helpers.ledger_round import expected_rows
 from tests.helpers.resident import texts
 
 PHONE = "+8613812345678"
-
-
-async def download(bot: BotHarness, file_id: str) -> bytes:
-    """A file the bot sent, downloaded from the emulator like any Telegram client would."""
-    assert bot.runtime.app is not None
-    telegram_file = await bot.runtime.app.bot.get_file(file_id)
-    return bytes(await telegram_file.download_as_bytearray())
-
-
-def only(messages: list[StoredMessage], field: str) -> StoredMessage:
-    found = [m for m in messages if m.get(field)]
-    assert len(found) == 1, f"not one {field} among {messages}"
-    return found[0]
-
-
-def ledger_rows(data: bytes) -> list[tuple[Any, ...]]:
-    """The 台账 sheet's rows below the header (padded to the header's width)."""
-    workbook = load_workbook(io.BytesIO(data))
-    rows = [tuple(row) for row in workbook[LEDGER_SHEET].iter_rows(values_only=True)]
-    assert rows[0] == HEADERS
-    assert SUMMARY_SHEET in workbook.sheetnames
-    return [row + (None,) * (len(HEADERS) - len(row)) for row in rows[1:]]
 
 
 async def three_complaints(bot: BotHarness, group: Member) -> dict[str, str]:

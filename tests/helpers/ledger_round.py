@@ -231,8 +231,18 @@ async def expected_rows(
         events = list(
             (await session.exec(select(TimelineEvent).order_by(col(TimelineEvent.id)))).all()
         )
+    numbers = {c.id: c.number for c in complaints}
     rows = []
     for c in complaints:
+        # A reopened complaint shows none of its earlier resolution (the current state).
+        settled = c.status not in ("new", "accepted", "immediate", "handed_off")
+        location = (
+            f"{c.latitude:.5f}, {c.longitude:.5f}"
+            if c.latitude is not None and c.longitude is not None
+            else ""
+        )
+        if c.address:
+            location = f"{location} / {c.address}" if location else c.address
         # A shareable ledger withholds the words of a complaint in a sensitive category.
         withheld = shareable and categories[c.category_code].sensitive
         village = villages[c.village_id]
@@ -251,9 +261,13 @@ async def expected_rows(
                 _handling(c, [e for e in events if e.complaint_id == c.id]),
                 department.name if department else "",
                 c.due_on,
-                c.resolved_at.astimezone(zone) if c.resolved_at else None,
-                "" if withheld else c.resolution or "",
-                SATISFACTION_ZH.get(c.satisfaction or "", ""),
+                c.resolved_at.astimezone(zone) if c.resolved_at and settled else None,
+                "" if withheld or not settled else c.resolution or "",
+                SATISFACTION_ZH.get(c.satisfaction or "", "") if settled else "",
+                "" if withheld else location,
+                numbers.get(c.merged_into_id, "") if c.merged_into_id else "",
+                # 超期（天）: only with the export's moment (tests/e2e/test_ladder.py).
+                None,
             )
         )
     return rows

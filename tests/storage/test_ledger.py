@@ -65,7 +65,15 @@ async def test_rows_match_the_database(world: World, played: Played) -> None:
     assert closed.identity == f"{NAME} / {PHONE}"
     assert closed.anonymous == "否"
     assert by_number[played.numbers["reopened"]].identity == NAME  # named, no phone
-    assert by_number[played.numbers["reopened"]].satisfaction == "不满意"
+    # Reopened (不满意): being handled again, so no 办结时间, 办理结果 or 满意度 of the earlier
+    # resolution in the ledger; the timeline keeps them.
+    reopened = by_number[played.numbers["reopened"]]
+    assert (reopened.status, reopened.resolved_at, reopened.resolution) == ("已受理", None, "")
+    assert reopened.satisfaction == ""
+    # The location as shared, and the number a merged complaint joined.
+    assert closed.location == "33.74210, 113.35120"
+    merged = by_number[played.numbers["merged"]]
+    assert merged.merged_into in played.numbers.values() and merged.merged_into != merged.number
     assert by_number[played.numbers["transferred"]].status == "已移交"
     assert by_number[played.numbers["transferred"]].category == "违纪违法问题线索"
     assert by_number[played.numbers["merged"]].status == "已合并"
