@@ -204,7 +204,7 @@ async def test_without_a_username_or_a_working_token_it_says_what_to_do(
             database_url, *args, TELEGRAM_BOT_TOKEN=wrong, TELEGRAM_API_BASE_URL=emu.base_url
         )
         base_url = emu.base_url
-    assert result.exit_code == 1
+    assert result.exit_code == 5  # the token rejected (bot/cli/failures.py)
     assert f"the Bot API at {base_url} rejected TELEGRAM_BOT_TOKEN" in result.output
     assert wrong not in result.output
 
@@ -212,7 +212,7 @@ async def test_without_a_username_or_a_working_token_it_says_what_to_do(
     result = await xuncha(
         database_url, *args, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=base_url
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # the Bot API server unreachable
     assert f"could not ask the Bot API at {base_url}" in result.output
     assert TOKEN not in result.output
     assert not out.exists()

@@ -105,7 +105,20 @@ def qr(round_code: str, out: Path, *, bot_username: str | None, language: str) -
         )
         written = write_posters(infos, bot_username=username, out=out, language=language)
     except PosterError as exc:
-        raise fail(ExitCode.NOT_DONE, say("qr.failed", reason=exc)) from exc
+        raise fail(_poster_exit_code(exc), say("qr.failed", reason=exc)) from exc
     for files in written:
         typer.echo(f"{files.village_code}: {files.link}")
     typer.echo(say("qr.done", count=len(written), round=infos[0].round_code, out=out))
+
+
+def _poster_exit_code(exc: Exception) -> ExitCode:
+    """A rejected token or an unreachable server keeps its own exit code (bot/cli/failures.py)
+    when getMe was what failed."""
+    from telegram.error import BadRequest, InvalidToken, NetworkError
+
+    cause = exc.__cause__
+    if isinstance(cause, InvalidToken):
+        return ExitCode.BAD_TOKEN
+    if isinstance(cause, NetworkError) and not isinstance(cause, BadRequest):
+        return ExitCode.NO_TELEGRAM
+    return ExitCode.NOT_DONE
