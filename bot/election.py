@@ -59,6 +59,8 @@ class Election:
         self.watch = watch
         # Monotonic time until which this process may act as the leader.
         self._fresh_until = 0.0
+        # Monotonic time before which a new leader sends nothing (see PostgresElection).
+        self.quiet_until = 0.0
 
     def may_act(self) -> bool:
         """Whether this process may send, poll and sweep now (leader, lock confirmed)."""
@@ -181,6 +183,11 @@ class PostgresElection(Election):
         if taken:
             # Counted from before the question: the server's cut-off runs from its last word.
             self._fresh_until = asked + FENCE
+            # The lock can be free while the old leader still thinks it leads: its session
+            # ended by the server (or an operator) is only noticed at its next heartbeat. It
+            # confirmed the lock last before the lock was freed, so FENCE from now its own
+            # fence has closed: only then does this one start sending.
+            self.quiet_until = time.monotonic() + FENCE
             self.watch.change(Role.leader, "took the leader's lock")
 
     def _step_down(self, reason: str) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any
@@ -123,7 +124,8 @@ class BotService:
             # Leading already: sender and polling are up when start() returns.
             self._on_role(Role.leader)
             if self._leading is not None:
-                await self._leading
+                # Not `await`: a role lost meanwhile cancels it, and that must not end start().
+                await asyncio.wait({self._leading})
         mode = "webhook mode" if self.webhook is not None else "polling mode (getUpdates)"
         log.info("bot @%s is running in %s as %s", self.app.bot.username, mode, self.role.role)
         if self.webhook is not None:
@@ -175,10 +177,19 @@ class BotService:
         if not self.role.is_leader:
             return
         log.info("leading: %s calls of the last minute counted in the pacing", counted)
-        self._sender_task = asyncio.create_task(self.sender.run(), name="outbox-sender")
         if self.webhook is None:
+            # Updates may be handled at once (a second handling changes nothing)...
             self.poller = Poller(self.app, timeout=self.settings.poll_timeout)
             self._intake_task = self._watched(self.poller.run(), "intake")
+        # ...but sending waits until an old leader that has not noticed yet has stopped.
+        assert self.election is not None
+        quiet = self.election.quiet_until - time.monotonic()
+        if quiet > 0:
+            log.info("leading: the first send in %.1f s (the old leader's fence)", quiet)
+            await asyncio.sleep(quiet)
+        if not self.role.is_leader:
+            return
+        self._sender_task = asyncio.create_task(self.sender.run(), name="outbox-sender")
         self.app.outbox_wakeup.set()
 
     def _halt(self) -> None:
