@@ -31,7 +31,8 @@ from storage.migrate import upgrade_async
 from storage.roster import load_roster
 
 TRY_TOKEN = "100200300:TRY-TOKEN"
-EXAMPLE_ROSTER = Path(__file__).resolve().parents[1] / "examples" / "roster.example.yaml"
+# Package data (examples/ links to it), so an installed package finds it too.
+EXAMPLE_ROSTER = Path(__file__).resolve().parent / "cli" / "roster.example.yaml"
 # The example round keeps its length and moves so that today falls in its third week.
 DAYS_BEFORE_TODAY = 14
 # How long the bot may take to answer /link in a chat while everything starts.
