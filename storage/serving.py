@@ -69,6 +69,12 @@ def linked_since(row: InspectionGroup | Round) -> datetime | None:
     return row.office_chat_linked_at if isinstance(row, Round) else row.chat_linked_at
 
 
+def linked_after(row: InspectionGroup | Round, moment: datetime) -> bool:
+    """Whether the group's (office's) chat was linked after `moment` (a report's due time)."""
+    linked_at = linked_since(row)
+    return linked_at is not None and linked_at > moment
+
+
 def set_linked_at(row: Linkable, when: datetime) -> None:
     """Record when a group's (office's) chat was linked: its reports start from then."""
     if isinstance(row, Round):

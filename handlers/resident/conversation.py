@@ -14,11 +14,15 @@ from storage.complaints import FilingOutcome
 from storage.drafts import EditField, StepOutcome, StepResult
 from storage.models import Draft, DraftStep
 
-# What to say when a piece of the description is refused (the draft stays as it was).
+# What to say when a piece of the description is refused (the draft stays as it was), or
+# only partly taken (a photo kept without its caption).
 DESCRIPTION_PROBLEMS = {
     StepOutcome.too_short: "description.too_short",
     StepOutcome.too_long: "description.too_long",
     StepOutcome.too_many_photos: "description.too_many_photos",
+    # The photo is kept; its caption is not (issue 10).
+    StepOutcome.photo_caption_short: "ladder.photo.caption_short",
+    StepOutcome.photo_caption_long: "ladder.photo.caption_long",
     StepOutcome.voice_taken: "description.voice_taken",
     StepOutcome.empty: "description.empty",
 }

@@ -71,19 +71,25 @@ async def add_voice(
 async def add_photo(
     *, session: AsyncSession, draft: Draft, file_id: str, caption: str | None, now: datetime
 ) -> StepResult:
-    """A photo (at most five), with its caption as description text; all or nothing."""
+    """A photo (at most five), with its caption as description text.
+
+    The photo is kept even when its caption cannot be description text (too short, too long):
+    the outcome says so, and the resident is asked for the text.
+    """
     if len(draft.photo_file_ids) >= MAX_PHOTOS:
         return await step_result(session, draft, now, StepOutcome.too_many_photos)
     caption = tidy(caption or "")
-    if caption:
-        outcome = _check_text(draft, caption)
-        if outcome != StepOutcome.ok:
-            return await step_result(session, draft, now, outcome)
+    outcome = _check_text(draft, caption) if caption else StepOutcome.ok
+    if outcome == StepOutcome.ok and caption:
         draft.description = _joined(draft.description, caption)
     # A new list: the JSON column does not notice changes made in place.
     draft.photo_file_ids = [*draft.photo_file_ids, file_id]
     draft.updated_at = now
-    return await step_result(session, draft, now)
+    kept = {
+        StepOutcome.too_short: StepOutcome.photo_caption_short,
+        StepOutcome.too_long: StepOutcome.photo_caption_long,
+    }
+    return await step_result(session, draft, now, kept.get(outcome, StepOutcome.ok))
 
 
 async def finish_description(*, session: AsyncSession, draft: Draft, now: datetime) -> StepResult:

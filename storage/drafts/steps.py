@@ -44,6 +44,9 @@ class StepOutcome(StrEnum):
     too_short = "too_short"
     too_long = "too_long"
     too_many_photos = "too_many_photos"
+    # A photo kept, its caption not (too short, too long to be description text).
+    photo_caption_short = "photo_caption_short"
+    photo_caption_long = "photo_caption_long"
     voice_taken = "voice_taken"
     # "Done" before there is text or voice.
     empty = "empty"

@@ -14,6 +14,7 @@ from storage.models import Category, Complaint, InspectionGroup, Round, Timeline
 from storage.notices import NoticeKind
 from storage.schedule.clock import DIGEST_AT, at_local, local_today, round_start
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, rounds_near, row_id
+from storage.serving import linked_after
 from storage.triage import NOT_OPEN
 
 # Lists in a digest stop at this many lines (the rest is counted).
@@ -47,7 +48,8 @@ async def sweep_digests(
         )
         for group in rounds.linked_groups(round_):
             key = f"digest:{row_id(group)}:{today.isoformat()}"
-            if key in rounds.done:
+            if key in rounds.done or linked_after(group, due_at):
+                # A chat linked after today's 08:30 starts with tomorrow's digest.
                 continue
             payload = await _digest(session, round_, group, since, due_at, today)
             rows = 0

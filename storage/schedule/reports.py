@@ -18,6 +18,7 @@ from storage.notices import NoticeKind
 from storage.schedule.clock import WEEKLY_AT, at_local, local_today
 from storage.schedule.digest import category_names
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, rounds_near, row_id
+from storage.serving import linked_after
 from storage.triage import NOT_OPEN
 
 S = ComplaintStatus
@@ -101,6 +102,9 @@ async def send_reports(
         audiences.append((f"{prefix}:office", round_.office_chat_id, None))
     for key, chat_id, group in audiences:
         if key in rounds.done:
+            continue
+        if kind == NoticeKind.weekly and linked_after(group or round_, until):
+            # The chat did not exist for that week: its reports start from its link.
             continue
         stats = await round_report(
             session=sweeping.session,

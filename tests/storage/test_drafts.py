@@ -168,17 +168,25 @@ async def test_description_rules(session: AsyncSession) -> None:
     assert result.outcome == Outcome.ok and draft.step == DraftStep.location
 
 
-async def test_a_photo_with_a_bad_caption_is_refused_whole(session: AsyncSession) -> None:
+async def test_a_photo_with_a_bad_caption_is_kept_without_it(session: AsyncSession) -> None:
     draft = await at_description(session)
     result = await drafts.add_photo(
-        session=session, draft=draft, file_id="p", caption="短", now=NOW
+        session=session, draft=draft, file_id="p1", caption="短", now=NOW
     )
-    assert result.outcome == Outcome.too_short and draft.photo_file_ids == []
+    # The photo is kept (issue 10), the caption is not description text: the outcome says so.
+    assert result.outcome == Outcome.photo_caption_short
+    assert draft.photo_file_ids == ["p1"] and draft.description is None
     result = await drafts.add_photo(
-        session=session, draft=draft, file_id="p", caption="机井坏了两个月没人修", now=NOW
+        session=session, draft=draft, file_id="p2", caption="水" * 2001, now=NOW
+    )
+    assert result.outcome == Outcome.photo_caption_long
+    assert draft.photo_file_ids == ["p1", "p2"] and draft.description is None
+    result = await drafts.add_photo(
+        session=session, draft=draft, file_id="p3", caption="机井坏了两个月没人修", now=NOW
     )
     assert result.outcome == Outcome.ok
-    assert draft.photo_file_ids == ["p"] and draft.description == "机井坏了两个月没人修"
+    assert draft.photo_file_ids == ["p1", "p2", "p3"]
+    assert draft.description == "机井坏了两个月没人修"
 
 
 async def test_voice_alone_is_a_description(session: AsyncSession) -> None:
@@ -363,18 +371,19 @@ async def test_invisible_characters_do_not_count(session: AsyncSession) -> None:
     ):
         result = await drafts.add_text(session=session, draft=draft, text=text, now=NOW)
         assert result.outcome == Outcome.too_short, repr(text)
-    # A caption is description text: the same count.
-    for caption in ("\u3164\u2800\u3000" * 4, "\u200b".join("水压低浇不了地两月")):
-        result = await drafts.add_photo(
-            session=session, draft=draft, file_id="p", caption=caption, now=NOW
-        )
-        assert result.outcome == Outcome.too_short, repr(caption)
     assert snapshot(draft) == before
+    # A caption is description text: the same count (the photo is kept without it).
+    for n, caption in enumerate(("\u3164\u2800\u3000" * 4, "\u200b".join("水压低浇不了地两月"))):
+        result = await drafts.add_photo(
+            session=session, draft=draft, file_id=f"p{n}", caption=caption, now=NOW
+        )
+        assert result.outcome == Outcome.photo_caption_short, repr(caption)
+    assert draft.photo_file_ids == ["p0", "p1"] and draft.description is None
     # A caption of invisible characters only is no caption: the photo comes alone.
     result = await drafts.add_photo(
         session=session, draft=draft, file_id="p", caption="\u200b\u2060\ufeff", now=NOW
     )
-    assert result.outcome == Outcome.ok and draft.photo_file_ids == ["p"]
+    assert result.outcome == Outcome.ok and draft.photo_file_ids == ["p0", "p1", "p"]
     assert draft.description is None
     # Text is stored without zero-width characters; newlines and emoji sequences stay.
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
