@@ -8,9 +8,10 @@ its card, or to the department's chat without the resident's identity), digest, 
 round_open, round_warn (group and office chats; their texts, worded from the payload alone,
 are in handlers/notice_texts.py), survey_reminder (the resident, with the survey's buttons
 again), and handed_elsewhere (a department's chat, under its card, when the hand-off went to
-another), chat_lost and chat_back (the office's chat: the bot was removed from a group's or
-department's chat, and is back; storage/lost_chats.py), and escalation (督办通报, the office's
-chat; handlers/ladder_texts.py).
+another), sign_reminder (催签: a dispatch not signed for in time, under the card in the
+department's chat and in the group chat), chat_lost and chat_back (the office's chat: the bot
+was removed from a group's or department's chat, and is back; storage/lost_chats.py), and
+escalation (督办通报, the office's chat; handlers/ladder_texts.py).
 
 Nothing is sent to a chat that no longer serves the group, department or office the notice is
 for, and a reminder about a complaint that has moved on since (resolved, closed, rated, a new
@@ -210,6 +211,34 @@ def _chat_text(group_key: str, department_key: str) -> Callable[[dict[str, Any],
     return text
 
 
+async def _sign_reminder(notice: Notice) -> list[Call]:
+    """催签, under the card: not sent once the dispatch is signed for or has ended."""
+    chat_id, payload, language = notice.chat_id, notice.payload, notice.language
+    view = await triage.card_view(
+        session=notice.session, complaint_id=int(payload["complaint_id"])
+    )
+    handoff = view.handoff if view is not None else None
+    if (
+        view is None
+        or handoff is None
+        or handoff.id != payload.get("handoff_id")
+        or handoff.signed_at is not None
+        or handoff.ended_at is not None
+    ):
+        return []
+    values = {"number": escape(view.number), "hours": int(payload.get("hours", 24))}
+    if notice.audience == "department":
+        if view.department_chat_id != chat_id:
+            return []
+        text = t(language, "notice.sign_reminder.department", **values)
+        return [calls.message(text, reply_to=view.department_card_message_id, chat_id=chat_id)]
+    if view.group_chat_id != chat_id:
+        return []
+    department = escape(view.department_name or "")
+    text = t(language, "notice.sign_reminder.group", department=department, **values)
+    return [calls.message(text, reply_to=view.group_card_message_id, chat_id=chat_id)]
+
+
 # How each kind is said.
 RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.due: _due,
@@ -221,6 +250,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.round_warn: _worded(warning_text),
     NoticeKind.survey_reminder: _survey_reminder,
     NoticeKind.handed_elsewhere: _handed_elsewhere,
+    NoticeKind.sign_reminder: _sign_reminder,
     NoticeKind.chat_lost: _worded(
         _chat_text("notice.chat_lost.group", "notice.chat_lost.department")
     ),

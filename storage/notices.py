@@ -29,6 +29,8 @@ class NoticeKind(StrEnum):
     round_warn = "round_warn"
     # The survey again, to a resident who has not answered it.
     survey_reminder = "survey_reminder"
+    # 催签: a dispatch not signed for in time, to the department's chat and the group chat.
+    sign_reminder = "sign_reminder"
     # To a department whose hand-off went to another department.
     handed_elsewhere = "handed_elsewhere"
     # To the round office: the bot was removed from a group's (department's) chat; it is back.

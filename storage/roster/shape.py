@@ -239,6 +239,13 @@ class LadderSpec(_Spec):
         )
 
 
+class HandoffSpec(_Spec):
+    """The `handoff:` mapping: the department's side of a hand-off."""
+
+    # A hand-off not signed for (签收) within this many hours gets one 催签 reminder.
+    sign_within_hours: Annotated[int, Strict(), _at_least(1)] = 24
+
+
 class DispatchSpec(_Spec):
     """One entry of `dispatch:` (派单目录): a category's default department and due time."""
 
@@ -259,6 +266,8 @@ class RosterSpec(_Spec):
     ] = None
     # Absent: storage/ladder.py's defaults.
     ladder: LadderSpec | None = None
+    # Absent: 签收 within 24 hours.
+    handoff: HandoffSpec = HandoffSpec()
     # Category code -> its default department (and due days); see parsing.dispatch_problems.
     dispatch: dict[Code, DispatchSpec] = {}
 

@@ -105,6 +105,7 @@ class Sync:
             "timezone": spec.timezone,
             "contact": spec.contact,
             "ladder": self.spec.ladder.ladder().stored() if self.spec.ladder else None,
+            "sign_within_hours": self.spec.handoff.sign_within_hours,
         }
         statement = select(Round).where(Round.code == spec.code)
         existing = (await self.session.exec(statement)).first()

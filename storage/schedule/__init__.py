@@ -31,6 +31,9 @@ What is sent, to whom, when (local time of the round), by key:
 - `round_warn:<round>:<group>` (round_warn): 09:00 the day before ends_on, while it is open.
 - `round_final:<round>:group:<group>` and `...:office` (final): after ends_on 24:00 (for up to
   a week, if the bot was down), to each group chat and to the office chat.
+- `sign:<hand-off>` (sign_reminder, 催签): once, when a hand-off or a clue is not signed for
+  (签收) within the round's `sign_within_hours` (the roster's `handoff:`, 24 by default): to
+  the department's chat under its card and to the group chat under the card.
 - `survey_reminder:<complaint>:<survey asked at>` (survey_reminder): to the resident, 3 days
   after the survey was asked, between 09:00 and 21:00.
 - `survey_closed:<complaint>:<survey asked at>`: 7 days after, between 09:00 and 21:00, the
@@ -72,6 +75,7 @@ from storage.schedule.reports import (
 )
 from storage.schedule.round_life import sweep_round_life
 from storage.schedule.run import SWEEPS, Sweep, run_all, run_reports
+from storage.schedule.signing import sweep_signing
 from storage.schedule.surveys import SURVEY_CLOSE_AFTER, SURVEY_REMINDER_AFTER, sweep_surveys
 
 __all__ = [
@@ -106,6 +110,7 @@ __all__ = [
     "sweep_due",
     "sweep_housekeeping",
     "sweep_round_life",
+    "sweep_signing",
     "sweep_surveys",
     "sweep_weekly",
     "week_of_round",

@@ -14,6 +14,7 @@ from storage.schedule.housekeeping import sweep_drafts, sweep_housekeeping
 from storage.schedule.memory import SweepReport, rounds_near
 from storage.schedule.reports import sweep_weekly
 from storage.schedule.round_life import sweep_round_life
+from storage.schedule.signing import sweep_signing
 from storage.schedule.surveys import sweep_surveys
 
 Sweep = Callable[..., Awaitable[SweepReport]]
@@ -25,6 +26,7 @@ SWEEPS: tuple[tuple[str, Sweep], ...] = (
     ("digest", sweep_digests),
     ("due", sweep_due),
     ("escalation", sweep_escalation),
+    ("sign", sweep_signing),
     ("survey", sweep_surveys),
     ("drafts", sweep_drafts),
     ("housekeeping", sweep_housekeeping),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import jobs
 from handlers.i18n import t
 from tests.e2e.test_department import department_chat, hand_off, signed
 from tests.e2e.test_resident_updates import card, file, group_chat, status_of, survey_of
@@ -61,6 +62,53 @@ async def test_signing_shows_on_both_cards_once(bot: BotHarness) -> None:
     # Signing from the inspection group's chat is refused.
     answer, _ = await inspector.press(card(inspector, filed), f"dep:sign:{filed.id}", check=False)
     assert answer == t("zh", "dept.not_here")
+
+
+async def sweep(bot: BotHarness) -> list[str]:
+    """The scheduled job's run now, and everything it queued delivered."""
+    app = bot.runtime.app
+    assert app is not None
+    sent = await jobs.run_sweeps(app)
+    await bot.settle()
+    return sent
+
+
+async def test_a_hand_off_not_signed_in_24_hours_gets_one_reminder(bot: BotHarness) -> None:
+    inspector = await group_chat(bot)
+    member = await department_chat(bot)
+    filed = await file(bot, person(bot, "张"))
+    await hand_off(inspector, filed)
+    member.new_messages()
+    inspector.new_messages()
+    bot.clock.advance(timedelta(hours=23, minutes=59))
+    assert not [k for k in await sweep(bot) if k.startswith("sign:")]
+    assert member.new_messages() == []
+
+    bot.clock.advance(timedelta(minutes=1))
+    (row,) = await handoffs_of(bot, filed.id)
+    assert [k for k in await sweep(bot) if k.startswith("sign:")] == [f"sign:{row.id}"]
+    (reminder,) = member.new_messages()
+    assert reminder.text == plain(
+        t("zh", "notice.sign_reminder.department", number=filed.number, hours=24)
+    )
+    assert reminder.reply_to_message_id == card_in(member, filed.number).message_id
+    told = [m for m in inspector.new_messages() if "未签收" in (m.text or "")]
+    assert [m.text for m in told] == [
+        plain(
+            t(
+                "zh",
+                "notice.sign_reminder.group",
+                number=filed.number,
+                department="区水利局",
+                hours=24,
+            )
+        )
+    ]
+    assert told[0].reply_to_message_id == card(inspector, filed).message_id
+    # Once only.
+    bot.clock.advance(timedelta(days=1))
+    assert not [k for k in await sweep(bot) if k.startswith("sign:")]
+    assert not [m for m in member.new_messages() if "催签" in (m.text or "")]
 
 
 async def test_a_return_is_re_dispatched_and_does_not_count_against(bot: BotHarness) -> None:

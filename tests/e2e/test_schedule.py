@@ -183,6 +183,9 @@ async def test_a_whole_round_through_the_emulator(tmp_path: Path) -> None:
                     for chat in (g3.chat.id, water.chat.id)
                     for moment in (local(3, 1, 9), local(3, 3, 9), local(3, 4, 9))
                 ],
+                # 催签: not signed for within 24 hours (handed off 02-27), at the next sweep.
+                ("sign_reminder", g3.chat.id, local(2, 28, 12)),
+                ("sign_reminder", water.chat.id, local(2, 28, 12)),
                 ("survey_reminder", resident.user.id, local(3, 7, 12)),
                 # Digests after a day with something new or changed; 03-13 when back at noon.
                 ("digest", g3.chat.id, local(2, 28, 8, 30)),
@@ -217,6 +220,7 @@ async def test_a_whole_round_through_the_emulator(tmp_path: Path) -> None:
         assert "小店村，岳家村" in (opening.text or "")
         reminders = bot_texts(g3, "⏰") + bot_texts(g3, "🔴")
         assert [m.text for m in reminders] == [
+            f"⏰ {number} 区水利局超过 24 小时未签收，已在其工作群催签。",
             f"⏰ 督办提醒：{number}（小店村 · 饮水灌溉，现场交办区水利局）明天（2023-03-02）"
             "到期，请抓紧办理。",
             f"🔴 督办：{number}（小店村 · 饮水灌溉，现场交办区水利局）已逾期 1 天（期限 "
@@ -263,8 +267,9 @@ async def test_a_whole_round_through_the_emulator(tmp_path: Path) -> None:
         assert not [m for m in office.messages() if "王" in (m.text or "")]
         # The department: its reminders, without the resident's identity, under its card.
         department = bot_texts(water, "⏰") + bot_texts(water, "🔴")
-        assert len(department) == 3
-        assert "交办事项" in (department[0].text or "")
+        assert len(department) == 4
+        assert (department[0].text or "").startswith(f"⏰ 催签：{number}")
+        assert "交办事项" in (department[1].text or "")
 
         # --- after the round ----------------------------------------------------------------
         messages = await resident2.say("/start v_xiaodian")

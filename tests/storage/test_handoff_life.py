@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import col, select
 
-from storage import triage, workflow
+from storage import schedule, triage, workflow
 from storage.db import Database
-from storage.models import Handoff
+from storage.models import Handoff, Round
 from storage.outbox import DEPARTMENT_CARD, EVENT
+from storage.roster import RosterError, parse_roster
 from storage.workflow import Actor, Outcome, Refusal, dispatches
 from tests.helpers.factories import (
     DISCIPLINE_CHAT,
@@ -30,6 +31,7 @@ from tests.helpers.factories import (
     last_outbox_id,
     outbox_rows,
 )
+from tests.helpers.rosters import example_roster
 
 INSPECTOR = Actor("inspector", 501, "李组长")
 WORKER = Actor("department", 601, "水利局 赵")
@@ -422,3 +424,40 @@ async def test_a_clue_reaches_the_commission_and_is_closed_there(world: World) -
     assert {(EVENT, RESIDENT), (EVENT, G3_CHAT)} <= kinds
     long = await by_water(world, workflow.receive_clue, cid, note="长" * 501, **commission)
     assert long.refusal == Refusal.invalid
+
+
+# --- 催签 -------------------------------------------------------------------------------------
+
+
+async def test_the_sign_reminder_waits_for_the_round_s_hours_and_comes_once(world: World) -> None:
+    async with world.database.transaction() as session:
+        round_ = await session.get(Round, world.round_id)
+        assert round_ is not None
+        round_.sign_within_hours = 48
+    cid = await handed_off(world)
+    signed = await handed_off(world)
+    assert (await by_water(world, workflow.sign, signed)).ok
+    handed = NOW + timedelta(minutes=1)
+
+    async def swept(at: datetime) -> list[str]:
+        async with world.database.transaction() as session:
+            return (await schedule.sweep_signing(session=session, now=at)).sent
+
+    assert await swept(handed + timedelta(hours=47)) == []
+    mark = await last_outbox_id(world.database)
+    (row, *_) = await rows(world, cid)
+    assert await swept(handed + timedelta(hours=48)) == [f"sign:{row.id}"]
+    written = await outbox_rows(world.database, after=mark)
+    assert {(r.chat_id, r.payload["notice"]) for r in written} == {
+        (WATER_CHAT, "sign_reminder"),
+        (G3_CHAT, "sign_reminder"),
+    }
+    assert await swept(handed + timedelta(hours=72)) == []
+
+
+def test_the_roster_s_sign_deadline_is_at_least_an_hour() -> None:
+    assert "handoff:" not in example_roster()
+    text = example_roster() + "\nhandoff:\n  sign_within_hours: 0\n"
+    with pytest.raises(RosterError) as raised:
+        parse_roster(text, "roster.yaml")
+    assert "sign_within_hours" in str(raised.value)

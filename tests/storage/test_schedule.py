@@ -370,6 +370,13 @@ async def test_a_whole_round(database: Database, database_url: str) -> None:
     # never in it (an immediate fix, not a hand-off), c2 was done on its 2nd day.
     for day in range(15, LAST_DAY.day + 1):
         expect("escalation", OFFICE_CHAT, local(4, day, 9))
+    # 催签, once, 24 hours after a dispatch nobody signed for: c2 (to g5 and the water bureau),
+    # c4's clue (to g3 and the commission), c7 (to g3; the housing bureau has no chat).
+    for chat in (G5_CHAT, WATER_CHAT):
+        expect("sign_reminder", chat, local(3, 2, 10))
+    for chat in (G3_CHAT, DISCIPLINE_CHAT):
+        expect("sign_reminder", chat, local(3, 9, 10))
+    expect("sign_reminder", G3_CHAT, local(4, 12, 10))
     # Survey reminders, 3 days after, between 09:00 and 21:00.
     expect("survey_reminder", 1001, local(3, 15, 16))  # c1, resolved 03-12 16:00
     expect("survey_reminder", 1001, local(3, 24, 9))  # c5, resolved 03-21 08:00
@@ -397,6 +404,7 @@ async def test_a_whole_round(database: Database, database_url: str) -> None:
         "escalation": 7,
         "survey_reminder": 3,
         "survey_closed": 2,
+        "sign": 3,
     }
 
     # No survey answer in 7 days: closed as "no answer" (daytime), and the resident is told.
@@ -431,8 +439,9 @@ async def test_a_whole_round(database: Database, database_url: str) -> None:
             play, local(3, 4, 12, 0) + timedelta(seconds=1)
         )
     # Nothing went to a department chat but the water bureau's reminders, nor to the
-    # discipline commission's chat at all.
-    assert not [row for row in rows if row.chat_id == DISCIPLINE_CHAT]
+    # discipline commission's chat but the 催签 of the clue it was sent.
+    to_commission = [row for row in rows if row.chat_id == DISCIPLINE_CHAT]
+    assert [row.payload["notice"] for row in to_commission] == ["sign_reminder"]
 
     # Sweeping again, at any moment already swept, sends nothing more.
     for moment in (local(3, 13, 10), local(4, 13, 0), local(4, 19, 9)):
