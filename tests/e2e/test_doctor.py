@@ -4,13 +4,16 @@ with what to do for a wrong token, an unreachable server, a chat the bot was rem
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
+from storage import outbox
 from tests.helpers.cli import CHINESE
 from tests.helpers.group_flow import linked_chat
-from tests.helpers.harness import TOKEN, BotHarness, free_port
+from tests.helpers.harness import TOKEN, BotHarness, free_port, running_bot
 
 
 async def doctor(bot: BotHarness, **env: str) -> Result:
@@ -80,3 +83,44 @@ async def test_a_chat_the_bot_was_removed_from(bot: BotHarness) -> None:
     assert result.exit_code == 1
     (line,) = [line for line in check_lines(result) if "第三巡察组" in line]
     assert line.startswith("❌") and "机器人不在群里" in line and "/link" in line
+
+
+async def test_a_failed_message_in_the_outbox(bot: BotHarness) -> None:
+    resident = bot.emu.add_user()
+    bot.emu.block_user(resident)
+    # A notice to a resident who blocked the bot gets 403: failed for good.
+    async with bot.database.transaction() as session:
+        outbox.enqueue_call(
+            session=session,
+            chat_id=resident.id,
+            method="sendMessage",
+            params={"chat_id": resident.id, "text": "您的反映已办结"},
+            now=datetime.now(UTC),
+        )
+    assert bot.runtime.app is not None
+    bot.runtime.app.outbox_wakeup.set()
+    await bot.settle()
+    result = await doctor(bot)
+    assert result.exit_code == 1
+    failed = [line for line in check_lines(result) if line.startswith("❌")]
+    assert failed == ["❌ 发送队列：1 条消息发送失败。xuncha outbox status 查看原因"]
+
+
+async def test_the_webhook_when_it_is_configured(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, webhook=True) as harness:
+        webhook = {
+            "WEBHOOK_URL": harness.settings.webhook_url,
+            "WEBHOOK_SECRET": harness.settings.webhook_secret,
+        }
+        result = await doctor(harness, **webhook)
+        assert result.exit_code == 0, result.output
+        assert f"✅ Webhook 已登记：{harness.settings.webhook_url}，待处理的更新 0 条" in (
+            result.output
+        )
+        other = {**webhook, "WEBHOOK_URL": "https://bot.example.org/elsewhere"}
+        result = await doctor(harness, **other)
+        assert result.exit_code == 1
+        assert (
+            f"❌ Telegram 登记的 webhook 是 {harness.settings.webhook_url}，"
+            "应为 https://bot.example.org/elsewhere：运行 xuncha run 会重新登记"
+        ) in result.output
