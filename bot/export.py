@@ -58,7 +58,7 @@ async def export_round(
                     f"no round {round_code!r} in the database"
                     + (f" (rounds: {', '.join(known)})" if known else " (load a roster first)")
                 )
-            summary = await ledger.ledger_summary(session=session, round_id=round_.id)
+            summary = await ledger.ledger_summary(session=session, round_id=round_.id, now=now)
             rows = ledger.ledger_rows(
                 session=session, round_id=round_.id, shareable=shareable, now=now
             )

@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from handlers.i18n import t
+from handlers.ledger_rates import rates_summary
 from storage.ledger import HANDLING_ZH, SATISFACTION_ZH, STATUS_ZH, LedgerRow, LedgerSummary
 
 FORMATS = (".xlsx", ".csv")
@@ -54,6 +55,7 @@ HEADERS = (
     "办理时限",
     "办结时间",
     "办理结果",
+    "解决情况",
     "满意度",
     "位置",
     "合并至",
@@ -63,7 +65,7 @@ DESCRIPTION, RESOLUTION = HEADERS.index("反映内容"), HEADERS.index("办理�
 # The language of the ledger (see above).
 LEDGER_LANGUAGE = "zh"
 # Column widths in the XLSX (characters; a Chinese character counts about two).
-WIDTHS = (16, 18, 14, 14, 14, 60, 8, 24, 10, 10, 20, 12, 18, 40, 10, 28, 16, 10)
+WIDTHS = (16, 18, 14, 14, 14, 60, 8, 24, 10, 10, 20, 12, 18, 40, 10, 10, 28, 16, 10)
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Rows are written in batches of this many, each in a worker thread: openpyxl takes about half
 # a millisecond a row, which would otherwise hold up the event loop for a large round.
@@ -144,9 +146,10 @@ def _bold(sheet: WriteOnlyWorksheet, values: tuple[Any, ...] | list[Any]) -> lis
 
 def summary_lines(
     summary: LedgerSummary, exported_at: datetime | None
-) -> list[tuple[Any, ...] | str]:
-    """The 汇总 sheet: (label, value) rows; a string is a section title; () a blank row."""
-    lines: list[tuple[Any, ...] | str] = [
+) -> list[tuple[Any, ...] | str | list[str]]:
+    """The 汇总 sheet: (label, value) rows; a string is a section title; () a blank row; a
+    list a table's header row (the three rates' tables)."""
+    lines: list[tuple[Any, ...] | str | list[str]] = [
         ("巡察轮次", f"{summary.round_code} {summary.round_name}"),
         ("范围", summary.group_name or "全部巡察组"),
     ]
@@ -176,6 +179,8 @@ def summary_lines(
     ]
     share = summary.satisfied_share
     lines.append(("满意率（满意和基本满意）", f"{share:.1%}" if share is not None else "—"))
+    if summary.rates is not None:
+        lines += rates_summary(summary.rates, summary.group_name or "全部巡察组")
     return lines
 
 
@@ -197,11 +202,16 @@ def _append_rows(sheet: WriteOnlyWorksheet, batch: list[LedgerRow]) -> None:
         sheet.append([_xlsx_value(sheet, value) for value in cells(row)])
 
 
-def _append_summary(sheet: WriteOnlyWorksheet, lines: list[tuple[Any, ...] | str]) -> None:
+def _append_summary(
+    sheet: WriteOnlyWorksheet, lines: list[tuple[Any, ...] | str | list[str]]
+) -> None:
     """Fill the 汇总 sheet."""
     for line in lines:
         if isinstance(line, str):
             sheet.append(_bold(sheet, [line, "件数"]))
+            continue
+        if isinstance(line, list):
+            sheet.append(_bold(sheet, line))
             continue
         cells = [_xlsx_value(sheet, value) for value in line]
         if len(cells) == 2 and isinstance(cells[1], str):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from handlers import rates_text
 from handlers.group import cards
 from handlers.i18n import t
 from handlers.ladder_texts import assignee_lines, flag, flagged_lines
@@ -189,6 +190,10 @@ def _report_numbers(payload: dict[str, Any], language: str) -> list[str]:
         dict(payload.get("satisfaction", {})), "satisfied", "basic", "unsatisfied", "no_answer"
     )
     lines.append(t(language, "notice.report.satisfaction", **satisfaction))
+    if "rates" in payload:
+        # The office's report ranks the groups and the departments.
+        office = not payload.get("group")
+        lines += rates_text.rates_lines(language, dict(payload["rates"]), office=office)
     return lines
 
 

@@ -33,12 +33,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler
 
-from handlers import calls, charts
+from handlers import calls, charts, rates_text
 from handlers.calls import Call
 from handlers.group.base import GROUPS, Desk, group_handler
 from handlers.i18n import language_for, t
 from handlers.ledger_file import write_ledger
-from storage import ledger, links, outbox
+from storage import ledger, links, outbox, rates
 from storage.ledger import LedgerSummary
 from storage.links import ChatRole
 
@@ -167,6 +167,9 @@ def summary_text(desk: Desk, summary: LedgerSummary) -> str:
                 share=f"{share:.0%}",
             )
         )
+    if summary.rates is not None:
+        payload = rates.rates_payload(summary.rates)
+        lines += rates_text.rates_lines(language, payload, office=summary.group_name is None)
     return "\n".join(lines)
 
 
@@ -177,7 +180,7 @@ async def on_stats(desk: Desk) -> None:
     if role is None:
         return
     summary = await ledger.ledger_summary(
-        session=desk.session, round_id=role.round_id, group_id=_scope(role)
+        session=desk.session, round_id=role.round_id, group_id=_scope(role), now=desk.now
     )
     desk.reply(summary_text(desk, summary))
     if summary.total == 0:
@@ -251,7 +254,9 @@ async def ledger_document(
     round_id, group_id, shareable = _asked(payload)
     requested = datetime.fromisoformat(str(payload["requested_at"]))
     language = language_for(payload.get("language"))
-    summary = await ledger.ledger_summary(session=session, round_id=round_id, group_id=group_id)
+    summary = await ledger.ledger_summary(
+        session=session, round_id=round_id, group_id=group_id, now=requested
+    )
     path = _new_file(
         session,
         summary,

@@ -327,6 +327,24 @@ def _surveyed(rates: Rates) -> bool:
     )
 
 
+def _units_payload(units: list[UnitRates]) -> list[dict[str, Any]]:
+    """Units as JSON-ready items: name and figures."""
+    return [{"name": unit.name, "rates": unit.rates.as_dict()} for unit in units]
+
+
+def rates_payload(figures: RoundRates) -> dict[str, Any]:
+    """The rates as a report's payload (JSON-ready): overall, all hand-offs, and groups and
+    departments ranked (ranked), villages with anything to show in their order."""
+    shown_villages = [u for u in figures.villages if u in ranked(figures.villages)]
+    return {
+        "overall": figures.overall.as_dict(),
+        "handoffs": figures.handoffs.as_dict(),
+        "groups": _units_payload(ranked(figures.groups)),
+        "departments": _units_payload(ranked(figures.departments)),
+        "villages": _units_payload(shown_villages),
+    }
+
+
 __all__ = [
     "GROUP_ACTIONS",
     "RESPONSE_WINDOW",
@@ -336,5 +354,6 @@ __all__ = [
     "complaint_response",
     "handoff_response",
     "ranked",
+    "rates_payload",
     "round_rates",
 ]

@@ -25,11 +25,18 @@ from storage.ledger.files import export_directory
 from storage.ledger.rows import LedgerRow, ledger_rows
 from storage.ledger.scope import round_by_code, round_codes
 from storage.ledger.summary import CategoryCount, LedgerSummary, ledger_summary
-from storage.ledger.words import HANDLING_ZH, NO_HANDLING, SATISFACTION_ZH, STATUS_ZH
+from storage.ledger.words import (
+    HANDLING_ZH,
+    NO_HANDLING,
+    RESOLUTION_ZH,
+    SATISFACTION_ZH,
+    STATUS_ZH,
+)
 
 __all__ = [
     "HANDLING_ZH",
     "NO_HANDLING",
+    "RESOLUTION_ZH",
     "SATISFACTION_ZH",
     "STATUS_ZH",
     "CategoryCount",

@@ -18,7 +18,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.handling import handling_of, last_handling_events
 from storage.ladder import DUE, Ladder, ladder_of, overdue_days
 from storage.ledger.scope import round_of, scoped
-from storage.ledger.words import HANDLING_ZH, NO, NO_HANDLING, SATISFACTION_ZH, STATUS_ZH, YES
+from storage.ledger.words import (
+    HANDLING_ZH,
+    NO,
+    NO_HANDLING,
+    RESOLUTION_ZH,
+    SATISFACTION_ZH,
+    STATUS_ZH,
+    YES,
+)
 from storage.models import Category, Complaint, ComplaintStatus, Department, TimelineEvent, Village
 
 # Statuses resolved (the resolution is the current one).
@@ -64,6 +72,8 @@ class LedgerRow:
     resolution: str
     # In Chinese (SATISFACTION_ZH); empty when not rated.
     satisfaction: str
+    # 解决情况: the 回访's 问题解决了吗 in Chinese (RESOLUTION_ZH); empty when not answered.
+    resolution_state: str = ""
     # 位置: the coordinates shared ("33.74210, 113.35120") or the address typed; empty when
     # `confidential`.
     location: str = ""
@@ -93,6 +103,7 @@ class LedgerRow:
             self.due_on,
             self.resolved_at,
             self.resolution,
+            self.resolution_state,
             self.satisfaction,
             self.location,
             self.merged_into,
@@ -155,6 +166,7 @@ async def ledger_rows(
             col(Complaint.resolved_at),
             col(Complaint.resolution),
             col(Complaint.satisfaction),
+            col(Complaint.resolution_state),
             col(Complaint.latitude),
             col(Complaint.longitude),
             col(Complaint.address),
@@ -239,6 +251,7 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool, marks: Marks) -> Ledg
         resolved_at,
         resolution,
         satisfaction,
+        resolution_state,
         latitude,
         longitude,
         address,
@@ -248,6 +261,7 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool, marks: Marks) -> Ledg
     if status in WORKING:
         # Reopened: the earlier resolution is history (the timeline's), not the state.
         resolved_at, resolution, satisfaction = None, None, None
+        resolution_state = None
     resolved_local = resolved_at.astimezone(zone) if resolved_at is not None else None
     # An unknown category (not in the roster) is not known to be sensitive.
     confidential = shareable and bool(sensitive)
@@ -267,6 +281,7 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool, marks: Marks) -> Ledg
         resolved_at=resolved_local,
         resolution="" if confidential else resolution or "",
         satisfaction=(SATISFACTION_ZH.get(satisfaction) or satisfaction) if satisfaction else "",
+        resolution_state=RESOLUTION_ZH.get(resolution_state or "", resolution_state or ""),
         location="" if confidential else _location(latitude, longitude, address),
         merged_into=merged_into or "",
         overdue_days=marks.overdue(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -16,6 +17,7 @@ from storage.handling import handling_of, last_handling_events
 from storage.ledger.scope import round_of, scoped
 from storage.ledger.words import HANDLING_ZH, STATUS_ZH
 from storage.models import Category, Complaint, InspectionGroup, TimelineEvent
+from storage.rates import RoundRates, round_rates
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class LedgerSummary:
     by_handling: dict[str, int]
     # satisfied / basic / unsatisfied (zeros included), plus any other value found.
     satisfaction: dict[str, int] = field(default_factory=dict)
+    # 响应率, 解决率, 满意率 overall and per unit (storage/rates.py), when asked with `now`.
+    rates: RoundRates | None = None
 
     @property
     def rated(self) -> int:
@@ -67,9 +71,14 @@ async def _counts(session: AsyncSession, statement: Any) -> Sequence[Any]:
 
 
 async def ledger_summary(
-    *, session: AsyncSession, round_id: int, group_id: int | None = None
+    *,
+    session: AsyncSession,
+    round_id: int,
+    group_id: int | None = None,
+    now: datetime | None = None,
 ) -> LedgerSummary:
-    """Counts by status, category, handling and satisfaction over the round (or one group)."""
+    """Counts by status, category, handling and satisfaction over the round (or one group);
+    with `now`, the three rates as of then too."""
     round_ = await round_of(session, round_id)
     group_name: str | None = None
     if group_id is not None:
@@ -135,6 +144,9 @@ async def ledger_summary(
     for value, n in satisfaction_rows:
         satisfaction[value] = satisfaction.get(value, 0) + n
 
+    figures = None
+    if now is not None:
+        figures = await round_rates(session=session, round_id=round_id, now=now, group_id=group_id)
     return LedgerSummary(
         round_code=round_.code,
         round_name=round_.name,
@@ -145,4 +157,5 @@ async def ledger_summary(
         by_category=by_category,
         by_handling=by_handling,
         satisfaction=satisfaction,
+        rates=figures,
     )

@@ -36,4 +36,6 @@ SATISFACTION_ZH: dict[str, str] = {
     # Closed by the survey sweep when the resident never answered.
     "no_answer": "未答复",
 }
+# 回访's 问题解决了吗 (解决情况).
+RESOLUTION_ZH: dict[str, str] = {"solved": "已解决", "partly": "部分解决", "unsolved": "未解决"}
 YES, NO = "是", "否"

@@ -15,6 +15,7 @@ from storage import ladder
 from storage.handling import HANDLING, handling_of, is_handling_event
 from storage.models import Complaint, ComplaintStatus, InspectionGroup, Round, TimelineEvent
 from storage.notices import NoticeKind
+from storage.rates import rates_payload, round_rates
 from storage.schedule.clock import WEEKLY_AT, at_local, local_today
 from storage.schedule.digest import category_names
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, rounds_near, row_id
@@ -144,8 +145,9 @@ async def round_report(
     total; by_status (every status); by_category (every category of the round, in order);
     handling (immediate / handed_off / transferred / rejected); median hours from filing to
     the group's first answer and to the first resolution; satisfaction (satisfied / basic /
-    unsatisfied / no_answer); with `since`, how many were filed and resolved in
-    [since, until); for the office (no group), each group's total and open count.
+    unsatisfied / no_answer); rates (storage.rates.rates_payload); with `since`, how many were
+    filed and resolved in [since, until); for the office (no group), each group's total and
+    open count.
     """
     # Six columns: more than sqlmodel's select() is typed for.
     scope: Any = sa_select(
@@ -234,6 +236,11 @@ async def round_report(
         ),
         "satisfaction": satisfaction,
     }
+    # 响应率, 解决率, 满意率 as of the report (storage/rates.py), units ranked.
+    figures = await round_rates(
+        session=session, round_id=row_id(round_), now=until, group_id=group_id
+    )
+    stats["rates"] = rates_payload(figures)
     if since is not None:
         stats["new_in_week"] = new_in_week
         stats["resolved_in_week"] = len(resolved_in_week)

@@ -45,6 +45,7 @@ STATUS_ZH = {
     "closed": "已关闭",
 }
 SATISFACTION_ZH = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+RESOLUTION_ZH = {"solved": "已解决", "partly": "部分解决", "unsolved": "未解决"}
 HANDLING_ZH = {
     "immediate": "立行立改",
     "handed_off": "现场交办",
@@ -82,6 +83,13 @@ async def play_round(world: World) -> Played:
         await act(action, complaint.id, chat_id=chat, actor=INSPECTOR, **values)
 
     async def rate(complaint: Complaint, resident: int, satisfaction: str) -> None:
+        # 回访: 问题解决了吗 (已解决), then 您满意吗.
+        await act(
+            workflow.answer_resolution,
+            complaint.id,
+            resident_telegram_id=resident,
+            state="solved",
+        )
         await act(
             workflow.rate,
             complaint.id,
@@ -263,6 +271,7 @@ async def expected_rows(
                 c.due_on,
                 c.resolved_at.astimezone(zone) if c.resolved_at and settled else None,
                 "" if withheld or not settled else c.resolution or "",
+                RESOLUTION_ZH.get(c.resolution_state or "", "") if settled else "",
                 SATISFACTION_ZH.get(c.satisfaction or "", "") if settled else "",
                 "" if withheld else location,
                 numbers.get(c.merged_into_id, "") if c.merged_into_id else "",

@@ -59,6 +59,7 @@ async def test_rows_match_the_database(world: World, played: Played) -> None:
         "满意",
     )
     assert closed.resolution == "水利局已更换水泵。"
+    assert closed.resolution_state == "已解决"
     assert closed.filed_at.utcoffset() is not None
     assert str(closed.filed_at.tzinfo) == "Asia/Shanghai"
     assert closed.resolved_at is not None and str(closed.resolved_at.tzinfo) == "Asia/Shanghai"
