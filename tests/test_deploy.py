@@ -58,8 +58,10 @@ def test_the_systemd_unit_runs_the_bot_with_the_environment_file() -> None:
     unit.read(DEPLOY / "xuncha.service", encoding="utf-8")
     service = unit["Service"]
     assert service["EnvironmentFile"] == "/etc/xuncha/xuncha.env"
-    program, command = service["ExecStart"].split()
+    program, *options, command = service["ExecStart"].split()
     assert program.endswith("/.venv/bin/xuncha") and command == "run"
+    # --verbose puts the log in the journal as well as in the data folder's xuncha.log.
+    assert options == ["--verbose"]
     assert command in {c.name for c in cli.registered_commands}
     assert service["Restart"] == "always"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
