@@ -113,19 +113,26 @@ async def department_card(session: AsyncSession, row: OutboxMessage) -> list[Cal
 
 
 async def attachments(session: AsyncSession, row: OutboxMessage) -> list[Call]:
-    """The location, photos and voice of a complaint, as replies under its group card."""
+    """The location, photos and voice of a complaint, as replies under its group card (and a
+    clue's under the commission's card)."""
     view = await _view(session, row)
     if view is None:
         return []
+    if view.department_chat_id == row.chat_id:
+        # A clue's, under the commission's confidential card (storage/workflow/inspectors.py).
+        if await chat_language(session, row.chat_id, "department") is None:
+            return []
+        return attachment_calls(view, row.chat_id, view.department_card_message_id)
     if await chat_language(session, row.chat_id, "group") is None:
         return []
     return attachment_calls(view, row.chat_id)
 
 
-def attachment_calls(view: CardView, chat_id: int) -> list[Call]:
-    """sendLocation, sendPhoto / sendMediaGroup, sendVoice, each replying to the card."""
+def attachment_calls(view: CardView, chat_id: int, reply_to: int | None = None) -> list[Call]:
+    """sendLocation, sendPhoto / sendMediaGroup, sendVoice, each replying to the card (the
+    group's unless `reply_to` says which)."""
     caption = escape(view.number)
-    reply_to = view.group_card_message_id
+    reply_to = reply_to if reply_to is not None else view.group_card_message_id
     made: list[Call] = []
     if view.latitude is not None and view.longitude is not None:
         made.append(
