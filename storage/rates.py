@@ -50,6 +50,17 @@ GROUP_ACTIONS = ("accepted", "immediate", "handed_off", "transferred", "rejected
 RESOLUTION_STATES = ("solved", "partly", "unsolved")
 SATISFACTIONS = ("satisfied", "basic", "unsatisfied")
 NO_ANSWER = "no_answer"
+# The complaint's columns the rates read.
+COUNTED = (
+    "id",
+    "status",
+    "filed_at",
+    "group_id",
+    "village_id",
+    "survey_asked_at",
+    "resolution_state",
+    "satisfaction",
+)
 
 
 @dataclass
@@ -221,9 +232,13 @@ async def round_rates(
     *, session: AsyncSession, round_id: int, now: datetime, group_id: int | None = None
 ) -> RoundRates:
     """The three rates of a round (or of one group's complaints), overall and per unit."""
-    scope = select(Complaint).where(Complaint.round_id == round_id)
+    # Only the columns counted, as rows (attribute access like the model's): a round of
+    # 100,000 complaints loads in a fraction of the time full objects take.
+    scope: Any = sa_select(*(getattr(Complaint, name) for name in COUNTED)).where(
+        col(Complaint.round_id) == round_id
+    )
     if group_id is not None:
-        scope = scope.where(Complaint.group_id == group_id)
+        scope = scope.where(col(Complaint.group_id) == group_id)
     complaints = list((await session.exec(scope.order_by(col(Complaint.id)))).all())
     first_acts = await _first_acts(session, round_id, group_id)
 
@@ -266,16 +281,16 @@ async def round_rates(
 
     handoffs = Rates()
     by_id = {c.id: c for c in complaints}
-    rows = (
-        await session.exec(
-            select(Handoff)
-            .where(
-                col(Handoff.complaint_id).in_(list(by_id)),
-                Handoff.kind == HandoffKind.handoff,
-            )
-            .order_by(col(Handoff.id))
-        )
-    ).all()
+    # A join, not IN (ids): a round of 100,000 complaints is more than PostgreSQL's 32,767
+    # bind parameters.
+    handoff_query = (
+        select(Handoff)
+        .join(Complaint, col(Complaint.id) == col(Handoff.complaint_id))
+        .where(col(Complaint.round_id) == round_id, Handoff.kind == HandoffKind.handoff)
+    )
+    if group_id is not None:
+        handoff_query = handoff_query.where(Complaint.group_id == group_id)
+    rows = (await session.exec(handoff_query.order_by(col(Handoff.id)))).all()
     last_of: dict[int, Handoff] = {}
     for row in rows:
         handed = handoff_response(row, now)

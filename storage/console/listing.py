@@ -23,6 +23,7 @@ from storage.ladder import overdue_where
 from storage.models import Category, Complaint, Department, InspectionGroup, Village
 
 PAGE_SIZE = 50
+COUNT_CAP = 2_000
 SORTS = ("new", "old", "due", "number")
 
 
@@ -77,6 +78,8 @@ class ListPage:
     page: int
     pages: int
     filters: Filters = field(default_factory=Filters)
+    # More match than COUNT_CAP (`total` is the cap; paging stops there).
+    more: bool = False
 
 
 def escape_like(text: str) -> str:
@@ -121,7 +124,8 @@ def _order(sort: str) -> list[Any]:
     if sort == "old":
         return [col(Complaint.filed_at), col(Complaint.id)]
     if sort == "due":
-        return [col(Complaint.due_on).is_(None), col(Complaint.due_on), col(Complaint.id)]
+        # Without a due date last; NULLS LAST lets PostgreSQL walk ix_complaint_round_due.
+        return [col(Complaint.due_on).asc().nulls_last(), col(Complaint.id)]
     if sort == "number":
         return [col(Complaint.seq)]
     return [col(Complaint.filed_at).desc(), col(Complaint.id).desc()]
@@ -135,10 +139,12 @@ async def list_complaints(
     today = now.astimezone(zone).date()
     postgres = on_postgres(session)
     where = conditions(viewer, filters, today=today, postgres=postgres)
-    total = (
-        await session.exec(sa_select(func.count()).select_from(Complaint).where(*where))  # type: ignore[call-overload]
-    ).one()[0]
-    pages = max(1, -(-int(total) // PAGE_SIZE))
+    # Counted up to COUNT_CAP: an exact count of a common search over a large round costs a
+    # scan of every match; past the cap the page says "more than".
+    capped = sa_select(col(Complaint.id)).where(*where).limit(COUNT_CAP + 1).subquery()
+    counted = (await session.exec(sa_select(func.count()).select_from(capped))).one()[0]  # type: ignore[call-overload]
+    total = min(int(counted), COUNT_CAP)
+    pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
     statement = (
         sa_select(
@@ -186,7 +192,14 @@ async def list_complaints(
                 identity=identity_of(viewer, complaint),
             )
         )
-    return ListPage(rows=rows, total=int(total), page=page, pages=pages, filters=filters)
+    return ListPage(
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        more=counted > COUNT_CAP,
+    )
 
 
 def is_overdue(complaint: Complaint, today: date) -> bool:

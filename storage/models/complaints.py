@@ -31,6 +31,10 @@ class Complaint(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("round_id", "seq"),
         Index("ix_complaint_resident_filed", "resident_id", "filed_at"),
+        # The console's list, newest first or by due date within a round
+        # (storage/console/listing.py).
+        Index("ix_complaint_round_filed", "round_id", "filed_at"),
+        Index("ix_complaint_round_due", "round_id", "due_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -295,3 +295,30 @@ async def test_the_overview_shows_the_three_rates_of_storage_rates(
     assert theirs.departments[0].rates.satisfaction_rate == 0.5
     assert theirs.groups == []
     assert summary.total == sum(summary.by_status.values()) == 10
+
+
+async def test_sorting_and_a_count_that_stops_at_its_cap(
+    database: Database, played: tuple[World, Played], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, _ = played
+    office = await _viewer(database, "office", world.round_id)
+
+    async def page(**filters: Any) -> console.ListPage:
+        async with database.snapshot() as session:
+            return await console.list_complaints(
+                session=session, viewer=office, filters=Filters(**filters), now=LATER
+            )
+
+    numbers = [row.number for row in (await page(sort="number")).rows]
+    assert numbers == sorted(numbers) and len(numbers) == 10
+    assert [row.number for row in (await page(sort="old")).rows] == numbers
+    assert [row.number for row in (await page()).rows] == numbers[::-1]
+    by_due = (await page(sort="due")).rows
+    dated = [row.due_on for row in by_due if row.due_on is not None]
+    assert dated and dated == sorted(dated)
+    # Those without a due date come last.
+    assert all(row.due_on is None for row in by_due[len(dated) :])
+    monkeypatch.setattr("storage.console.listing.COUNT_CAP", 4)
+    capped = await page()
+    assert (capped.total, capped.more, capped.pages) == (4, True, 1)
+    assert not (await page(status="rejected")).more

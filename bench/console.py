@@ -1,0 +1,311 @@
+"""The console's server time with 100,000 complaints in a round on PostgreSQL.
+
+    python bench/console.py                          # 100,000 complaints, server on 127.0.0.1
+    python bench/console.py --complaints 20000 --requests 100 --overview-requests 20
+    python bench/console.py --url postgresql://postgres@db:5432/postgres --keep
+
+It creates a database next to --url (dropped afterwards unless --keep), loads the example
+round (tests/fixtures), inserts the complaints in bulk with their timelines (the generator of
+bench/export_memory.py: realistic text, statuses, departments, due dates, surveys), serves the
+console (console/app.py) on a loopback port, logs in as the round office with a one-time link,
+and times GET requests one after the other, each page several times: the list (first page,
+a status filter, the search 机井, page 100, overdue, newest-first by due date) and the
+overview. The time is the request's on the loopback, from sending to the last byte: the
+server's time plus a loopback round trip. The table gives p50, p95 and p99 beside the goals
+(list < 200 ms p99, overview < 300 ms p99).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.export_memory import (  # noqa: E402
+    CHUNK,
+    ROSTER,
+    ROUND_CODE,
+    STATUSES,
+    _event,
+    _path,
+    description,
+)
+
+OPTIONAL = (
+    "due_on",
+    "department_id",
+    "resolution",
+    "resolved_at",
+    "satisfaction",
+    "closed_at",
+)
+GOALS = {"list": 0.200, "overview": 0.300}
+LIST_VIEWS = {
+    "list": "/list",
+    "list status=handed_off": "/list?status=handed_off",
+    "list q=机井": "/list?q=%E6%9C%BA%E4%BA%95",
+    "list page 100": "/list?page=100",
+    "list overdue": "/list?overdue=1",
+    "list sort=due": "/list?sort=due",
+}
+
+
+async def build(url: str, complaints: int, seed: int = 14) -> datetime:
+    """The example round with `complaints` complaints and timelines; returns a "now" inside it."""
+    from sqlalchemy import insert, select, update
+
+    from storage.db import Database
+    from storage.migrate import upgrade_async
+    from storage.models import (
+        Category,
+        Complaint,
+        Department,
+        GroupVillage,
+        Resident,
+        Round,
+        TimelineEvent,
+    )
+    from storage.roster import load_roster_path
+
+    await upgrade_async(url)
+    await load_roster_path(url, ROSTER)
+    rng = random.Random(seed)
+    zone = ZoneInfo("Asia/Shanghai")
+    database = Database(url)
+    async with database.transaction() as session:
+        conn = await session.connection()
+        round_ = (await conn.execute(select(Round).where(Round.code == ROUND_CODE))).one()
+        villages = [(g.village_id, g.group_id) for g in await conn.execute(select(GroupVillage))]
+        categories = [c.code for c in (await conn.execute(select(Category))).all()]
+        departments = (await conn.execute(select(Department))).all()
+        clue = [d.id for d in departments if d.receives_clues]
+        plain = [d.id for d in departments if not d.receives_clues]
+        start = datetime.combine(round_.starts_on, datetime.min.time(), zone).astimezone(UTC)
+        residents = max(complaints // 3, 1)
+        for first in range(0, residents, CHUNK):
+            await conn.execute(
+                insert(Resident),
+                [
+                    {
+                        "telegram_id": 10_000_000 + n,
+                        "language": "zh",
+                        "language_chosen": False,
+                        "first_name": "王",
+                        "last_name": "秀英",
+                        "created_at": start,
+                    }
+                    for n in range(first, min(first + CHUNK, residents))
+                ],
+            )
+        resident_ids = list((await conn.execute(select(Resident.id))).scalars())
+        weights = [share for _, share in STATUSES]
+        # Filed over the round's first 30 days; "now" is the day after.
+        seconds = 30 * 86400
+        for first in range(1, complaints + 1, CHUNK):
+            rows: list[dict[str, Any]] = []
+            events: list[dict[str, Any]] = []
+            for seq in range(first, min(first + CHUNK, complaints + 1)):
+                village_id, group_id = rng.choice(villages)
+                category = rng.choice(categories)
+                status = rng.choices([s for s, _ in STATUSES], weights)[0]
+                if category in ("conduct", "clue") and status in ("immediate", "handed_off"):
+                    status = "transferred"
+                filed = start + timedelta(seconds=int(seconds * (seq - 1) / complaints))
+                anonymous = rng.random() < 0.4
+                row: dict[str, Any] = {
+                    "id": seq,
+                    "number": f"{ROUND_CODE}-{seq:04d}",
+                    "round_id": round_.id,
+                    "seq": seq,
+                    "group_id": group_id,
+                    "village_id": village_id,
+                    "category_code": category,
+                    "resident_id": rng.choice(resident_ids),
+                    "status": status,
+                    "description": description(rng, category),
+                    "photo_file_ids": [],
+                    "latitude": 33.70 + rng.random() / 10 if rng.random() < 0.6 else None,
+                    "longitude": 113.30 + rng.random() / 10,
+                    "anonymous": anonymous,
+                    "reporter_name": None if anonymous else "王 秀英",
+                    "reporter_phone": None if anonymous else "+8613800000000",
+                    "filed_at": filed,
+                    "updated_at": filed,
+                    # Every row names every column (one executemany).
+                    **dict.fromkeys(OPTIONAL),
+                }
+                at = filed
+                events.append(_event(seq, at, "resident", "filed", None, "new"))
+                previous = "new"
+                for action, to in _path(rng, status):
+                    at += timedelta(hours=rng.randint(2, 72))
+                    events.append(_event(seq, at, "inspector", action, previous, to))
+                    previous = to
+                    if action in ("immediate", "handed_off"):
+                        row["due_on"] = (at + timedelta(days=7)).astimezone(zone).date()
+                    if action == "handed_off":
+                        row["department_id"] = rng.choice(plain)
+                    if action == "transferred":
+                        row["department_id"] = rng.choice(clue)
+                    if action == "resolved":
+                        row["resolution"] = "已整改。"
+                        row["resolved_at"] = at
+                    if action == "closed" and "resolved_at" in row:
+                        row["satisfaction"] = rng.choice(("satisfied", "basic", "unsatisfied"))
+                        row["closed_at"] = at
+                rows.append(row)
+            await conn.execute(insert(Complaint), rows)
+            await conn.execute(insert(TimelineEvent), events)
+        await conn.execute(
+            update(Round).where(Round.id == round_.id).values(last_number=complaints)
+        )
+        await conn.exec_driver_sql("ANALYZE")
+    await database.dispose()
+    return start + timedelta(days=31)
+
+
+async def measure(
+    url: str, now: datetime, requests: int, overview_requests: int
+) -> dict[str, list[float]]:
+    """Serve the console and time each list view `requests` times, the overview
+    `overview_requests` times (seconds)."""
+    import aiohttp
+    from telegram import Bot
+
+    from console.app import ConsoleServer
+    from console.context import Console, ConsoleConfig
+    from handlers.members import Members
+    from storage import console
+    from storage.clock import FakeClock
+    from storage.db import Database
+    from storage.ledger import round_by_code
+
+    database = Database(url)
+    config = ConsoleConfig(url="http://127.0.0.1:0/console", bot_token="1:BENCH")
+    served = Console(
+        config=config,
+        database=database,
+        bot=Bot("1:BENCH"),
+        clock=FakeClock(now),
+        members=Members(),
+        outbox_wakeup=asyncio.Event(),
+    )
+    server = ConsoleServer(served, "127.0.0.1", 0)
+    await server.start()
+    root = f"http://127.0.0.1:{server.port}/console"
+    async with database.transaction() as session:
+        round_ = await round_by_code(session=session, code=ROUND_CODE)
+        assert round_ is not None and round_.id is not None
+        token = await console.issue_link(
+            session=session, target="office", target_id=round_.id, now=now
+        )
+    timings: dict[str, list[float]] = {}
+    jar = aiohttp.CookieJar(unsafe=True)
+    try:
+        async with aiohttp.ClientSession(cookie_jar=jar) as http:
+            async with http.post(f"{root}/login/{token}") as answer:
+                assert answer.status == 200, answer.status
+            pages = {**LIST_VIEWS, "overview": "/"}
+            for name, path in pages.items():
+                # One unmeasured request warms the pool and the caches.
+                async with http.get(root + path) as answer:
+                    assert answer.status == 200, (name, answer.status)
+                    await answer.read()
+                times = []
+                for _ in range(overview_requests if name == "overview" else requests):
+                    began = time.perf_counter()
+                    async with http.get(root + path) as answer:
+                        await answer.read()
+                    times.append(time.perf_counter() - began)
+                timings[name] = times
+    finally:
+        await server.stop()
+        await database.dispose()
+    return timings
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def table(timings: dict[str, list[float]]) -> str:
+    """The measured times beside the goals."""
+    lines = [
+        f"{'page':<26}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'goal p99':>10}  ok",
+    ]
+    for name, times in timings.items():
+        goal = GOALS["overview" if name == "overview" else "list"]
+        p99 = percentile(times, 0.99)
+        lines.append(
+            f"{name:<26}{len(times):>5}{statistics.median(times) * 1000:>9.1f}"
+            f"{percentile(times, 0.95) * 1000:>9.1f}{p99 * 1000:>9.1f}"
+            f"{goal * 1000:>8.0f} ms  {'yes' if p99 < goal else 'NO'}"
+        )
+    return "\n".join(lines)
+
+
+async def run(
+    server_url: str, complaints: int, requests: int, overview_requests: int, keep: bool
+) -> None:
+    """Build, measure, print, drop."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url)
+    name = f"xuncha_bench_console_{uuid.uuid4().hex[:8]}"
+
+    async def on_server(statement: str) -> None:
+        connection = await asyncpg.connect(
+            host=server.host or "127.0.0.1",
+            port=server.port or 5432,
+            user=server.username or "postgres",
+            password=server.password,
+            database=server.database or "postgres",
+        )
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    await on_server(f'CREATE DATABASE "{name}"')
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        began = time.perf_counter()
+        now = await build(url, complaints)
+        print(f"built {complaints} complaints in {time.perf_counter() - began:.0f} s ({name})")
+        timings = await measure(url, now, requests, overview_requests)
+        print(table(timings))
+    finally:
+        if keep:
+            print(f"kept {url}")
+        else:
+            await on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    """Parse the arguments and run."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--complaints", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--overview-requests", type=int, default=50)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    asyncio.run(run(args.url, args.complaints, args.requests, args.overview_requests, args.keep))
+
+
+if __name__ == "__main__":
+    main()
