@@ -105,8 +105,7 @@ class Rates:
     @property
     def satisfaction_rate(self) -> float | None:
         """满意率: satisfied or basically satisfied among the answers."""
-        happy = self.satisfaction["satisfied"] + self.satisfaction["basic"]
-        return _share(happy, self.satisfaction_answered)
+        return satisfaction_rate(self.satisfaction)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (for a report's payload), the rates included."""
@@ -149,6 +148,13 @@ class RoundRates:
 def _share(hits: int, base: int) -> float | None:
     """hits / base, None for an empty base."""
     return hits / base if base else None
+
+
+def satisfaction_rate(counts: dict[str, int]) -> float | None:
+    """满意率 from counts by answer: (满意 + 基本满意) / (满意 + 基本满意 + 不满意); other keys
+    (no_answer) are not answers."""
+    happy = counts.get("satisfied", 0) + counts.get("basic", 0)
+    return _share(happy, sum(counts.get(key, 0) for key in SATISFACTIONS))
 
 
 def complaint_response(filed_at: datetime, first_act: datetime | None, now: datetime) -> str:
@@ -371,4 +377,5 @@ __all__ = [
     "ranked",
     "rates_payload",
     "round_rates",
+    "satisfaction_rate",
 ]

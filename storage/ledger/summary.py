@@ -17,7 +17,7 @@ from storage.handling import handling_of, last_handling_events
 from storage.ledger.scope import round_of, scoped
 from storage.ledger.words import HANDLING_ZH, STATUS_ZH
 from storage.models import Category, Complaint, InspectionGroup, TimelineEvent
-from storage.rates import RoundRates, round_rates
+from storage.rates import RoundRates, round_rates, satisfaction_rate
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,9 @@ class LedgerSummary:
 
     @property
     def satisfied_share(self) -> float | None:
-        """Satisfied or basically satisfied among the rated; None when none was rated."""
-        if not self.rated:
-            return None
-        happy = self.satisfaction.get("satisfied", 0) + self.satisfaction.get("basic", 0)
-        return happy / self.rated
+        """Satisfied or basically satisfied among the rated (storage/rates.py's 满意率); None
+        when none was rated."""
+        return satisfaction_rate(self.satisfaction)
 
 
 async def _counts(session: AsyncSession, statement: Any) -> Sequence[Any]:
