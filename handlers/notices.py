@@ -31,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers import calls
 from handlers.calls import Call
 from handlers.group import cards
+from handlers.hotspot_texts import hotspot_text
 from handlers.i18n import DEFAULT_LANGUAGE, language_for, t
 from handlers.ladder_texts import escalation_text
 from handlers.notice_texts import (
@@ -257,4 +258,5 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.chat_back: _worded(
         _chat_text("notice.chat_back.group", "notice.chat_back.department")
     ),
+    NoticeKind.hotspot: _worded(hotspot_text),
 }

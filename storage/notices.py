@@ -36,3 +36,5 @@ class NoticeKind(StrEnum):
     # To the round office: the bot was removed from a group's (department's) chat; it is back.
     chat_lost = "chat_lost"
     chat_back = "chat_back"
+    # 热点提示: a hot spot across villages (storage/schedule/hotspots.py), office and groups.
+    hotspot = "hotspot"

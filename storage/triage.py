@@ -25,6 +25,7 @@ from storage.models import (
     TimelineEvent,
     Village,
 )
+from storage.similar import cards as similar_cards
 
 S = ComplaintStatus
 # Statuses a group is no longer working on.
@@ -104,6 +105,9 @@ class CardView:
     # 指派: the member of the group's chat it is assigned to (承办人).
     assignee_name: str | None = None
     assignee_telegram_id: int | None = None
+    # 加入关注: residents following it; likely duplicates (id, number) it could merge into.
+    followers: int = 0
+    likely: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -293,6 +297,7 @@ async def card_view(*, session: AsyncSession, complaint_id: int) -> CardView | N
     if complaint is None:
         return None
     (view,) = await _views(session, [complaint])
+    await similar_cards.annotate(session, [view], [complaint])
     return view
 
 
@@ -308,7 +313,10 @@ async def cards_of_message(*, session: AsyncSession, card_id: int) -> list[CardV
         )
         .order_by(col(Complaint.round_id), col(Complaint.seq))
     )
-    return await _views(session, (await session.exec(statement)).all())
+    complaints = (await session.exec(statement)).all()
+    views = await _views(session, complaints)
+    await similar_cards.annotate(session, views, complaints)
+    return views
 
 
 async def open_complaints(
@@ -387,6 +395,8 @@ async def event_view(*, session: AsyncSession, event_id: int) -> EventView | Non
         if resident is not None:
             view.numbers[resident.telegram_id] = duplicate.number
             view.languages[resident.telegram_id] = resident.language
+    for follower in await similar_cards.followers(session, complaint.id):
+        view.languages.setdefault(follower.telegram_id, follower.language)
     if own is not None:
         view.numbers[own.telegram_id] = complaint.number
         view.languages[own.telegram_id] = own.language
@@ -394,12 +404,16 @@ async def event_view(*, session: AsyncSession, event_id: int) -> EventView | Non
 
 
 async def complaint_residents(*, session: AsyncSession, complaint_id: int) -> list[Resident]:
-    """The complaint's resident and those of the duplicates merged into it (each once)."""
+    """The complaint's resident, those of the duplicates merged into it and its followers
+    (each once)."""
     complaint = await session.get(Complaint, complaint_id)
     if complaint is None:
         return []
     duplicates = (await _merged_tree(session, [complaint_id]))[complaint_id]
-    order = [complaint.resident_id, *(c.resident_id for c in duplicates)]
+    followers = [
+        r.id for r in await similar_cards.followers(session, complaint_id) if r.id is not None
+    ]
+    order = [complaint.resident_id, *(c.resident_id for c in duplicates), *followers]
     residents = await _by_id(session, Resident, order)
     seen: set[int] = set()
     found = []

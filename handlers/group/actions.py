@@ -111,6 +111,8 @@ async def on_button(desk: Desk) -> str | None:
         return await member_chosen(desk, int(found[1]), CODE_STATUS[found[2]], int(found[3]))
     if found := keyboards.SHOW.match(data):
         return await show(desk, int(found[1]))
+    if found := keyboards.MERGE_INTO.match(data):
+        return await merge_into(desk, int(found[1]), CODE_STATUS[found[2]], int(found[3]))
     if keyboards.CANCEL.match(data):
         return cancel(desk)
     return desk.text("action.refused.forged")
@@ -315,6 +317,21 @@ async def extension_answered(
             )
         )
     return desk.text("action.extension.approved", date=due)
+
+
+async def merge_into(desk: Desk, complaint_id: int, expected: str, target_id: int) -> str | None:
+    """合并 at one press into a likely duplicate the card listed (workflow.merge checks it)."""
+    if (stale := await stale_press(desk, complaint_id)) is not None:
+        return stale
+    view = await triage.card_view(session=desk.session, complaint_id=complaint_id)
+    problem = check(desk, view, Act.merge, expected)
+    if problem is not None or view is None:
+        return problem
+    target = await triage.card_view(session=desk.session, complaint_id=target_id)
+    if target is None or target.group_id != view.group_id:
+        return invalid_text(desk, "unknown_number")
+    outcome = await workflow.merge(press(desk, complaint_id, expected), into_number=target.number)
+    return done(desk, outcome, "action.done.merge")
 
 
 async def show(desk: Desk, complaint_id: int) -> str | None:

@@ -163,6 +163,11 @@ def card_text(view: CardView, language: str) -> str:
         tail.append(t(language, "card.merged_into", number=escape(view.merged_into_number)))
     if view.duplicates > 0:
         tail.append(t(language, "card.duplicates", count=view.duplicates + 1))
+    if view.followers > 0:
+        tail.append(t(language, "card.followers", count=view.followers))
+    if view.likely:
+        numbers = "、".join(escape(number) for _id, number in view.likely)
+        tail.append(t(language, "card.likely", numbers=numbers))
     if view.resolution:
         tail.append(t(language, "card.resolution", text=fit(view.resolution, RESOLUTION_SHARE)))
     if view.resolution_state in RESOLUTION_STATE_KEYS:
@@ -186,9 +191,17 @@ def card_buttons(view: CardView, language: str) -> InlineKeyboardMarkup | None:
     buttons = [
         keyboards.action_button(language, act, view.complaint_id, view.status) for act in acts
     ]
-    if not buttons:
+    layout = keyboards.rows(buttons, 3)
+    if keyboards.Act.merge in acts:
+        # One press merges it into a likely duplicate (storage/similar/): 合并到 0007.
+        merges = [
+            keyboards.merge_into_button(language, view.complaint_id, view.status, cid, number)
+            for cid, number in view.likely
+        ]
+        layout.extend(keyboards.rows(merges, 3))
+    if not layout:
         return None
-    return InlineKeyboardMarkup(keyboards.rows(buttons, 3))
+    return InlineKeyboardMarkup(layout)
 
 
 def card(view: CardView, language: str) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -7,7 +7,8 @@ forged button changes nothing. The steps after a press (department, due date) ca
 `cmp:dep:<id>:<status>:<h|t>:<department id>`, `cmp:due:<id>:<status>:<i|h>:<department id
 or 0>:<days>`, `cmp:who:<id>:<status>:<telegram id>` (指派: a member seen in the chat);
 `cmp:shw:<id>` shows a complaint's full card, `cmp:cxl:<id>` drops a choice;
-`cmp:ext:<id>:<hand-off id>:<y|n>` answers a department's 申请延期.
+`cmp:ext:<id>:<hand-off id>:<y|n>` answers a department's 申请延期;
+`cmp:mgi:<id>:<status>:<target id>` merges into a likely duplicate the card lists.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ SHOW = re.compile(rf"^{PREFIX}:shw:{_ID}$")
 # The group's answer to a department's 申请延期: `cmp:ext:<id>:<hand-off id>:<y|n>`.
 EXTENSION = re.compile(rf"^{PREFIX}:ext:{_ID}:{_ID}:([yn])$")
 MEMBER = re.compile(rf"^{PREFIX}:who:{_ID}:{_STATUS}:{_ID}$")
+MERGE_INTO = re.compile(rf"^{PREFIX}:mgi:{_ID}:{_STATUS}:{_ID}$")
 CANCEL = re.compile(rf"^{PREFIX}:cxl:{_ID}$")
 
 
@@ -118,6 +120,15 @@ def action_button(
 def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     """Buttons laid out `width` to a row."""
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+def merge_into_button(
+    language: str, complaint_id: int, status: str, target_id: int, target_number: str
+) -> InlineKeyboardButton:
+    """合并 at one press into a likely duplicate the card lists."""
+    text = t(language, "card.button.merge_into", number=short_number(target_number))
+    code = STATUS_CODES.get(status, "n")
+    return InlineKeyboardButton(text, callback_data=data("mgi", complaint_id, code, target_id))
 
 
 def show_button(language: str, complaint_id: int, label_prefix: str) -> InlineKeyboardButton:

@@ -45,6 +45,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         private_button(location.on_far_location, keyboards.FAR_LOCATION),
         private_button(conversation.on_identity, keyboards.IDENTITY),
         private_button(conversation.on_summary, keyboards.SUMMARY),
+        private_button(conversation.on_join, keyboards.JOIN),
         private_button(conversation.on_edit, keyboards.EDIT),
         # 3. Messages, by content; each is read against the draft's current step.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, conversation.on_text),

@@ -9,10 +9,11 @@ from telegram import ReplyKeyboardRemove
 
 from handlers.resident import keyboards, location, render, village
 from handlers.resident.base import Visit, draft_button, resident_handler
-from storage import complaints, drafts
+from storage import complaints, drafts, workflow
 from storage.complaints import FilingOutcome
 from storage.drafts import EditField, StepOutcome, StepResult
 from storage.models import Draft, DraftStep
+from storage.workflow import JoinOutcome
 
 # What to say when a piece of the description is refused (the draft stays as it was), or
 # only partly taken (a photo kept without its caption).
@@ -154,7 +155,9 @@ async def on_summary(visit: Visit, draft: Draft, found: re.Match[str]) -> str | 
     if action == "ed":
         visit.set_buttons(keyboards.edit_fields(visit.language, draft.id))
     elif action == "bk":
-        visit.set_buttons(keyboards.summary(visit.language, draft.id))
+        view = await drafts.view(session=visit.session, draft=draft, now=visit.now)
+        join = view.similar.target.complaint_id if view.similar is not None else None
+        visit.set_buttons(keyboards.summary(visit.language, draft.id, join))
     elif action == "cx":
         await drafts.cancel(session=visit.session, draft=draft)
         visit.set_buttons(None)
@@ -195,6 +198,29 @@ async def confirm(visit: Visit, draft_id: int) -> str | None:
     else:
         return visit.text("button.stale")
     return None
+
+
+@draft_button(keyboards.JOIN, DraftStep.confirm)
+async def on_join(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
+    """加入关注: follow the similar open complaint instead of filing; refused, the draft stays."""
+    assert draft.id is not None and visit.resident.id is not None
+    joined = await workflow.join(
+        session=visit.session,
+        resident_id=visit.resident.id,
+        draft_id=draft.id,
+        complaint_id=int(found[2]),
+        now=visit.now,
+    )
+    if joined.outcome in (JoinOutcome.joined, JoinOutcome.already):
+        visit.replace(visit.text("similar.joined"))
+        return visit.text("similar.joined_short")
+    if joined.outcome == JoinOutcome.stale:
+        return visit.text("button.stale")
+    key = "similar.refused.closed" if joined.outcome == JoinOutcome.closed else "similar.refused"
+    # The draft is still at its summary: file it as it is, or change it.
+    visit.set_buttons(keyboards.summary(visit.language, draft.id))
+    visit.say(key)
+    return visit.text(key)
 
 
 @draft_button(keyboards.EDIT, DraftStep.confirm)

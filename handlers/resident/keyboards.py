@@ -37,6 +37,8 @@ FAR_LOCATION = re.compile(rf"^lc:{_ID}:([yr])$")
 IDENTITY = re.compile(rf"^id:{_ID}:([an])$")
 SUMMARY = re.compile(rf"^sm:{_ID}:(ok|ed|cx|bk)$")
 EDIT = re.compile(rf"^ef:{_ID}:([vcdli])$")
+# 加入关注: join the open complaint <id> like this draft instead of filing it.
+JOIN = re.compile(rf"^sj:{_ID}:{_ID}$")
 
 T = TypeVar("T")
 
@@ -159,17 +161,20 @@ def identity(language: str, draft_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def summary(language: str, draft_id: int) -> InlineKeyboardMarkup:
-    """Confirm, edit a field, or cancel."""
-    return InlineKeyboardMarkup(
+def summary(language: str, draft_id: int, join: int | None = None) -> InlineKeyboardMarkup:
+    """Confirm, edit a field, or cancel; with `join` (a similar open complaint's id) first
+    加入关注 and confirming reads 我的问题不一样，继续提交."""
+    confirm = t(language, "button.confirm" if join is None else "similar.button.continue")
+    rows = [
+        [_button(confirm, "sm", draft_id, "ok")],
         [
-            [_button(t(language, "button.confirm"), "sm", draft_id, "ok")],
-            [
-                _button(t(language, "button.edit"), "sm", draft_id, "ed"),
-                _button(t(language, "button.cancel"), "sm", draft_id, "cx"),
-            ],
-        ]
-    )
+            _button(t(language, "button.edit"), "sm", draft_id, "ed"),
+            _button(t(language, "button.cancel"), "sm", draft_id, "cx"),
+        ],
+    ]
+    if join is not None:
+        rows.insert(0, [_button(t(language, "similar.button.join"), "sj", draft_id, join)])
+    return InlineKeyboardMarkup(rows)
 
 
 def edit_fields(language: str, draft_id: int) -> InlineKeyboardMarkup:

@@ -111,7 +111,8 @@ def ask(visit: Visit, view: DraftView, first: str | None = None) -> None:
         text = visit.text("phone.ask", name=escape(display_name(visit.resident)))
         visit.send(lead(first, text), keyboards.phone_or_skip(language))
     else:
-        visit.send(lead(first, summary(visit, view)), keyboards.summary(language, draft.id))
+        join = view.similar.target.complaint_id if view.similar is not None else None
+        visit.send(lead(first, summary(visit, view)), keyboards.summary(language, draft.id, join))
 
 
 def ask_village(visit: Visit, view: DraftView, first: str | None = None) -> None:
@@ -230,8 +231,25 @@ def summary(visit: Visit, view: DraftView) -> str:
         phone = escape(draft.phone) if draft.phone else visit.text("summary.no_phone")
         lines.append(visit.text("summary.named", name=escape(name), phone=phone))
     lines.append("")
-    lines.append(visit.text("summary.check"))
+    if view.similar is not None:
+        lines.append(similar_notice(visit, view))
+    else:
+        lines.append(visit.text("summary.check"))
     return "\n".join(lines)
+
+
+def similar_notice(visit: Visit, view: DraftView) -> str:
+    """How many raised the same and where it stands: no words or identity of theirs."""
+    found = view.similar
+    assert found is not None and view.round is not None
+    key = "similar.notice.village" if found.same_village else "similar.notice.near"
+    return visit.text(
+        key,
+        count=found.residents,
+        category=category_name(visit.language, view.category, view.draft.category_code),
+        status=status_name(visit.language, found.target.status),
+        date=local_day(view.round, found.target.filed_at),
+    )
 
 
 def acknowledge(visit: Visit, key: str, **values: Any) -> None:

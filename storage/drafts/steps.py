@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import villages
 from storage.models import Category, Draft, DraftStep, Round, Village
+from storage.similar.lookup import Similar
+from storage.similar.lookup import for_draft as similar_for_draft
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 2000
@@ -67,6 +69,8 @@ class DraftView:
     # At the village step: the townships to choose from, or the villages of the only one.
     townships: list[villages.Township] = field(default_factory=list)
     only_township: villages.TownshipChoice | None = None
+    # At the summary: open complaints like this one (加入关注 offered; storage/similar/).
+    similar: Similar | None = None
 
     @property
     def category(self) -> Category | None:
@@ -124,6 +128,19 @@ async def view(*, session: AsyncSession, draft: Draft, now: datetime) -> DraftVi
             result.categories = await villages.categories(
                 session=session, round_id=coverage.round.id
             )
+    if draft.step == DraftStep.confirm and result.round is not None:
+        assert result.round.id is not None and draft.village_id is not None
+        result.similar = await similar_for_draft(
+            session,
+            round_id=result.round.id,
+            village_id=draft.village_id,
+            category_code=draft.category_code,
+            text=draft.description,
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+            resident_id=draft.resident_id,
+            now=now,
+        )
     if draft.suggested_village_id is not None:
         result.suggested = await session.get(Village, draft.suggested_village_id)
     if draft.step == DraftStep.village:

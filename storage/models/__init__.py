@@ -4,7 +4,13 @@ Importing this package registers every table on SQLModel.metadata (Alembic's env
 """
 
 from storage.models.chats import CardMessage, LinkCode, Prompt
-from storage.models.complaints import Complaint, ComplaintStatus, FollowUp, TimelineEvent
+from storage.models.complaints import (
+    Complaint,
+    ComplaintFollower,
+    ComplaintStatus,
+    FollowUp,
+    TimelineEvent,
+)
 from storage.models.console import ConsoleToken
 from storage.models.delivery import OutboxMessage, OutboxStatus, ProcessedUpdate, SentNotice
 from storage.models.handoffs import (
@@ -30,6 +36,7 @@ __all__ = [
     "CardMessage",
     "Category",
     "Complaint",
+    "ComplaintFollower",
     "ComplaintStatus",
     "ConsoleToken",
     "Department",

@@ -35,6 +35,9 @@ class Complaint(SQLModel, table=True):
         # (storage/console/listing.py).
         Index("ix_complaint_round_filed", "round_id", "filed_at"),
         Index("ix_complaint_round_due", "round_id", "due_on"),
+        # Similar complaints (storage/similar/): candidates by village, or near a location.
+        Index("ix_complaint_similar", "round_id", "village_id", "category_code", "filed_at"),
+        Index("ix_complaint_near", "round_id", "category_code", "latitude"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -116,3 +119,18 @@ class TimelineEvent(SQLModel, table=True):
     photo_file_id: str | None = None
     # A department's photos (阶段性进展, 报告办结: up to 5); None for any other event.
     photo_file_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ComplaintFollower(SQLModel, table=True):
+    """A resident who joined an open complaint instead of filing the same one (加入关注).
+
+    They hear its public updates as the residents of merged duplicates do, and count on the card.
+    """
+
+    __tablename__ = "complaint_follower"
+    __table_args__ = (UniqueConstraint("complaint_id", "resident_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    joined_at: datetime = Field(sa_type=UTCDateTime)

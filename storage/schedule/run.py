@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.schedule.digest import sweep_digests
 from storage.schedule.due import sweep_due
 from storage.schedule.escalation import sweep_escalation
+from storage.schedule.hotspots import sweep_hotspots
 from storage.schedule.housekeeping import sweep_drafts, sweep_housekeeping
 from storage.schedule.memory import SweepReport, rounds_near
 from storage.schedule.reports import sweep_weekly
@@ -27,6 +28,7 @@ SWEEPS: tuple[tuple[str, Sweep], ...] = (
     ("due", sweep_due),
     ("escalation", sweep_escalation),
     ("sign", sweep_signing),
+    ("hotspots", sweep_hotspots),
     ("survey", sweep_surveys),
     ("drafts", sweep_drafts),
     ("housekeeping", sweep_housekeeping),

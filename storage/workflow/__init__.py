@@ -16,7 +16,8 @@ resolved (note: what was done; photo_file_id: the inspectors' photo, if any; act
 "department" when a department reported it done, with photo_file_ids), closed (note: the
 satisfaction), reopened (note: "unsatisfied", "unsolved", or "partly" when the group reopens a
 部分解决), partly_solved (internal, to the group chat: the 回访 said 部分解决; note: the
-satisfaction), note (internal).
+satisfaction), note (internal), followed (internal: a resident joined it instead of filing the
+same; following.py).
 
 The department's side of a dispatch (storage/workflow/handoffs.py, handoff_decisions.py,
 clues.py; the `Handoff` row holds its state): signed (internal), returned (public, no note:
@@ -51,6 +52,7 @@ from storage.workflow.base import (
 )
 from storage.workflow.clues import CLUE_NOTE_MAX, close_clue, receive_clue
 from storage.workflow.departments import report_done
+from storage.workflow.following import Joined, JoinOutcome, join
 from storage.workflow.handoff_decisions import approve_extension, insist, refuse_extension
 from storage.workflow.handoffs import (
     EXTENSION_MAX_DAYS,
@@ -102,6 +104,8 @@ __all__ = [
     "TEXT_MAX",
     "Action",
     "Actor",
+    "JoinOutcome",
+    "Joined",
     "Outcome",
     "Press",
     "PressAction",
@@ -119,6 +123,7 @@ __all__ = [
     "close_clue",
     "hand_off",
     "insist",
+    "join",
     "merge",
     "open_prompt",
     "order_immediate",

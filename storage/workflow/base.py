@@ -104,6 +104,8 @@ class Action(StrEnum):
     assigned = "assigned"
     # 回访 said 部分解决: the group is asked whether to reopen it (issue 10 §3).
     partly_solved = "partly_solved"
+    # 加入关注: a resident joined instead of filing the same (internal; issue 11 §2).
+    followed = "followed"
 
 
 S = ComplaintStatus

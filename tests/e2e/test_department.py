@@ -22,6 +22,7 @@ from tests.helpers.resident import (
     complaints_of,
     labels_of,
     person,
+    submit_data,
     texts,
     with_buttons,
 )
@@ -49,7 +50,8 @@ async def file_named(bot: BotHarness, someone: Person) -> Filed:
     messages = await someone.say(labels["skip"])
     _answer, messages = await someone.press(with_buttons(messages), labels["named"])
     messages = await someone.contact(PHONE)
-    _answer, messages = await someone.press(with_buttons(messages), labels["submit"])
+    summary = with_buttons(messages)
+    _answer, messages = await someone.press(summary, submit_data(summary))
     (complaint,) = await complaints_of(bot, someone.user.id)
     assert complaint.reporter_phone == PHONE
     return Filed(someone, complaint)

@@ -18,6 +18,7 @@ from tests.helpers.resident import (
     draft_of,
     person,
     removes_keyboard,
+    submit_data,
     texts,
     walk_to_summary,
     with_buttons,
@@ -165,7 +166,8 @@ async def test_start_while_a_draft_runs_offers_continue_or_start_over(bot: BotHa
 
 async def file_one(someone: Person) -> list[StoredMessage]:
     summary = await walk_to_summary(someone)
-    _answer, messages = await someone.press(summary, "提交")
+    # Submitted as it is, also when a like complaint of another resident is offered to join.
+    _answer, messages = await someone.press(summary, submit_data(summary))
     return messages
 
 

@@ -15,13 +15,16 @@ from tests.helpers.resident import (
     with_buttons,
 )
 
+OTHER_PROBLEM = "村口的路灯坏了一个月，晚上看不见路。"
+
 
 async def test_my_and_status_show_only_ones_own(bot: BotHarness) -> None:
     someone = person(bot)
     other = person(bot, "王")
     await someone.press(await walk_to_summary(someone), "提交")
     bot.clock.advance(timedelta(hours=15))  # 01:00 on 2023-03-15 in Shanghai
-    await other.press(await walk_to_summary(other), "提交")
+    # Another problem of the village (the same one would be offered 加入关注 first).
+    await other.press(await walk_to_summary(other, description=OTHER_PROBLEM), "提交")
     summary = await walk_to_summary(someone, start="/start v_youyue")
     await someone.press(summary, "提交")
 

@@ -13,7 +13,7 @@ from emulator.models import StoredMessage
 from storage.models import Complaint, TimelineEvent
 from tests.helpers.groups import Inspector, add_inspection_chat, issue_code
 from tests.helpers.harness import BotHarness
-from tests.helpers.resident import DESCRIPTION_ZH, Person, person, with_buttons
+from tests.helpers.resident import DESCRIPTION_ZH, Person, person, submit_data, with_buttons
 
 NUMBER = re.compile(r"WD2023-1-\d{4}")
 
@@ -126,7 +126,9 @@ async def file(
     )
     if not anonymous:
         messages = await (someone.contact(phone) if phone else someone.say("跳过"))
-    _answer, messages = await someone.press(with_buttons(messages), "提交")
+    # Submitted as it is, also when a like complaint is offered to join (issue 11 §2).
+    summary = with_buttons(messages)
+    _answer, messages = await someone.press(summary, submit_data(summary))
     receipt = "\n".join(m.text or "" for m in messages)
     found = NUMBER.search(receipt)
     assert found is not None, receipt

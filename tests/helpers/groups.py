@@ -104,8 +104,14 @@ class Inspector:
 
 
 def card_of(messages: list[StoredMessage], number: str) -> StoredMessage:
-    """The (last) bot message with buttons that shows this complaint number."""
-    found = [m for m in messages if number in (m.text or "") and m.buttons]
+    """The (last) bot message with buttons that shows this complaint number (as its own, not
+    as another card's likely duplicate, the line marked 🔁)."""
+
+    def own(message: StoredMessage) -> bool:
+        lines = (message.text or "").splitlines()
+        return any(number in line for line in lines if not line.startswith("🔁"))
+
+    found = [m for m in messages if own(m) and m.buttons]
     assert found, f"no card of {number} among {messages}"
     return found[-1]
 

@@ -118,6 +118,13 @@ def button_data(message: StoredMessage, text: str) -> str:
     return found[0]
 
 
+def submit_data(summary: StoredMessage) -> str:
+    """The data of the summary's submit button: 提交, or 我的问题不一样，继续提交 when an open
+    complaint like it is offered to join (issue 11 §2)."""
+    (found,) = [d for _t, d in summary.buttons if d and d.startswith("sm:") and d.endswith(":ok")]
+    return found
+
+
 def removes_keyboard(message: StoredMessage) -> bool:
     """Whether a message takes the reply keyboard away."""
     return bool((message.reply_markup or {}).get("remove_keyboard"))

@@ -1,0 +1,135 @@
+"""热点提示: once a day, the round's hot spots of the last 7 days, each told once while it lasts.
+
+The office's chat hears every new hot spot; each group whose complaints are in one hears it too.
+A cluster is told once: its key names its kind and subject (a category, a village, a pattern's
+category and first phrase) and the day it was told, and another of the same kind and subject
+within HOT_DAYS after that is the same cluster still going (storage/similar/hotspots.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import InspectionGroup, Round, SentNotice, Village
+from storage.notices import NoticeKind
+from storage.schedule.clock import at_local, local_today
+from storage.schedule.digest import LIST_MAX, category_names
+from storage.schedule.memory import Rounds, Sweeping, SweepReport, by_id, rounds_near, row_id
+from storage.similar.hotspots import Cluster, find_clusters, window
+
+HOTSPOT_AT = time(8, 45)
+HOT_DAYS = 7
+
+
+async def sweep_hotspots(
+    *, session: AsyncSession, now: datetime, rounds: Rounds | None = None
+) -> SweepReport:
+    """Each running round's new hot spots, at 08:45 on its clock, once a day."""
+    sweeping = Sweeping(session, now, SweepReport("hotspots"))
+    rounds = rounds or await rounds_near(session=session, now=now)
+    for round_ in rounds.rounds:
+        today = local_today(round_, now)
+        due_at = at_local(round_, today, HOTSPOT_AT)
+        run_key = f"hotspots:{row_id(round_)}:{today.isoformat()}"
+        if not round_.starts_on <= today <= round_.ends_on or now < due_at:
+            continue
+        if await _remembered(session, [run_key]):
+            continue
+        told = await told_recently(session, row_id(round_), now)
+        rows = 0
+        for cluster in await round_clusters(session, round_, now):
+            prefix = f"hotspot:{row_id(round_)}:{cluster.kind}:{cluster.subject}:"
+            if any(key.startswith(prefix) for key in told):
+                continue
+            key = f"{prefix}{today.isoformat()}"[:160]
+            sent = await _tell(sweeping, session, round_, cluster, today.isoformat())
+            sweeping.remember(
+                key, NoticeKind.hotspot, round_id=round_.id, due_at=due_at, rows=sent
+            )
+            rows += sent
+        sweeping.remember(run_key, NoticeKind.hotspot, round_id=round_.id, due_at=due_at, rows=0)
+    await session.flush()
+    return sweeping.report
+
+
+async def round_clusters(session: AsyncSession, round_: Round, now: datetime) -> list[Cluster]:
+    """The round's hot spots of the HOT_DAYS up to `now`."""
+    members = await window(session, row_id(round_), now - timedelta(days=HOT_DAYS), now)
+    return find_clusters(members)
+
+
+async def _remembered(session: AsyncSession, keys: list[str]) -> bool:
+    """Whether any of these keys is remembered."""
+    statement = select(SentNotice.key).where(col(SentNotice.key).in_(keys))
+    return (await session.exec(statement)).first() is not None
+
+
+async def told_recently(session: AsyncSession, round_id: int, now: datetime) -> list[str]:
+    """Keys of the round's hot spots told in the last HOT_DAYS."""
+    statement = select(SentNotice.key).where(
+        SentNotice.round_id == round_id,
+        SentNotice.kind == NoticeKind.hotspot,
+        col(SentNotice.key).startswith("hotspot:"),
+        col(SentNotice.due_at) >= now - timedelta(days=HOT_DAYS),
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def payload_of(
+    session: AsyncSession, round_: Round, cluster: Cluster, date: str
+) -> dict[str, Any]:
+    """What a hot spot's notice (and the reports' list) says: no text, no identity."""
+    categories = await category_names(session, row_id(round_))
+    villages: dict[int, Village] = await by_id(session, Village, cluster.village_ids)
+    code = cluster.subject.split(":", 1)[0] if cluster.kind != "village" else None
+    category = categories.get(code) if code is not None else None
+    common = Counter(m.category_code for m in cluster.members).most_common(3)
+    return {
+        "round_id": round_.id,
+        "round": round_.name,
+        "date": date,
+        "days": HOT_DAYS,
+        "kind": cluster.kind,
+        "count": len(cluster.members),
+        "category_zh": category.name_zh if category is not None else "",
+        "category_en": category.name_en if category is not None else "",
+        "village_count": len(cluster.village_ids),
+        "villages": [villages[v].name for v in cluster.village_ids[:LIST_MAX] if v in villages],
+        "numbers": [m.number for m in cluster.members[:LIST_MAX]],
+        "phrases": cluster.phrases,
+        "categories": [
+            {
+                "category_zh": categories[c].name_zh if c in categories else c,
+                "category_en": categories[c].name_en if c in categories else c,
+                "count": n,
+            }
+            for c, n in common
+        ],
+    }
+
+
+async def _tell(
+    sweeping: Sweeping, session: AsyncSession, round_: Round, cluster: Cluster, date: str
+) -> int:
+    """The hot spot to the office's chat and to each linked group concerned; rows written."""
+    payload = await payload_of(session, round_, cluster, date)
+    rows = 0
+    if round_.office_chat_id is not None:
+        rows += sweeping.tell(
+            round_.office_chat_id, NoticeKind.hotspot, {**payload, "audience": "office"}
+        )
+    groups: dict[int, InspectionGroup] = await by_id(session, InspectionGroup, cluster.group_ids)
+    for group_id in cluster.group_ids:
+        group = groups.get(group_id)
+        if group is not None and group.chat_id is not None:
+            rows += sweeping.tell(
+                group.chat_id,
+                NoticeKind.hotspot,
+                {**payload, "audience": "group", "group_id": group_id},
+            )
+    return rows
