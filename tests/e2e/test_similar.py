@@ -61,7 +61,7 @@ async def test_a_resident_joins_a_similar_complaint_and_hears_its_update(
     assert DESCRIPTION_ZH not in text and "甲" not in text and "秘密" not in text
     assert [label for label, _data in summary.buttons] == [JOIN, CONTINUE, "修改", "取消"]
 
-    (join_data,) = [data for label, data in summary.buttons if label == JOIN]
+    (join_data,) = [data for label, data in summary.buttons if label == JOIN and data]
     answer, _messages = await second.press(summary, JOIN)
     assert answer == t("zh", "similar.joined_short")
     assert "已加入关注，不另提交" in (second.message(summary.message_id).text or "")
