@@ -7,12 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from handlers.ledger_file import HEADERS
+from storage import workflow
 from storage.clock import FakeClock
-from tests.helpers.group_flow import Member, file, linked_chat
+from storage.workflow import Actor
+from tests.helpers.exports import download, ledger_rows, only
+from tests.helpers.group_flow import Member, complaint, events, file, linked_chat
 from tests.helpers.harness import SHANGHAI, BotHarness, running_bot
 from tests.helpers.resident import DESCRIPTION_ZH, draft_of, person, texts, with_buttons
 from tests.helpers.sweeps import sweep_at
 
+INSPECTOR = Actor("inspector", 501, "李组长")
 # Wednesday 2023-03-15, 10:00: the round is in its third week; Monday's reports went out.
 WEDNESDAY = datetime(2023, 3, 15, 10, 0, tzinfo=SHANGHAI)
 
@@ -60,3 +65,46 @@ async def test_a_photo_with_a_too_short_caption_is_kept_and_the_text_asked_for(
     draft = await draft_of(bot, someone.user.id)
     assert draft is not None and len(draft.photo_file_ids) == 1
     assert draft.description == DESCRIPTION_ZH
+
+
+async def test_the_ledger_shows_a_reopened_complaint_as_it_is_now(bot: BotHarness) -> None:
+    group = await linked_chat(bot)
+    resident, number = await file(bot, location=(33.7421, 113.3512))
+    _other, duplicate = await file(bot, first_name="王")
+    first = await complaint(bot, number)
+    second = await complaint(bot, duplicate)
+    assert first.id is not None and second.id is not None
+    async with bot.database.transaction() as session:
+        press = {"session": session, "chat_id": group.chat.id, "actor": INSPECTOR}
+        now = bot.clock.now()
+        await workflow.accept(complaint_id=first.id, expected="new", now=now, **press)
+        resolved = await workflow.resolve(
+            complaint_id=first.id,
+            expected="accepted",
+            note="已修好",
+            photo_file_id=None,
+            now=now,
+            **press,
+        )
+        assert resolved.ok
+        merged = await workflow.merge(
+            complaint_id=second.id, expected="new", into_number=number, now=now, **press
+        )
+        assert merged.ok
+    await bot.settle()
+    # The resident says it is not solved: reopened.
+    survey = [m for m in resident.new_messages() if m.buttons and "问题解决了吗" in (m.text or "")]
+    await resident.press(survey[-1], "❌ 未解决")
+    assert (await complaint(bot, number)).status == "accepted"
+    document = only(await group.say("/export"), "document")
+    rows = {
+        row[0]: dict(zip(HEADERS, row, strict=True))
+        for row in ledger_rows(await download(bot, document["document"]["file_id"]))
+    }
+    reopened = rows[number]
+    assert reopened["状态"] == "已受理"
+    assert (reopened["办结时间"], reopened["办理结果"], reopened["满意度"]) == (None, None, None)
+    assert reopened["位置"] == "33.74210, 113.35120"
+    assert (rows[duplicate]["状态"], rows[duplicate]["合并至"]) == ("已合并", number)
+    # The timeline keeps the earlier resolution.
+    assert "resolved" in [e.action for e in await events(bot, number)]
