@@ -10,7 +10,7 @@ from pathlib import Path
 from handlers.ledger_file import HEADERS
 from storage import workflow
 from storage.clock import FakeClock
-from storage.workflow import Actor
+from storage.workflow import Actor, Press
 from tests.helpers.exports import download, ledger_rows, only
 from tests.helpers.group_flow import Member, complaint, events, file, linked_chat
 from tests.helpers.harness import SHANGHAI, BotHarness, running_bot
@@ -75,22 +75,17 @@ async def test_the_ledger_shows_a_reopened_complaint_as_it_is_now(bot: BotHarnes
     second = await complaint(bot, duplicate)
     assert first.id is not None and second.id is not None
     async with bot.database.transaction() as session:
-        press = {"session": session, "chat_id": group.chat.id, "actor": INSPECTOR}
         now = bot.clock.now()
-        await workflow.accept(complaint_id=first.id, expected="new", now=now, **press)
+
+        def press(complaint_id: int, expected: str) -> Press:
+            return Press(session, complaint_id, group.chat.id, INSPECTOR, now, expected)
+
+        assert (await workflow.accept(press(first.id, "new"))).ok
         resolved = await workflow.resolve(
-            complaint_id=first.id,
-            expected="accepted",
-            note="已修好",
-            photo_file_id=None,
-            now=now,
-            **press,
+            press(first.id, "accepted"), note="已修好", photo_file_id=None
         )
         assert resolved.ok
-        merged = await workflow.merge(
-            complaint_id=second.id, expected="new", into_number=number, now=now, **press
-        )
-        assert merged.ok
+        assert (await workflow.merge(press(second.id, "new"), into_number=number)).ok
     await bot.settle()
     # The resident says it is not solved: reopened.
     survey = [m for m in resident.new_messages() if m.buttons and "问题解决了吗" in (m.text or "")]
