@@ -3,6 +3,7 @@
 Importing this package registers every table on SQLModel.metadata (Alembic's env relies on it).
 """
 
+from storage.models.blocks import ResidentBlock
 from storage.models.chats import CardMessage, LinkCode, Prompt
 from storage.models.complaints import (
     Complaint,
@@ -55,6 +56,7 @@ __all__ = [
     "ProcessedUpdate",
     "Prompt",
     "Resident",
+    "ResidentBlock",
     "ReturnOutcome",
     "Round",
     "SentNotice",
