@@ -60,12 +60,20 @@ HEADERS = (
     "位置",
     "合并至",
     "超期（天）",
+    "签收时间",
+    "退回次数",
+    "最近退回理由",
+    "延期（天）",
+    "延期批准人",
 )
 DESCRIPTION, RESOLUTION = HEADERS.index("反映内容"), HEADERS.index("办理结果")
 # The language of the ledger (see above).
 LEDGER_LANGUAGE = "zh"
 # Column widths in the XLSX (characters; a Chinese character counts about two).
-WIDTHS = (16, 18, 14, 14, 14, 60, 8, 24, 10, 10, 20, 12, 18, 40, 10, 10, 28, 16, 10)
+WIDTHS = (
+    *(16, 18, 14, 14, 14, 60, 8, 24, 10, 10, 20, 12, 18, 40, 10, 10, 28, 16, 10),
+    *(18, 8, 16, 8, 12),
+)
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Rows are written in batches of this many, each in a worker thread: openpyxl takes about half
 # a millisecond a row, which would otherwise hold up the event loop for a large round.

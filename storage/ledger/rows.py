@@ -17,6 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.handling import handling_of, last_handling_events
 from storage.ladder import DUE, Ladder, ladder_of, overdue_days
+from storage.ledger import dispatch_columns
+from storage.ledger.dispatch_columns import join_dispatches
 from storage.ledger.scope import round_of, scoped
 from storage.ledger.words import (
     HANDLING_ZH,
@@ -82,6 +84,13 @@ class LedgerRow:
     # 超期（天）: days past the due date, once 超期 (storage/ladder.py): still open today, or
     # resolved that late; None otherwise.
     overdue_days: int | None = None
+    # 签收时间, 退回次数, 最近退回理由, 延期（天）, 延期批准人: the department's side of its
+    # dispatches (storage/ledger/dispatch_columns.py); empty when `confidential`.
+    signed_at: datetime | None = None
+    returns: int | None = None
+    last_return: str = ""
+    extended_days: int | None = None
+    extended_by: str = ""
     # Not a column: a complaint in a sensitive category in a shareable ledger, whose words
     # (description, resolution) are withheld; the file says so in their place.
     confidential: bool = False
@@ -108,6 +117,11 @@ class LedgerRow:
             self.location,
             self.merged_into,
             self.overdue_days,
+            self.signed_at,
+            self.returns,
+            self.last_return,
+            self.extended_days,
+            self.extended_by,
         )
 
 
@@ -186,8 +200,9 @@ async def ledger_rows(
         .outerjoin(handling_event, handling_event.id == last.c.event_id)
         .outerjoin(target, target.id == col(Complaint.merged_into_id))
     )
+    joined: Any = join_dispatches(statement)
     # Numbers are zero-padded to four digits; seq orders them past 9999 too.
-    statement = scoped(statement, round_id, group_id).order_by(col(Complaint.seq))
+    statement = scoped(joined, round_id, group_id).order_by(col(Complaint.seq))
     if where:
         statement = statement.where(*where)
     result = await session.stream(statement.execution_options(yield_per=PAGE_SIZE))
@@ -256,7 +271,7 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool, marks: Marks) -> Ledg
         longitude,
         address,
         merged_into,
-    ) = row
+    ) = row[: -dispatch_columns.WIDTH]
     handling = handling_of(status, last_action)
     if status in WORKING:
         # Reopened: the earlier resolution is history (the timeline's), not the state.
@@ -265,6 +280,9 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool, marks: Marks) -> Ledg
     resolved_local = resolved_at.astimezone(zone) if resolved_at is not None else None
     # An unknown category (not in the roster) is not known to be sensitive.
     confidential = shareable and bool(sensitive)
+    dispatch = dispatch_columns.dispatch_columns(
+        tuple(row[-dispatch_columns.WIDTH :]), zone, confidential
+    )
     return LedgerRow(
         number=number,
         filed_at=filed_at.astimezone(zone),
@@ -287,5 +305,10 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool, marks: Marks) -> Ledg
         overdue_days=marks.overdue(
             status, due_on, resolved_local.date() if resolved_local is not None else None
         ),
+        signed_at=dispatch.signed_at,
+        returns=dispatch.returns,
+        last_return=dispatch.last_return,
+        extended_days=dispatch.extended_days,
+        extended_by=dispatch.extended_by,
         confidential=confidential,
     )

@@ -39,3 +39,10 @@ SATISFACTION_ZH: dict[str, str] = {
 # 回访's 问题解决了吗 (解决情况).
 RESOLUTION_ZH: dict[str, str] = {"solved": "已解决", "partly": "部分解决", "unsolved": "未解决"}
 YES, NO = "是", "否"
+# 退回's reasons (storage.models.RETURN_REASONS), as the ledger names them.
+RETURN_REASON_ZH: dict[str, str] = {
+    "not_ours": "不属于本单位职责",
+    "wrong_place": "属地不符",
+    "unclear": "情况不清需补充",
+    "other": "其他",
+}

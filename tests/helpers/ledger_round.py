@@ -17,10 +17,12 @@ from sqlmodel import col, select
 
 from storage import workflow
 from storage.db import Database
+from storage.ledger.words import RETURN_REASON_ZH
 from storage.models import (
     Category,
     Complaint,
     Department,
+    Handoff,
     Round,
     TimelineEvent,
     Village,
@@ -239,6 +241,7 @@ async def expected_rows(
         events = list(
             (await session.exec(select(TimelineEvent).order_by(col(TimelineEvent.id)))).all()
         )
+        handoffs = list((await session.exec(select(Handoff).order_by(col(Handoff.id)))).all())
     numbers = {c.id: c.number for c in complaints}
     rows = []
     for c in complaints:
@@ -277,6 +280,23 @@ async def expected_rows(
                 numbers.get(c.merged_into_id, "") if c.merged_into_id else "",
                 # 超期（天）: only with the export's moment (tests/e2e/test_ladder.py).
                 None,
+                *_dispatch_values([h for h in handoffs if h.complaint_id == c.id], zone, withheld),
             )
         )
     return rows
+
+
+def _dispatch_values(handoffs: list[Handoff], zone: ZoneInfo, withheld: bool) -> tuple[Any, ...]:
+    """签收时间, 退回次数, 最近退回理由, 延期（天）, 延期批准人 from a complaint's dispatches."""
+    if withheld or not handoffs:
+        return (None, None, "", None, "")
+    returned = [h for h in handoffs if h.returned_at is not None]
+    approved = [h for h in handoffs if h.extended_days]
+    signed = handoffs[-1].signed_at
+    return (
+        signed.astimezone(zone) if signed is not None else None,
+        len(returned) or None,
+        RETURN_REASON_ZH[returned[-1].return_reason or ""] if returned else "",
+        sum(h.extended_days for h in handoffs) or None,
+        (approved[-1].extension_decided_by or "") if approved else "",
+    )

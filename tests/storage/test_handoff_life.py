@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from storage import schedule, triage, workflow
+from storage import ledger, schedule, triage, workflow
 from storage.db import Database
 from storage.models import Handoff, Round
 from storage.outbox import DEPARTMENT_CARD, EVENT
@@ -22,6 +22,7 @@ from tests.helpers.factories import (
     G3_CHAT,
     G5_CHAT,
     NOW,
+    SHANGHAI,
     WATER_CHAT,
     World,
     complaint,
@@ -461,3 +462,81 @@ def test_the_roster_s_sign_deadline_is_at_least_an_hour() -> None:
     with pytest.raises(RosterError) as raised:
         parse_roster(text, "roster.yaml")
     assert "sign_within_hours" in str(raised.value)
+
+
+# --- the ledger's columns ---------------------------------------------------------------------
+
+
+async def test_the_ledger_shows_signing_returns_and_extensions(world: World) -> None:
+    cid = await handed_off(world)
+    assert (
+        await by_water(world, workflow.send_back, cid, reason="wrong_place", note="不在辖区")
+    ).ok
+    redispatched = await by_group(
+        world,
+        workflow.hand_off,
+        cid,
+        expected="accepted",
+        department_id=world.department_id("water"),
+        due_on=DUE,
+        now=LATER + timedelta(minutes=5),
+    )
+    assert redispatched.ok
+    signed_at = LATER + timedelta(hours=2)
+    assert (await by_water(world, workflow.sign, cid, now=signed_at)).ok
+    asked = await by_water(
+        world, workflow.request_extension, cid, days=7, reason="采购", now=signed_at
+    )
+    assert asked.ok
+    *_, row = await rows(world, cid)
+    assert row.id is not None
+    assert (await by_group(world, workflow.approve_extension, cid, handoff_id=row.id)).ok
+    untouched = await file(world.database, 1002)
+
+    async def ledger_of(shareable: bool) -> dict[str, Any]:
+        async with world.database.transaction() as session:
+            return {
+                r.number: r
+                async for r in ledger.ledger_rows(
+                    session=session, round_id=world.round_id, shareable=shareable
+                )
+            }
+
+    found = await ledger_of(False)
+    number = (await complaint(world.database, cid)).number
+    shown = found[number]
+    assert (shown.signed_at, shown.returns, shown.last_return) == (
+        signed_at.astimezone(SHANGHAI),
+        1,
+        "属地不符",
+    )
+    assert (shown.extended_days, shown.extended_by) == (7, "李组长")
+    assert shown.due_on == DUE + timedelta(days=7)
+    other = found[untouched.number]
+    assert (other.signed_at, other.returns, other.extended_days) == (None, None, None)
+
+
+async def test_a_shareable_ledger_shows_nothing_of_a_clue_s_handling(world: World) -> None:
+    row = await file(world.database, RESIDENT, category="clue")
+    assert row.id is not None
+    discipline = world.department_id("discipline")
+    assert (
+        await by_group(world, workflow.transfer, row.id, expected="new", department_id=discipline)
+    ).ok
+    commission = {"department_chat_id": DISCIPLINE_CHAT, "actor": Actor("department", 701, "孙")}
+    assert (await by_water(world, workflow.sign, row.id, **commission)).ok
+    async with world.database.transaction() as session:
+        shared = [
+            r
+            async for r in ledger.ledger_rows(
+                session=session, round_id=world.round_id, shareable=True
+            )
+        ]
+        internal = [
+            r
+            async for r in ledger.ledger_rows(
+                session=session, round_id=world.round_id, shareable=False
+            )
+        ]
+    assert shared[0].signed_at is None and shared[0].confidential
+    assert internal[0].signed_at == LATER.astimezone(SHANGHAI)
