@@ -313,6 +313,10 @@ async def close(press: Press, *, note: str | None = None) -> Outcome:
     """
     if press.chat_id is None and press.actor.kind != "system":
         return Outcome(None, Refusal.wrong_chat)
-    return await steps.transition(
+    outcome = await steps.transition(
         press, Act.close, Action.closed, note=note, values={"closed_at": press.now}
     )
+    if outcome.ok:
+        # A clue the group closes itself: the commission's dispatch ends (not as its 销号).
+        await dispatches.end(press.session, press.complaint_id, press.now)
+    return outcome

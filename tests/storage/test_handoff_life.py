@@ -540,3 +540,20 @@ async def test_a_shareable_ledger_shows_nothing_of_a_clue_s_handling(world: Worl
         ]
     assert shared[0].signed_at is None and shared[0].confidential
     assert internal[0].signed_at == LATER.astimezone(SHANGHAI)
+
+
+async def test_a_clue_the_group_closes_itself_ends_the_commission_s_dispatch(
+    world: World,
+) -> None:
+    row = await file(world.database, RESIDENT, category="clue")
+    assert row.id is not None
+    discipline = world.department_id("discipline")
+    assert (
+        await by_group(world, workflow.transfer, row.id, expected="new", department_id=discipline)
+    ).ok
+    assert (await by_group(world, workflow.close, row.id, expected="transferred")).ok
+    (dispatch,) = await rows(world, row.id)
+    assert (dispatch.ended_at, dispatch.done_at) == (LATER, None)
+    commission = {"department_chat_id": DISCIPLINE_CHAT, "actor": Actor("department", 701, "孙")}
+    late = await by_water(world, workflow.sign, row.id, **commission)
+    assert (late.refusal, late.detail) == (Refusal.moved_on, "closed")
