@@ -18,7 +18,7 @@ from bot.metrics import CountingRequest, Metrics
 from handlers import bot_membership, console_link, members
 from handlers.context import BotContext
 from handlers.group import migration
-from handlers.resident import followup, survey
+from handlers.resident import after, followup, survey
 from storage.clock import Clock, SystemClock
 from storage.db import Database
 
@@ -75,6 +75,9 @@ def build_application(
     application.add_handler(
         ChatMemberHandler(members.on_chat_member, ChatMemberHandler.CHAT_MEMBER), group=-2
     )
+    #    And, in private chats first of all (group -3): 补充材料 and 撤回 (issue 11), whose
+    #    open prompt takes the resident's next messages; they stop further handling only then.
+    application.add_handlers(after.handlers(), group=-3)
     # 1. Private chats, before the conversation (group -1): survey buttons and answers to an
     #    inspector's question. They stop further handling only when they acted.
     application.add_handlers(survey.handlers() + followup.handlers(), group=-1)

@@ -7,6 +7,8 @@ the card (handlers/group/cards.py). Nothing goes to a chat that no longer serves
 
 from __future__ import annotations
 
+from html import escape
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers import calls, department
@@ -46,7 +48,24 @@ async def event(session: AsyncSession, row: OutboxMessage) -> list[Call]:
     return [
         calls.message(text, markup, chat_id=row.chat_id, reply_to=reply_to),
         *dispatch_notices.photo_calls(view, row.chat_id, reply_to),
+        *_supplement_calls(view, row.chat_id, reply_to),
     ]
+
+
+def _supplement_calls(view: EventView, chat_id: int, reply_to: int | None) -> list[Call]:
+    """补充材料's photos and voice message under the card, after the notice (issue 11)."""
+    event = view.event
+    if event.action != "supplemented":
+        return []
+    caption = escape(view.card.number)
+    made = []
+    if event.photo_file_ids:
+        made.extend(
+            calls.photos(list(event.photo_file_ids), caption, chat_id=chat_id, reply_to=reply_to)
+        )
+    if event.voice_file_id:
+        made.append(calls.voice(event.voice_file_id, caption, chat_id=chat_id, reply_to=reply_to))
+    return made
 
 
 def _waits_on_group(view: EventView) -> bool:

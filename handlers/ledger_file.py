@@ -35,7 +35,14 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from handlers.i18n import t
 from handlers.ledger_rates import rates_summary
-from storage.ledger import HANDLING_ZH, SATISFACTION_ZH, STATUS_ZH, LedgerRow, LedgerSummary
+from storage.ledger import (
+    CHANNEL_ZH,
+    HANDLING_ZH,
+    SATISFACTION_ZH,
+    STATUS_ZH,
+    LedgerRow,
+    LedgerSummary,
+)
 
 FORMATS = (".xlsx", ".csv")
 LEDGER_SHEET = "台账"
@@ -178,6 +185,9 @@ def summary_lines(
         (),
         "按类别",
         *((category.name_zh, category.count) for category in summary.by_category),
+        (),
+        "按渠道",
+        *((CHANNEL_ZH.get(key, key), n) for key, n in summary.by_channel.items()),
         (),
         "办理方式",
         *((HANDLING_ZH[key], n) for key, n in handling.items()),

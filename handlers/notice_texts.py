@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from handlers import rates_text
+from handlers.channels import channel_name
 from handlers.group import cards
 from handlers.i18n import t
 from handlers.ladder_texts import assignee_lines, flag, flagged_lines
@@ -178,6 +179,13 @@ def _report_numbers(payload: dict[str, Any], language: str) -> list[str]:
         for item in payload.get("by_category", [])
     ]
     lines.append(t(language, "notice.report.by_category", items=_items(language, categories)))
+    channels = [
+        (channel_name(language, str(code)), int(count))
+        for code, count in dict(payload.get("by_channel", {})).items()
+        if count
+    ]
+    if channels:
+        lines.append(t(language, "notice.report.by_channel", items=_items(language, channels)))
     lines.append(
         t(
             language,

@@ -35,6 +35,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from handlers import calls, charts, rates_text
 from handlers.calls import Call
+from handlers.channels import channel_name
 from handlers.group.base import GROUPS, Desk, group_handler
 from handlers.i18n import language_for, t
 from handlers.ledger_file import write_ledger
@@ -148,9 +149,15 @@ def summary_text(desk: Desk, summary: LedgerSummary) -> str:
         for category in summary.by_category
         if category.count
     )
+    channels = separator.join(
+        desk.text("stats.item", name=channel_name(language, code), count=n)
+        for code, n in summary.by_channel.items()
+        if n
+    )
     lines += [
         desk.text("stats.total", total=summary.total),
         desk.text("stats.by_status", items=statuses),
+        desk.text("stats.by_channel", items=channels),
         desk.text("stats.by_category", items=categories),
         desk.text("stats.handling", **summary.by_handling),
     ]

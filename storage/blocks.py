@@ -122,6 +122,9 @@ async def block(
     if refused is not None or complaint is None:
         refusal = refused.refusal if refused is not None and refused.refusal else "not_found"
         return BlockOutcome(None, refusal=str(refusal))
+    if complaint.resident_id is None:
+        # Recorded in person (代录) and never followed: no resident in the bot to block.
+        return BlockOutcome(None, refusal="not_found")
     # The resident's row locked: of two blocks at once (PostgreSQL), the second sees the first.
     await session.get(Resident, complaint.resident_id, with_for_update=True)
     current = await active_block(session=session, resident_id=complaint.resident_id, now=now)

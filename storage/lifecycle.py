@@ -57,6 +57,9 @@ class Act(StrEnum):
     insist = "insist"
     # The resident is not satisfied with a resolution.
     reopen = "reopen"
+    # The resident after filing (issue 11): 补充材料 (no status change) and 撤回.
+    supplement = "supplement"
+    withdraw = "withdraw"
 
 
 # The status each act moves a complaint to; the acts not here move no status.
@@ -75,6 +78,7 @@ MOVES_TO: dict[Act, str] = {
     Act.clue_close: S.closed,
     Act.insist: S.handed_off,
     Act.reopen: S.accepted,
+    Act.withdraw: S.withdrawn,
 }
 
 # What each role may do in each status, in the order a card offers it (what the status
@@ -116,6 +120,8 @@ OFFERS: dict[Role, dict[str, tuple[Act, ...]]] = {
         # The discipline body has it: the group closes it when it is done with it.
         S.transferred: (Act.close, Act.note),
         S.closed: (Act.note,),
+        # 群众撤回: nothing more happens to it.
+        S.withdrawn: (Act.note,),
         # It follows the complaint it joined.
         S.merged: (),
     },
@@ -123,7 +129,16 @@ OFFERS: dict[Role, dict[str, tuple[Act, ...]]] = {
         S.handed_off: (Act.sign, Act.progress, Act.extend, Act.report, Act.send_back),
         S.transferred: (Act.sign, Act.clue_receive, Act.clue_close),
     },
-    Role.resident: {S.resolved: (Act.close, Act.reopen)},
+    # 补充材料 while it is open; 撤回 until it is resolved (not a clue the commission has);
+    # the survey after a resolution.
+    Role.resident: {
+        S.new: (Act.supplement, Act.withdraw),
+        S.accepted: (Act.supplement, Act.withdraw),
+        S.immediate: (Act.supplement, Act.withdraw),
+        S.handed_off: (Act.supplement, Act.withdraw),
+        S.transferred: (Act.supplement,),
+        S.resolved: (Act.close, Act.reopen),
+    },
     # No answer to the survey in time.
     Role.system: {S.resolved: (Act.close,)},
 }

@@ -29,7 +29,7 @@ from storage.similar import cards as similar_cards
 
 S = ComplaintStatus
 # Statuses a group is no longer working on.
-NOT_OPEN = (S.closed, S.merged, S.rejected, S.transferred)
+NOT_OPEN = (S.closed, S.merged, S.rejected, S.transferred, S.withdrawn)
 # Statuses with a due date that can pass (one definition, storage/ladder.py).
 DUE = ladder.DUE
 
@@ -108,6 +108,9 @@ class CardView:
     # 加入关注: residents following it; likely duplicates (id, number) it could merge into.
     followers: int = 0
     likely: list[tuple[int, str]] = field(default_factory=list)
+    # 渠道 (storage.models.Channel), and the inspector who recorded it in person (代录).
+    channel: str = "bot"
+    recorded_by_name: str | None = None
 
 
 @dataclass
@@ -277,6 +280,8 @@ async def _views(session: AsyncSession, complaints: Sequence[Complaint]) -> list
                 handoff=handoffs.get(c.id),
                 returns=returns.get(c.id, 0),
                 department_default=_is_default(category, department),
+                channel=c.channel,
+                recorded_by_name=c.recorded_by_name,
                 assignee_name=c.assignee_name,
                 assignee_telegram_id=c.assignee_telegram_id,
             )
@@ -374,7 +379,12 @@ async def event_view(*, session: AsyncSession, event_id: int) -> EventView | Non
         return None
     (card,) = await _views(session, [complaint])
     round_ = await session.get(Round, complaint.round_id)
-    own = await session.get(Resident, complaint.resident_id)
+    # A complaint recorded in person has no resident until its follow link is opened.
+    own = (
+        await session.get(Resident, complaint.resident_id)
+        if complaint.resident_id is not None
+        else None
+    )
     view = EventView(
         event=event,
         card=card,
@@ -389,9 +399,11 @@ async def event_view(*, session: AsyncSession, event_id: int) -> EventView | Non
     )
     assert complaint.id is not None
     duplicates = (await _merged_tree(session, [complaint.id]))[complaint.id]
-    residents = await _by_id(session, Resident, (c.resident_id for c in duplicates))
+    residents = await _by_id(
+        session, Resident, (c.resident_id for c in duplicates if c.resident_id is not None)
+    )
     for duplicate in reversed(duplicates):
-        resident = residents.get(duplicate.resident_id)
+        resident = residents.get(duplicate.resident_id) if duplicate.resident_id else None
         if resident is not None:
             view.numbers[resident.telegram_id] = duplicate.number
             view.languages[resident.telegram_id] = resident.language
@@ -413,7 +425,8 @@ async def complaint_residents(*, session: AsyncSession, complaint_id: int) -> li
     followers = [
         r.id for r in await similar_cards.followers(session, complaint_id) if r.id is not None
     ]
-    order = [complaint.resident_id, *(c.resident_id for c in duplicates), *followers]
+    everyone = [complaint.resident_id, *(c.resident_id for c in duplicates), *followers]
+    order = [resident_id for resident_id in everyone if resident_id is not None]
     residents = await _by_id(session, Resident, order)
     seen: set[int] = set()
     found = []

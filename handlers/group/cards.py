@@ -345,6 +345,15 @@ def group_notice(view: EventView, language: str) -> str:
     if event.action == "closed":
         value = satisfaction_name(language, card.satisfaction or note or "")
         return t(language, "card.event.closed", number=number, value=value)
+    if event.action == "withdrawn":
+        # 群众撤回 (issue 11): the resident's reason, when they gave one.
+        reason = fit(note, NOTICE_TEXT) if note else t(language, "card.event.no_reason")
+        return t(language, "card.event.withdrawn", number=number, reason=reason)
+    if event.action == "supplemented":
+        # 补充材料: the text, if any; its photos and voice follow (handlers/event_rows.py).
+        return t(language, "card.event.supplemented", number=number) + (
+            "\n" + fit(note, NOTICE_TEXT) if note else ""
+        )
     text = t(
         language,
         "card.event.other",

@@ -39,6 +39,7 @@ STATUS_CODES: dict[str, str] = {
     ComplaintStatus.rejected: "j",
     ComplaintStatus.merged: "m",
     ComplaintStatus.closed: "c",
+    ComplaintStatus.withdrawn: "w",
 }
 CODE_STATUS: dict[str, str] = {code: status for status, code in STATUS_CODES.items()}
 

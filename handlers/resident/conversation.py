@@ -7,7 +7,7 @@ from html import escape
 
 from telegram import ReplyKeyboardRemove
 
-from handlers.resident import keyboards, location, render, village
+from handlers.resident import after, keyboards, location, render, village
 from handlers.resident.base import Visit, draft_button, resident_handler
 from storage import complaints, drafts, workflow
 from storage.complaints import FilingOutcome
@@ -183,8 +183,10 @@ async def confirm(visit: Visit, draft_id: int) -> str | None:
     if filing.outcome == FilingOutcome.filed:
         assert filing.complaint is not None and filing.group is not None
         visit.set_buttons(None)
+        complaint = filing.complaint
         visit.say(
             "filed.receipt",
+            after.buttons(visit.language, complaint.id or 0, complaint.status),
             number=escape(filing.complaint.number),
             group=escape(filing.group.name),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from handlers.resident import render, updates
+from handlers.resident import after, render, updates
 from handlers.resident.base import Visit, resident_handler
 from storage import complaints
 
@@ -80,4 +80,7 @@ async def on_status(visit: Visit) -> None:
     while len(entries) > 1 and updates.units("\n".join([*lines, *entries])) > STATUS_BUDGET:
         entries = entries[2:] if entries[0] == updates.ELLIPSIS else entries[1:]
         entries.insert(0, updates.ELLIPSIS)
-    visit.send("\n".join([*lines, *entries]))
+    markup = after.buttons(language, complaint.id or 0, complaint.status)
+    if markup is None and complaint.status in after.CLOSED:
+        entries = [*entries, "", visit.text("after.closed_hint")]
+    visit.send("\n".join([*lines, *entries]), markup)

@@ -28,7 +28,7 @@ RESOLUTION_STATES = {"y": "solved", "p": "partly", "n": "unsolved"}
 
 # Timeline actions whose note is what someone typed (or a department's name, a number).
 TYPED_NOTES = frozenset(
-    {"handed_off", "rejected", "merged", "follow_up_asked", "resolved", "progress"}
+    {"handed_off", "rejected", "merged", "follow_up_asked", "resolved", "progress", "withdrawn"}
 )
 # Public events whose note is never shown to a resident (only that they happened).
 UNTOLD_NOTES = frozenset({"transferred", "returned", "clue_closed"})
@@ -138,6 +138,8 @@ def body(view: EventView, language: str) -> str | None:
     if action == "clue_closed":
         # Only that it was handled as the rules require: never the commission's note.
         return t(language, "update.clue_closed")
+    if action == "withdrawn":
+        return t(language, "update.withdrawn")
     if action == "closed":
         if event.note in ("satisfied", "basic"):
             return t(

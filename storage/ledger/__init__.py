@@ -26,6 +26,7 @@ from storage.ledger.rows import LedgerRow, ledger_rows
 from storage.ledger.scope import round_by_code, round_codes
 from storage.ledger.summary import CategoryCount, LedgerSummary, ledger_summary
 from storage.ledger.words import (
+    CHANNEL_ZH,
     HANDLING_ZH,
     NO_HANDLING,
     RESOLUTION_ZH,
@@ -34,6 +35,7 @@ from storage.ledger.words import (
 )
 
 __all__ = [
+    "CHANNEL_ZH",
     "HANDLING_ZH",
     "NO_HANDLING",
     "RESOLUTION_ZH",

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.handling import handling_of, last_handling_events
 from storage.ledger.scope import round_of, scoped
 from storage.ledger.words import HANDLING_ZH, STATUS_ZH
-from storage.models import Category, Complaint, InspectionGroup, TimelineEvent
+from storage.models import Category, Channel, Complaint, InspectionGroup, TimelineEvent
 from storage.rates import RoundRates, round_rates, satisfaction_rate
 
 
@@ -50,6 +50,8 @@ class LedgerSummary:
     satisfaction: dict[str, int] = field(default_factory=dict)
     # 响应率, 解决率, 满意率 overall and per unit (storage/rates.py), when asked with `now`.
     rates: RoundRates | None = None
+    # 渠道: every channel (zeros included), bot first (issue 11).
+    by_channel: dict[str, int] = field(default_factory=dict)
 
     @property
     def rated(self) -> int:
@@ -145,6 +147,16 @@ async def ledger_summary(
     figures = None
     if now is not None:
         figures = await round_rates(session=session, round_id=round_id, now=now, group_id=group_id)
+    channel_rows = await _counts(
+        session,
+        scoped(select(col(Complaint.channel), count), round_id, group_id).group_by(
+            col(Complaint.channel)
+        ),
+    )
+    by_channel = {channel.value: 0 for channel in Channel}
+    for channel, n in channel_rows:
+        by_channel[channel] = by_channel.get(channel, 0) + n
+
     return LedgerSummary(
         round_code=round_.code,
         round_name=round_.name,
@@ -156,4 +168,5 @@ async def ledger_summary(
         by_handling=by_handling,
         satisfaction=satisfaction,
         rates=figures,
+        by_channel=by_channel,
     )

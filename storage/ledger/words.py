@@ -20,6 +20,7 @@ STATUS_ZH: dict[str, str] = {
     S.rejected: "不予受理",
     S.merged: "已合并",
     S.closed: "已关闭",
+    S.withdrawn: "群众撤回",
 }
 # How a complaint was dealt with (办理方式), by the status/timeline action that decided it.
 HANDLING_ZH: dict[str, str] = {
@@ -44,5 +45,15 @@ RETURN_REASON_ZH: dict[str, str] = {
     "not_ours": "不属于本单位职责",
     "wrong_place": "属地不符",
     "unclear": "情况不清需补充",
+    "other": "其他",
+}
+# 渠道 (issue 11): how a complaint reached the group (storage.models.Channel).
+CHANNEL_ZH: dict[str, str] = {
+    "bot": "本机器人",
+    "visit": "走访",
+    "meeting": "座谈会",
+    "phone": "来电",
+    "letter": "来信",
+    "walk_in": "来访",
     "other": "其他",
 }

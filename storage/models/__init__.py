@@ -6,9 +6,12 @@ Importing this package registers every table on SQLModel.metadata (Alembic's env
 from storage.models.blocks import ResidentBlock
 from storage.models.chats import CardMessage, LinkCode, Prompt
 from storage.models.complaints import (
+    RECORDED_CHANNELS,
+    Channel,
     Complaint,
     ComplaintFollower,
     ComplaintStatus,
+    FollowLink,
     FollowUp,
     TimelineEvent,
 )
@@ -33,9 +36,11 @@ from storage.models.roster import (
 )
 
 __all__ = [
+    "RECORDED_CHANNELS",
     "RETURN_REASONS",
     "CardMessage",
     "Category",
+    "Channel",
     "Complaint",
     "ComplaintFollower",
     "ComplaintStatus",
@@ -44,6 +49,7 @@ __all__ = [
     "Draft",
     "DraftStep",
     "ExtensionState",
+    "FollowLink",
     "FollowUp",
     "GroupMember",
     "GroupVillage",

@@ -23,6 +23,24 @@ class ComplaintStatus(StrEnum):
     rejected = "rejected"
     merged = "merged"
     closed = "closed"
+    # 群众撤回: the resident withdrew it before it was resolved (issue 11).
+    withdrawn = "withdrawn"
+
+
+class Channel(StrEnum):
+    """How a complaint reached the group (渠道): the bot, or told to an inspector (代录)."""
+
+    bot = "bot"
+    visit = "visit"
+    meeting = "meeting"
+    phone = "phone"
+    letter = "letter"
+    walk_in = "walk_in"
+    other = "other"
+
+
+# The channels an inspector records a complaint heard in person from (走访 ... 其他).
+RECORDED_CHANNELS = tuple(c for c in Channel if c != Channel.bot)
 
 
 class Complaint(SQLModel, table=True):
@@ -47,7 +65,12 @@ class Complaint(SQLModel, table=True):
     group_id: int = Field(foreign_key="inspection_group.id", index=True)
     village_id: int = Field(foreign_key="village.id")
     category_code: str
-    resident_id: int = Field(foreign_key="resident.id", index=True)
+    # None for a complaint recorded in person (代录) until its follow link is opened.
+    resident_id: int | None = Field(default=None, foreign_key="resident.id", index=True)
+    # 渠道 (Channel); an inspector who recorded it (代录) is named on its timeline too.
+    channel: str = Field(default=Channel.bot, sa_column_kwargs={"server_default": "bot"})
+    recorded_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    recorded_by_name: str | None = None
     status: str = Field(default=ComplaintStatus.new, index=True)
     description: str | None = Field(default=None, sa_type=Text)
     voice_file_id: str | None = None
@@ -119,6 +142,8 @@ class TimelineEvent(SQLModel, table=True):
     photo_file_id: str | None = None
     # A department's photos (阶段性进展, 报告办结: up to 5); None for any other event.
     photo_file_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # 补充材料's voice message (issue 11); None for any other event.
+    voice_file_id: str | None = None
 
 
 class ComplaintFollower(SQLModel, table=True):
@@ -134,3 +159,17 @@ class ComplaintFollower(SQLModel, table=True):
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     resident_id: int = Field(foreign_key="resident.id", index=True)
     joined_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FollowLink(SQLModel, table=True):
+    """A one-time link that makes a resident the owner of a complaint recorded in person."""
+
+    __tablename__ = "follow_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Only the token's SHA-256 is kept.
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

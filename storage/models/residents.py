@@ -22,7 +22,10 @@ class DraftStep(StrEnum):
     location = "location"
     # A shared location far from the village, waiting for the resident to confirm it.
     location_confirm = "location_confirm"
+    # A complaint an inspector records (代录, issue 11): how it was heard, the resident's name.
+    channel = "channel"
     identity = "identity"
+    reporter_name = "reporter_name"
     phone = "phone"
     confirm = "confirm"
 
@@ -74,5 +77,9 @@ class Draft(SQLModel, table=True):
     pending_longitude: float | None = None
     anonymous: bool | None = None
     phone: str | None = None
+    # 代录: the group whose inspector records it; the channel and the resident's typed name.
+    recorded_for_group_id: int | None = None
+    channel: str | None = None
+    reporter_name: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

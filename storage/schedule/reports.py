@@ -13,7 +13,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import ladder
 from storage.handling import HANDLING, handling_of, is_handling_event
-from storage.models import Complaint, ComplaintStatus, InspectionGroup, Round, TimelineEvent
+from storage.models import (
+    Channel,
+    Complaint,
+    ComplaintStatus,
+    InspectionGroup,
+    Round,
+    TimelineEvent,
+)
 from storage.notices import NoticeKind
 from storage.rates import rates_payload, round_rates
 from storage.schedule.clock import WEEKLY_AT, at_local, local_today
@@ -149,7 +156,7 @@ async def round_report(
     filed and resolved in [since, until); for the office (no group), each group's total and
     open count.
     """
-    # Six columns: more than sqlmodel's select() is typed for.
+    # Seven columns: more than sqlmodel's select() is typed for.
     scope: Any = sa_select(
         col(Complaint.id),
         col(Complaint.group_id),
@@ -157,11 +164,14 @@ async def round_report(
         col(Complaint.category_code),
         col(Complaint.satisfaction),
         col(Complaint.filed_at),
+        col(Complaint.channel),
     ).where(col(Complaint.round_id) == round_.id)
     if group_id is not None:
         scope = scope.where(col(Complaint.group_id) == group_id)
     complaints = (await session.exec(scope)).all()
-    filed: dict[int, datetime] = {cid: filed_at for cid, _g, _s, _c, _sat, filed_at in complaints}
+    filed: dict[int, datetime] = {
+        cid: filed_at for cid, _g, _s, _c, _sat, filed_at, _ch in complaints
+    }
 
     events = (
         select(
@@ -200,8 +210,10 @@ async def round_report(
     satisfaction = dict.fromkeys(SATISFACTIONS, 0)
     per_group: dict[int, list[int]] = {}
     new_in_week = 0
-    for cid, gid, status, category_code, rated, filed_at in complaints:
+    by_channel = {channel.value: 0 for channel in Channel}
+    for cid, gid, status, category_code, rated, filed_at, channel in complaints:
         by_status[status] = by_status.get(status, 0) + 1
+        by_channel[channel] = by_channel.get(channel, 0) + 1
         by_code[category_code] += 1
         how = handling_of(status, last_handling.get(cid))
         if how is not None:
@@ -227,6 +239,7 @@ async def round_report(
         "total": len(complaints),
         "by_status": by_status,
         "by_category": by_category,
+        "by_channel": by_channel,
         "handling": handling,
         "median_accept_hours": _median_hours(
             [at - filed[cid] for cid, at in first_answer.items() if cid in filed]

@@ -69,9 +69,11 @@ async def sweep_surveys(
             reminders.append((complaint, round_, key, remind_at))
     already = await done(session, (key for _c, _r, key, _at in reminders))
     reminders = [item for item in reminders if item[2] not in already]
-    residents = await by_id(session, Resident, {c.resident_id for c, *_ in reminders})
+    # A complaint recorded in person (代录) has no resident until its follow link is opened.
+    owners = {c.resident_id for c, *_ in reminders if c.resident_id is not None}
+    residents = await by_id(session, Resident, owners)
     for complaint, round_, key, remind_at in reminders:
-        resident = residents.get(complaint.resident_id)
+        resident = residents.get(complaint.resident_id) if complaint.resident_id else None
         if resident is None:
             continue
         rows = sweeping.tell(

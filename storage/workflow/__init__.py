@@ -77,6 +77,13 @@ from storage.workflow.inspectors import (
     transfer,
 )
 from storage.workflow.prompts import open_prompt, peek_prompt, take_prompt
+from storage.workflow.resident_after import (
+    SUPPLEMENT_PHOTOS_MAX,
+    WITHDRAW_REASON_MAX,
+    may,
+    supplement,
+    withdraw,
+)
 from storage.workflow.residents import (
     answer_follow_up,
     answering,
@@ -101,7 +108,9 @@ __all__ = [
     "PROMPT_LIFETIME",
     "PROMPT_LIFETIME_SECONDS",
     "SATISFACTIONS",
+    "SUPPLEMENT_PHOTOS_MAX",
     "TEXT_MAX",
+    "WITHDRAW_REASON_MAX",
     "Action",
     "Actor",
     "JoinOutcome",
@@ -124,6 +133,7 @@ __all__ = [
     "hand_off",
     "insist",
     "join",
+    "may",
     "merge",
     "open_prompt",
     "order_immediate",
@@ -142,8 +152,10 @@ __all__ = [
     "sign",
     "start_answer",
     "stop_answering",
+    "supplement",
     "take",
     "take_prompt",
     "transfer",
     "waits_on_group",
+    "withdraw",
 ]

@@ -104,13 +104,17 @@ class Action(StrEnum):
     assigned = "assigned"
     # 回访 said 部分解决: the group is asked whether to reopen it (issue 10 §3).
     partly_solved = "partly_solved"
+    # The resident after filing (issue 11): 群众撤回 (note: the reason), 补充材料 (internal,
+    # to the group; note: the text; photo_file_ids, voice_file_id).
+    withdrawn = "withdrawn"
+    supplemented = "supplemented"
     # 加入关注: a resident joined instead of filing the same (internal; issue 11 §2).
     followed = "followed"
 
 
 S = ComplaintStatus
 # Statuses in which nothing more happens to a complaint (no take, no question).
-FINISHED = frozenset({S.merged, S.closed})
+FINISHED = frozenset({S.merged, S.closed, S.withdrawn})
 
 SATISFACTIONS = ("satisfied", "basic", "unsatisfied")
 # 回访's first question, 问题解决了吗.

@@ -94,6 +94,7 @@ async def test_stats_sends_a_summary_and_a_chart(bot: BotHarness) -> None:
     assert "反映总数：2 件" in text
     assert "已受理 1，不予受理 1" in text
     assert "饮水灌溉 2" in text
+    assert "按渠道：本机器人 2" in text
     assert "已立行立改问题0个，现场交办事项0件，移交问题线索0件，不予受理1件。" in text
     assert "满意度：尚无评价。" in text
     photo = only(messages, "photo")

@@ -64,7 +64,10 @@ async def test_block_refusals_notice_expiry_and_lift(database: Database) -> None
     assert (await _block(database, other.id)).refusal == "already"
 
     # Told once a day.
+    assert filed.resident_id is not None
+
     async def barrier(at: timedelta) -> blocks.Barrier | None:
+        assert filed.resident_id is not None
         async with database.transaction() as session:
             return await blocks.barrier(
                 session=session, resident_id=filed.resident_id, now=NOW + at

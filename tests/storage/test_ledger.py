@@ -174,6 +174,17 @@ async def test_summary_counts_the_rows(world: World, played: Played) -> None:
         "rejected": 1,
         "merged": 1,
         "closed": 2,
+        "withdrawn": 0,
+    }
+    # 渠道 (issue 11): every channel listed; all of these came by the bot.
+    assert summary.by_channel == {
+        "bot": 10,
+        "visit": 0,
+        "meeting": 0,
+        "phone": 0,
+        "letter": 0,
+        "walk_in": 0,
+        "other": 0,
     }
     categories = Counter(row.category for row in rows)
     assert {c.name_zh: c.count for c in summary.by_category if c.count} == categories

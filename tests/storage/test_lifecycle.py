@@ -24,15 +24,32 @@ INSPECTOR = Actor("inspector", 501, "李组长")
 
 # docs/DESIGN.md's lifecycle table.
 DESIGN = {
-    S.new: {S.accepted, S.immediate, S.handed_off, S.transferred, S.rejected, S.merged},
-    S.accepted: {S.immediate, S.handed_off, S.transferred, S.resolved, S.rejected, S.merged},
-    S.immediate: {S.resolved, S.handed_off},
-    S.handed_off: {S.resolved, S.handed_off, S.accepted},
+    S.new: {
+        S.accepted,
+        S.immediate,
+        S.handed_off,
+        S.transferred,
+        S.rejected,
+        S.merged,
+        S.withdrawn,
+    },
+    S.accepted: {
+        S.immediate,
+        S.handed_off,
+        S.transferred,
+        S.resolved,
+        S.rejected,
+        S.merged,
+        S.withdrawn,
+    },
+    S.immediate: {S.resolved, S.handed_off, S.withdrawn},
+    S.handed_off: {S.resolved, S.handed_off, S.accepted, S.withdrawn},
     S.transferred: {S.closed},
     S.resolved: {S.closed, S.accepted},
     S.rejected: {S.accepted},
     S.merged: set(),
     S.closed: set(),
+    S.withdrawn: set(),
 }
 
 
@@ -64,7 +81,11 @@ def test_each_role_has_its_own_moves() -> None:
     )
     assert lifecycle.allowed(S.resolved, Role.resident) == (Act.close, Act.reopen)
     assert lifecycle.allowed(S.resolved, Role.system) == (Act.close,)
-    assert lifecycle.allowed(S.new, Role.resident) == ()
+    # 补充材料 and 撤回 (issue 11) until it is resolved; a clue only 补充材料; nothing after.
+    assert lifecycle.allowed(S.new, Role.resident) == (Act.supplement, Act.withdraw)
+    assert lifecycle.allowed(S.transferred, Role.resident) == (Act.supplement,)
+    assert lifecycle.allowed(S.closed, Role.resident) == ()
+    assert lifecycle.allowed(S.withdrawn, Role.resident) == ()
     assert lifecycle.allowed(S.merged, Role.group) == ()
 
 
