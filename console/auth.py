@@ -77,7 +77,8 @@ async def mini_app_login(request: web.Request) -> web.StreamResponse:
         user = check_init_data(str(form.get("init_data", "")), console.config.bot_token, now=now)
     except InitDataError as exc:
         return forbidden(request, f"Mini App init data refused: {exc}")
-    hint = str(form.get("chat", "")).strip()
+    # Which chat's view: the page's ?chat=, or the signed start_param of a direct link.
+    hint = str(form.get("chat", "")).strip() or (user.start_param or "")
     async with console.database.transaction() as session:
         chats = await store.linked_chats(session=session)
     if hint.lstrip("-").isdigit():

@@ -27,6 +27,8 @@ class MiniAppUser:
     first_name: str
     language_code: str | None
     auth_date: datetime
+    # A Mini App opened from a t.me/<bot>/<app>?startapp=CHAT link: the chat it names.
+    start_param: str | None = None
 
 
 class InitDataError(ValueError):
@@ -75,4 +77,5 @@ def check_init_data(
         first_name=str(user.get("first_name", "")),
         language_code=user.get("language_code"),
         auth_date=signed_at,
+        start_param=fields.get("start_param") or None,
     )

@@ -152,3 +152,23 @@ async def test_in_webhook_mode_the_webhook_s_server_serves_the_console(tmp_path:
             assert status == 200
             status, page = await app.get("/")
             assert status == 200 and "第三巡察组" in page
+
+
+async def test_a_mini_app_link_s_start_param_picks_the_chat_s_view(tmp_path: Path) -> None:
+    async with console_bot(tmp_path) as harness:
+        group = await linked_chat(harness, "group", "g3")
+        office = await linked_chat(harness, "office", None, title="巡察办工作群")
+        # The office's administrator is in both chats; the link names the office's.
+        harness.emu.add_member(group.chat, office.user)
+        now = harness.clock.now()
+        async with browser(harness) as app:
+            data = init_data(_user(office), now, start_param=str(office.chat.id))
+            status, _ = await app.post("/app/login", {"init_data": data})
+            assert status == 200
+            _status, page = await app.get("/")
+            assert "巡察办 ·" in page
+        async with browser(harness) as app:
+            # A chat the user is not in: refused, even though they are in others.
+            data = init_data(_user(group), now, start_param=str(office.chat.id))
+            status, _ = await app.post("/app/login", {"init_data": data})
+            assert status == 403

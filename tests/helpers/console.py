@@ -97,12 +97,14 @@ async def login_token(harness: BotHarness, target: str, target_id: int) -> str:
         )
 
 
-def init_data(user: dict[str, Any], signed_at: datetime, token: str = TOKEN) -> str:
-    """Telegram.WebApp.initData for a user, signed with the documented algorithm."""
+def init_data(user: dict[str, Any], signed_at: datetime, token: str = TOKEN, **extra: str) -> str:
+    """Telegram.WebApp.initData for a user (and `extra` fields such as start_param), signed
+    with the documented algorithm."""
     fields = {
         "query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
         "user": json.dumps(user, ensure_ascii=False, separators=(",", ":")),
         "auth_date": str(int(signed_at.timestamp())),
+        **extra,
     }
     check = "\n".join(f"{key}={value}" for key, value in sorted(fields.items()))
     secret = hmac.new(b"WebAppData", token.encode(), hashlib.sha256).digest()
