@@ -190,7 +190,8 @@ def department_text(view: CardView, language: str) -> str:
     ):
         tail.append(t(language, "dept.card.resolution", text=fit(view.resolution, 1200)))
     if view.status == ComplaintStatus.handed_off:
-        tail.append(t(language, "dept.card.hint"))
+        signed = view.handoff is not None and view.handoff.signed_at is not None
+        tail.append(t(language, "dept.card.hint_signed" if signed else "dept.card.hint"))
     if clue:
         tail.append(t(language, "dept.card.clue_hint"))
     if view.description:
