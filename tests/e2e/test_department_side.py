@@ -9,7 +9,14 @@ from datetime import timedelta
 from bot import jobs
 from handlers.i18n import t
 from tests.e2e.test_department import department_chat, hand_off, signed
-from tests.e2e.test_resident_updates import card, file, group_chat, status_of, survey_of
+from tests.e2e.test_resident_updates import (
+    card,
+    file,
+    group_chat,
+    prompted,
+    status_of,
+    survey_of,
+)
 from tests.helpers.department_flow import (
     card_in,
     choose_then_reply,
@@ -343,3 +350,32 @@ async def test_a_report_with_photos_shows_them_to_the_group_and_the_resident(
     (row,) = await handoffs_of(bot, filed.id)
     assert row.signed_at is not None and row.done_at is not None
     assert set(photo_ids(told)) == set(photo_ids(in_group))
+
+
+async def test_a_stale_reason_or_a_forged_press_changes_nothing(bot: BotHarness) -> None:
+    inspector = await group_chat(bot)
+    member = await department_chat(bot)
+    other = await department_chat(bot, "housing", "区住房和城乡建设局")
+    filed = await file(bot, person(bot, "张"))
+    await hand_off(inspector, filed)
+    _answer, messages = await press_card(member, filed.number, f"dep:ret:{filed.id}")
+    reasons = with_buttons(messages)
+    # Another department's chat, pressing the same data, is told it is not theirs.
+    there = other.messages()[-1]
+    forged = bot.emu.press_button(
+        other.user, there, f"dep:rsn:{filed.id}:other", check=False, chat=other.chat
+    )
+    await bot.settle()
+    assert bot.emu.callback_answers[forged["id"]].text == t("zh", "dept.not_yours")
+    # The group resolves it meanwhile: the reason, pressed late, asks for nothing.
+    await prompted(inspector, filed, "res", "巡察组已协调解决")
+    member.new_messages()
+    answer, messages = await member.press(reasons, f"dep:rsn:{filed.id}:not_ours")
+    assert answer == t("zh", "dept.already_done")
+    assert not [m for m in messages if (m.reply_markup or {}).get("force_reply")]
+    assert await status_of(bot, filed) == "resolved"
+    (row,) = await handoffs_of(bot, filed.id)
+    assert row.returned_at is None
+    # A button of a format nobody knows is answered too.
+    answer, _ = await member.press(reasons, f"dep:zzz:{filed.id}", check=False)
+    assert answer == t("zh", "dept.button_invalid")
