@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import lifecycle
 from storage.lifecycle import Act, Role
-from storage.models import Complaint
+from storage.models import Complaint, TimelineEvent
 from storage.workflow import steps
 from storage.workflow.base import (
     RESOLUTION_STATES,
@@ -56,16 +56,16 @@ async def _set_if_open(
 ) -> bool:
     """Record an answer on a resolved complaint whose 回访 is still open (one press wins)."""
     assert complaint.id is not None
+    still_open = [
+        col(Complaint.id) == complaint.id,
+        col(Complaint.status) == S.resolved,
+        col(Complaint.satisfaction).is_(None),
+    ]
+    if "resolution_state" in values:
+        still_open.append(col(Complaint.resolution_state).is_(None))
     statement = (
         update(Complaint)
-        .where(
-            col(Complaint.id) == complaint.id,
-            col(Complaint.status) == S.resolved,
-            col(Complaint.satisfaction).is_(None),
-            col(Complaint.resolution_state).is_(None)
-            if "resolution_state" in values
-            else col(Complaint.id).is_not(None),
-        )
+        .where(*still_open)
         .values(updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
@@ -209,7 +209,7 @@ async def rate(
 
 async def ask_group(
     session: AsyncSession, complaint: Complaint, actor: Actor, now: datetime, note: str
-) -> Any:
+) -> TimelineEvent:
     """The `partly_solved` event (internal; note: the satisfaction, or no_answer), told to
     the group chat, whose buttons reopen or close it (`review_partly`)."""
     event = await steps.record(
