@@ -17,12 +17,14 @@ class Window:
 
 
 class Mark:
-    """One send counted in a window: when it left, then (once answered) when it came back."""
+    """One send counted in a window: in flight until answered, then when it was answered."""
 
-    __slots__ = ("at",)
+    __slots__ = ("at", "in_flight")
 
-    def __init__(self, at: float) -> None:
+    def __init__(self, at: float, *, in_flight: bool = False) -> None:
         self.at = at
+        # Unanswered, a request may still arrive any moment: it counts as sent "now".
+        self.in_flight = in_flight
 
 
 class SlidingWindow:
@@ -34,8 +36,9 @@ class SlidingWindow:
 
     def _live(self, now: float) -> list[float]:
         """The times of the sends still inside the window at `now`, oldest first."""
-        self._sent = [mark for mark in self._sent if mark.at > now - self.window.seconds]
-        return sorted(mark.at for mark in self._sent)
+        start = now - self.window.seconds
+        self._sent = [mark for mark in self._sent if mark.in_flight or mark.at > start]
+        return sorted(now if mark.in_flight else mark.at for mark in self._sent)
 
     def wait(self, now: float) -> float:
         """Seconds to wait before a send at `now` stays within the window."""
@@ -49,9 +52,9 @@ class SlidingWindow:
         """How many more sends the window allows at `now`."""
         return max(self.window.count - len(self._live(now)), 0)
 
-    def record(self, now: float) -> Mark:
-        """Note a send at `now`."""
-        mark = Mark(now)
+    def record(self, now: float, *, in_flight: bool = False) -> Mark:
+        """Note a send at `now` (one made and answered, or one on its way)."""
+        mark = Mark(now, in_flight=in_flight)
         self._sent.append(mark)
         return mark
 
@@ -73,8 +76,11 @@ class Slot:
         now = self._monotonic()
         for mark in self._marks:
             mark.at = max(mark.at, now)
+            mark.in_flight = False
 
 
+# The longest a sender sleeps before looking at the windows again.
+RECHECK_SECONDS = 0.25
 # Telegram's published limits, with a margin so the emulator's (and Telegram's) own
 # counting never sees us over them.
 GLOBAL = Window(count=28, seconds=1.0)
@@ -121,10 +127,14 @@ class RateLimits:
         """How many more sends this chat's window allows right now."""
         return self._chat(chat_id).remaining(self._monotonic())
 
-    def record(self, chat_id: int) -> Slot:
-        """Note a send to `chat_id`."""
+    def record(self, chat_id: int, *, in_flight: bool = False) -> Slot:
+        """Note a send to `chat_id` made now; `in_flight`: on its way until the returned slot
+        is done() (counted as sent "now" until then)."""
         now = self._monotonic()
-        marks = (self._overall.record(now), self._chat(chat_id).record(now))
+        marks = (
+            self._overall.record(now, in_flight=in_flight),
+            self._chat(chat_id).record(now, in_flight=in_flight),
+        )
         return Slot(marks, self._monotonic)
 
     def seed(self, sends: Iterable[tuple[int, float]]) -> None:
@@ -140,10 +150,11 @@ class RateLimits:
         """Wait until a send to `chat_id` is within the limits, then claim it."""
         wait = self.wait(chat_id)
         while wait > 0:
-            await asyncio.sleep(wait)
+            # Looked at again soon: a send in flight may be answered any moment.
+            await asyncio.sleep(min(wait, RECHECK_SECONDS))
             wait = self.wait(chat_id)
         # No await between the last check and the claim: workers cannot overtake each other.
-        return self.record(chat_id)
+        return self.record(chat_id, in_flight=True)
 
 
 def unpaced() -> RateLimits:
