@@ -24,12 +24,23 @@ from sqlmodel import col
 from bot import jobs
 from handlers.ledger_file import SUMMARY_SHEET
 from storage.models import Handoff
+from tests.e2e.test_department import department_chat, signed
+from tests.e2e.test_department import hand_off as department_hand_off
+from tests.e2e.test_resident_updates import Filed, group_chat
+from tests.e2e.test_resident_updates import card as resident_card
+from tests.e2e.test_resident_updates import file as resident_file
 from tests.e2e.test_stats import download, only
+from tests.helpers.department_flow import choose_then_reply, prompt_of
 from tests.helpers.group_flow import Member, complaint, file, linked_chat, prompt_in
 from tests.helpers.harness import SHANGHAI, BotHarness
-from tests.helpers.resident import answer_survey, texts, with_buttons
+from tests.helpers.resident import answer_survey, person, texts, with_buttons
 
 MONDAY = datetime(2023, 3, 20, 9, 0, tzinfo=SHANGHAI)
+
+
+async def file_of(bot: BotHarness, name: str) -> Filed:
+    """A complaint in 小店村 (g3) filed by a new resident."""
+    return await resident_file(bot, person(bot, name))
 
 
 def this_week(text: str | None) -> bool:
@@ -121,3 +132,40 @@ async def test_stats_and_the_weekly_ranking_show_the_three_rates(bot: BotHarness
     assert by_unit["全部巡察组"][5:8] == ("100.0%", 1, 1)
     assert by_unit["第五巡察组"][1:4] == ("0.0%", 0, 1)
     assert by_unit["区住房和城乡建设局"][1:4] == ("0.0%", 0, 1)
+
+
+async def test_a_return_the_group_accepts_is_left_out_one_it_overrules_counts(
+    bot: BotHarness,
+) -> None:
+    """Through the department's buttons (签收, 退回, 坚持交办), at the harness's start:
+
+    - X: handed to 区水利局, signed, sent back (不属于本单位职责); the group re-dispatches it to
+      区住房和城乡建设局: the return is accepted, X's first row is left out of the bureau's
+      figures; the housing bureau's row is inside its 24 hours (待响应).
+    - Y: handed to 区水利局, sent back (情况不清); the group insists (坚持交办): the first row is
+      overruled and counts as not responded; the bureau signs the row the insistence made.
+    By hand, 区水利局: Y's second row responded, Y's first not: 1 / 2 = 50%.
+    """
+    inspector = await group_chat(bot)
+    member = await department_chat(bot)
+    x = await file_of(bot, "甲")
+    y = await file_of(bot, "乙")
+    await department_hand_off(inspector, x)
+    await signed(member, x)
+    await choose_then_reply(
+        member, x.number, f"dep:ret:{x.id}", f"dep:rsn:{x.id}:not_ours", "不归本局"
+    )
+    await department_hand_off(inspector, x, "区住房和城乡建设局")
+
+    await department_hand_off(inspector, y)
+    await choose_then_reply(member, y.number, f"dep:ret:{y.id}", f"dep:rsn:{y.id}:unclear", "位置")
+    group_card = resident_card(inspector, y)
+    insist = next(d for label, d in group_card.buttons if label == "坚持交办")
+    _answer, messages = await inspector.press(group_card, insist or "")
+    await inspector.reply(prompt_of(messages), "就在小店村三组机井")
+    await signed(member, y)
+
+    text = texts(await inspector.say("/stats"))
+    assert "1. 区水利局：响应率 50%（1/2）" in text
+    assert "2. 区住房和城乡建设局：响应率 —（0/0）" in text
+    assert "责任单位签收响应率 50%（1/2，待响应 1）" in text
