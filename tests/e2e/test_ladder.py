@@ -59,7 +59,10 @@ async def test_the_ladder_climbs_and_never_falls_silent(tmp_path: Path) -> None:
 
         # 09:00 the day before the due date (03-16): the group and the department.
         await sweep_at(harness, local(16))
-        assert [len(said(m, "⏰")) for m in (group, water)] == [1, 1]
+        # Each chat: the reminder, and the 催签 (nobody signed for it within 24 hours).
+        reminders = [said(m, "⏰") for m in (group, water)]
+        assert [len(r) for r in reminders] == [2, 2]
+        assert [sum("未签收" in text for text in r) for r in reminders] == [1, 1]
         # Overdue days 1, 2, 3 (03-18..03-20): both chats each day.
         for day in (18, 19, 20):
             await sweep_at(harness, local(day, 8))
