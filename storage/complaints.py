@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
@@ -16,6 +17,7 @@ from sqlmodel.sql.expression import Select
 from storage import cards, outbox, villages
 from storage.models import (
     Category,
+    Channel,
     Complaint,
     ComplaintStatus,
     Draft,
@@ -29,6 +31,14 @@ from storage.models import (
 
 DEFAULT_DAILY_LIMIT = 5
 MY_COMPLAINTS_LIMIT = 20
+
+
+class Identity(NamedTuple):
+    """Who the complaint names (all None for an anonymous one)."""
+
+    name: str | None
+    username: str | None
+    phone: str | None
 
 
 class FilingOutcome(StrEnum):
@@ -65,6 +75,11 @@ class Filing:
     # card and attachments are queued there in this same transaction.
     group_chat_id: int | None = None
 
+    @property
+    def recorded(self) -> bool:
+        """Whether an inspector recorded it as told in person (代录)."""
+        return self.complaint is not None and self.complaint.recorded_by_telegram_id is not None
+
 
 def missing_step(draft: Draft) -> DraftStep | None:
     """The first question a draft still lacks an answer to."""
@@ -76,6 +91,8 @@ def missing_step(draft: Draft) -> DraftStep | None:
         return DraftStep.description
     if not draft.location_answered:
         return DraftStep.location
+    if draft.recorded_for_group_id is not None and draft.channel is None:
+        return DraftStep.channel
     if draft.anonymous is None:
         return DraftStep.identity
     return None
@@ -153,10 +170,12 @@ async def file_complaint(
     # Lock the resident (PostgreSQL) so two filings of one resident cannot both pass the limit.
     resident_statement = select(Resident).where(Resident.id == resident_id).with_for_update()
     resident = (await session.exec(resident_statement)).one()
+    recorded = draft.recorded_for_group_id is not None
     count = await filed_today(
         session=session, resident_id=resident_id, now=now, timezone=round_.timezone
     )
-    if count >= daily_limit:
+    # An inspector recording what residents told them (代录) has no daily limit.
+    if count >= daily_limit and not recorded:
         return Filing(
             FilingOutcome.limit, round=round_, village=village, limit=daily_limit, draft=draft
         )
@@ -164,6 +183,15 @@ async def file_complaint(
     seq = await next_number(session=session, round_=round_)
     named = not draft.anonymous
     name = " ".join(part for part in (resident.first_name, resident.last_name) if part)
+    identity = Identity(
+        name=name if named else None,
+        username=resident.username if named else None,
+        phone=draft.phone if named else None,
+    )
+    if recorded:
+        # 代录: the resident as the inspector typed them; the inspector is the recorder, and
+        # the complaint has no resident in the bot until its follow link is opened.
+        identity = Identity(draft.reporter_name if named else None, None, identity.phone)
     complaint = Complaint(
         number=f"{round_.code}-{seq:04d}",
         round_id=round_.id,
@@ -171,7 +199,10 @@ async def file_complaint(
         group_id=group.id,
         village_id=draft.village_id,
         category_code=category.code,
-        resident_id=resident_id,
+        resident_id=None if recorded else resident_id,
+        channel=draft.channel if recorded and draft.channel else Channel.bot,
+        recorded_by_telegram_id=resident.telegram_id if recorded else None,
+        recorded_by_name=name if recorded else None,
         status=ComplaintStatus.new,
         description=draft.description,
         voice_file_id=draft.voice_file_id,
@@ -180,9 +211,9 @@ async def file_complaint(
         longitude=draft.longitude,
         address=draft.address,
         anonymous=not named,
-        reporter_name=name if named else None,
-        reporter_username=resident.username if named else None,
-        reporter_phone=draft.phone if named else None,
+        reporter_name=identity.name,
+        reporter_username=identity.username,
+        reporter_phone=identity.phone,
         filed_at=now,
         updated_at=now,
     )
@@ -193,9 +224,10 @@ async def file_complaint(
         TimelineEvent(
             complaint_id=complaint.id,
             at=now,
-            actor="resident",
-            actor_telegram_id=resident.telegram_id if named else None,
-            actor_name=name if named else None,
+            # 代录: recorded by the inspector (named on the timeline), else the resident.
+            actor="inspector" if recorded else "resident",
+            actor_telegram_id=resident.telegram_id if named or recorded else None,
+            actor_name=name if recorded else identity.name,
             action="filed",
             to_status=ComplaintStatus.new,
             public=True,

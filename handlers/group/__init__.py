@@ -11,7 +11,16 @@ from typing import Any
 
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from handlers.group import actions, assigning, commands, keyboards, linking, prompts, review
+from handlers.group import (
+    actions,
+    assigning,
+    commands,
+    keyboards,
+    linking,
+    prompts,
+    recording,
+    review,
+)
 from handlers.group.base import GROUPS, group_button
 
 
@@ -29,6 +38,8 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         # 指派: who can be assigned (/join) and one's own open complaints (/mine).
         CommandHandler("join", assigning.on_join, filters=GROUPS),
         CommandHandler("mine", assigning.on_mine, filters=GROUPS),
+        # 登记群众反映 (代录, issue 11 §1): the questions follow in the private chat.
+        CommandHandler("record", recording.on_record, filters=GROUPS),
         # 3. Card buttons and the choices they lead to; each checks chat, status and data.
         group_button(actions.on_button, keyboards.ANY),
         # The group's call on a 回访 that said 部分解决 (issue 10 §3).

@@ -18,6 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.calls import ELLIPSIS as ELLIPSIS  # re-exported: what a cut text ends with
 from handlers.calls import MAX_TEXT, fit, units
+from handlers.channels import channel_name
 from handlers.group import keyboards
 from handlers.i18n import catalog, t
 from storage.triage import CardView, EventView
@@ -141,6 +142,16 @@ def card_text(view: CardView, language: str) -> str:
         head.append(t(language, "card.sensitive"))
     head.append(t(language, "card.filed", time=local_time(view, view.filed_at)))
     head.append(t(language, "card.reporter", who=identity(language, view)))
+    if view.channel != "bot":
+        # 代录 (issue 11): how it was heard and who recorded it.
+        head.append(
+            t(
+                language,
+                "card.channel",
+                channel=channel_name(language, view.channel),
+                name=fit(view.recorded_by_name or "", 100),
+            )
+        )
 
     tail: list[str] = []
     if view.address:

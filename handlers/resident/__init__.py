@@ -11,7 +11,15 @@ from typing import Any
 
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from handlers.resident import commands, conversation, keyboards, location, tracking, village
+from handlers.resident import (
+    commands,
+    conversation,
+    keyboards,
+    location,
+    recording,
+    tracking,
+    village,
+)
 from handlers.resident.base import PRIVATE, private_button
 
 
@@ -47,6 +55,9 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         private_button(conversation.on_summary, keyboards.SUMMARY),
         private_button(conversation.on_join, keyboards.JOIN),
         private_button(conversation.on_edit, keyboards.EDIT),
+        # 代录 (issue 11 §1): the channel of a recorded draft, and its receipt's follow link.
+        private_button(recording.on_channel, recording.CHANNEL),
+        private_button(recording.on_follow_link, recording.FOLLOW_LINK),
         # 3. Messages, by content; each is read against the draft's current step.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, conversation.on_text),
         MessageHandler(PRIVATE & filters.LOCATION, conversation.on_location),

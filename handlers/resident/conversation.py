@@ -7,7 +7,7 @@ from html import escape
 
 from telegram import ReplyKeyboardRemove
 
-from handlers.resident import after, keyboards, location, render, village
+from handlers.resident import after, keyboards, location, recording, render, village
 from handlers.resident.base import Visit, draft_button, resident_handler
 from storage import complaints, drafts, workflow
 from storage.complaints import FilingOutcome
@@ -67,6 +67,14 @@ async def on_start(visit: Visit) -> None:
     """/start, with an optional deep link v_<village code>."""
     args = visit.context.args or []
     payload = args[0] if args else ""
+    if payload == "rec":
+        # 代录: the inspector goes on recording in private (handlers/group/recording.py).
+        await recording.resume(visit)
+        return
+    if payload.startswith("f_"):
+        # A one-time follow link of a complaint recorded in person.
+        await recording.follow(visit, payload.removeprefix("f_"))
+        return
     code = payload.removeprefix("v_") if payload else None
     assert visit.resident.id is not None
     result = await drafts.start(
@@ -180,7 +188,10 @@ async def confirm(visit: Visit, draft_id: int) -> str | None:
         now=visit.now,
         daily_limit=limit,
     )
-    if filing.outcome == FilingOutcome.filed:
+    if filing.outcome == FilingOutcome.filed and filing.recorded:
+        visit.set_buttons(None)
+        recording.receipt(visit, filing)
+    elif filing.outcome == FilingOutcome.filed:
         assert filing.complaint is not None and filing.group is not None
         visit.set_buttons(None)
         complaint = filing.complaint
@@ -271,6 +282,8 @@ async def on_text(visit: Visit) -> None:
         described(visit, await drafts.add_text(session=session, draft=draft, text=text, now=now))
     elif draft.step in location.STEPS:
         await location.typed(visit, draft, text)
+    elif drafts.is_recorded(draft) and draft.step in (DraftStep.reporter_name, DraftStep.phone):
+        await recording.typed(visit, draft, text)
     elif draft.step == DraftStep.phone and keyboards.is_skip(text):
         result = await drafts.set_phone(session=session, draft=draft, phone=None, now=now)
         render.moved_on(visit, result, "phone.skipped", "hint.phone")

@@ -8,8 +8,9 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove
 
+from handlers.channels import channel_name
 from handlers.i18n import catalog, t
-from handlers.resident import keyboards
+from handlers.resident import keyboards, record_render
 from handlers.resident.base import Visit
 from storage import drafts, villages
 from storage.drafts import DraftView, StepOutcome, StepResult
@@ -44,6 +45,11 @@ def status_name(language: str, status: str) -> str:
     """A complaint status in words."""
     key = f"status.{status}"
     return t(language, key) if key in catalog(language) else escape(status)
+
+
+def channel_words(language: str, code: str) -> str:
+    """渠道 in words."""
+    return channel_name(language, code)
 
 
 def event_name(language: str, event: TimelineEvent) -> str:
@@ -104,6 +110,9 @@ def ask(visit: Visit, view: DraftView, first: str | None = None) -> None:
         ask_description(visit, view, first)
     elif step in (DraftStep.location, DraftStep.location_confirm):
         ask_location(visit, view, first)
+    elif drafts.is_recorded(draft) and step in record_render.STEPS:
+        # 代录: the inspector's own questions (channel, name, phone).
+        record_render.ask(visit, view, first)
     elif step == DraftStep.identity:
         text = visit.text("identity.ask")
         visit.send(lead(first, text), keyboards.identity(language, draft.id))
@@ -224,7 +233,9 @@ def summary(visit: Visit, view: DraftView) -> str:
     else:
         where = visit.text("summary.location_none")
     lines.append(visit.text("summary.location", where=where))
-    if draft.anonymous:
+    if drafts.is_recorded(draft):
+        lines.extend(record_render.summary_lines(visit, view))
+    elif draft.anonymous:
         lines.append(visit.text("summary.anonymous"))
     else:
         name = display_name(visit.resident)

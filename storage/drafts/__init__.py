@@ -11,6 +11,14 @@ from storage.drafts.answers import (
 )
 from storage.drafts.expiry import DRAFT_TTL, current, expire_idle, expired_mark
 from storage.drafts.location import confirm_location, set_address, set_location, skip_location
+from storage.drafts.recording import (
+    Recording,
+    is_recorded,
+    set_channel,
+    set_reporter_name,
+    set_typed_phone,
+    start_recording,
+)
 from storage.drafts.starting import cancel, restart, start
 from storage.drafts.steps import (
     ADDRESS_MAX,
@@ -44,6 +52,7 @@ __all__ = [
     "NEXT_STEP",
     "DraftView",
     "EditField",
+    "Recording",
     "StepOutcome",
     "StepResult",
     "add_photo",
@@ -61,13 +70,18 @@ __all__ = [
     "expired_mark",
     "finish_description",
     "is_current",
+    "is_recorded",
     "restart",
     "set_address",
+    "set_channel",
     "set_identity",
     "set_location",
     "set_phone",
+    "set_reporter_name",
+    "set_typed_phone",
     "skip_location",
     "start",
+    "start_recording",
     "suggest_village",
     "view",
 ]

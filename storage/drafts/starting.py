@@ -44,11 +44,16 @@ async def restart(
     closed = await _closed(session, village, now)
     if closed is not None:
         return closed
-    resident_id = draft.resident_id
+    resident_id, recorded_for = draft.resident_id, draft.recorded_for_group_id
     await session.delete(draft)
     # The unit of work inserts before it deletes; the new draft needs the old one gone.
     await session.flush()
-    return await _create(session, resident_id, village, now)
+    result = await _create(session, resident_id, village, now)
+    if result.view is not None and recorded_for is not None:
+        # An inspector starting over goes on recording (代录) for the same group.
+        result.view.draft.recorded_for_group_id = recorded_for
+        await session.flush()
+    return result
 
 
 async def _closed(

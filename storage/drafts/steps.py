@@ -30,6 +30,15 @@ NEXT_STEP: dict[str, DraftStep] = {
 }
 
 
+# 代录 (storage/drafts/recording.py): the channel after the location, the resident's typed
+# name after a named identity.
+RECORDED_NEXT: dict[str, DraftStep] = {
+    DraftStep.location: DraftStep.channel,
+    DraftStep.channel: DraftStep.identity,
+    DraftStep.reporter_name: DraftStep.phone,
+}
+
+
 class StepOutcome(StrEnum):
     """What became of a step's answer."""
 
@@ -171,11 +180,15 @@ async def step_result(
 
 def advance(draft: Draft, answered: DraftStep, now: datetime) -> None:
     """Go to the question after `answered`: back to the summary once an edit is done."""
+    recorded = draft.recorded_for_group_id is not None
     if answered == DraftStep.identity:
-        following = DraftStep.confirm if draft.anonymous else DraftStep.phone
+        named = DraftStep.reporter_name if recorded else DraftStep.phone
+        following = DraftStep.confirm if draft.anonymous else named
+    elif recorded and answered in RECORDED_NEXT:
+        following = RECORDED_NEXT[answered]
     else:
         following = NEXT_STEP[answered]
-    if draft.editing and following != DraftStep.phone:
+    if draft.editing and following not in (DraftStep.phone, DraftStep.reporter_name):
         following = DraftStep.confirm
     draft.step = following
     if following == DraftStep.confirm:
