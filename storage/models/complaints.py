@@ -55,7 +55,9 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_round_due", "round_id", "due_on"),
         # Similar complaints (storage/similar/): candidates by village, or near a location.
         Index("ix_complaint_similar", "round_id", "village_id", "category_code", "filed_at"),
-        Index("ix_complaint_near", "round_id", "category_code", "latitude"),
+        Index("ix_complaint_near", "round_id", "category_code", "latitude", "longitude"),
+        # Who raised the same: the duplicates merged into a complaint (and its card's count).
+        Index("ix_complaint_merged_into", "merged_into_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

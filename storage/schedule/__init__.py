@@ -21,6 +21,10 @@ What is sent, to whom, when (local time of the round), by key:
 - `escalation:<round>:<date>` (escalation, 督办通报): to the office's chat, once a day at the
   ladder's time, listing by department the hand-offs overdue by the ladder's office_from
   days (3) or more; not sent on a day none is.
+- `hotspots:<round>:<date>` (hotspot): the day's look for hot spots, 08:45 while the round
+  runs; each new one is `hotspot:<round>:<kind>:<subject>:<date>`, told to the office's chat and
+  the chats of the groups with a complaint in it, not again while the same kind and subject was
+  told in the last 7 days (storage/schedule/hotspots.py).
 - `digest:<group>:<date>` (digest): to the group chat, 08:30 each day of the round after the
   first, when something changed since 08:30 the day before (a new complaint, any status
   change); a quiet day is remembered with 0 rows.

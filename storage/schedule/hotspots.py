@@ -9,17 +9,18 @@ within HOT_DAYS after that is the same cluster still going (storage/similar/hots
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import InspectionGroup, Round, SentNotice, Village
+from storage.models import Category, GroupVillage, InspectionGroup, Round, SentNotice, Village
 from storage.notices import NoticeKind
 from storage.schedule.clock import at_local, local_today
 from storage.schedule.digest import LIST_MAX, category_names
-from storage.schedule.memory import Rounds, Sweeping, SweepReport, by_id, rounds_near, row_id
+from storage.schedule.memory import Rounds, Sweeping, SweepReport, rounds_near, row_id
 from storage.similar.hotspots import Cluster, find_clusters, window
 
 HOTSPOT_AT = time(8, 45)
@@ -41,13 +42,15 @@ async def sweep_hotspots(
         if await _remembered(session, [run_key]):
             continue
         told = await told_recently(session, row_id(round_), now)
+        names = await Names.of(session, round_)
         rows = 0
         for cluster in await round_clusters(session, round_, now):
             prefix = f"hotspot:{row_id(round_)}:{cluster.kind}:{cluster.subject}:"
             if any(key.startswith(prefix) for key in told):
                 continue
             key = f"{prefix}{today.isoformat()}"[:160]
-            sent = await _tell(sweeping, session, round_, cluster, today.isoformat())
+            told.append(key)
+            sent = _tell(sweeping, names, round_, cluster, today.isoformat())
             sweeping.remember(
                 key, NoticeKind.hotspot, round_id=round_.id, due_at=due_at, rows=sent
             )
@@ -80,12 +83,37 @@ async def told_recently(session: AsyncSession, round_id: int, now: datetime) -> 
     return list((await session.exec(statement)).all())
 
 
-async def payload_of(
-    session: AsyncSession, round_: Round, cluster: Cluster, date: str
-) -> dict[str, Any]:
+@dataclass
+class Names:
+    """A round's categories, villages and groups, read once per sweep."""
+
+    categories: dict[str, Category]
+    villages: dict[int, Village]
+    groups: dict[int, InspectionGroup]
+
+    @classmethod
+    async def of(cls, session: AsyncSession, round_: Round) -> Names:
+        """The round's names."""
+        round_id = row_id(round_)
+        groups = (
+            await session.exec(select(InspectionGroup).where(InspectionGroup.round_id == round_id))
+        ).all()
+        village_ids = select(GroupVillage.village_id).where(
+            col(GroupVillage.group_id).in_([g.id for g in groups])
+        )
+        villages = (
+            await session.exec(select(Village).where(col(Village.id).in_(village_ids)))
+        ).all()
+        return cls(
+            await category_names(session, round_id),
+            {v.id: v for v in villages if v.id is not None},
+            {g.id: g for g in groups if g.id is not None},
+        )
+
+
+def payload_of(names: Names, round_: Round, cluster: Cluster, date: str) -> dict[str, Any]:
     """What a hot spot's notice (and the reports' list) says: no text, no identity."""
-    categories = await category_names(session, row_id(round_))
-    villages: dict[int, Village] = await by_id(session, Village, cluster.village_ids)
+    categories, villages = names.categories, names.villages
     code = cluster.subject.split(":", 1)[0] if cluster.kind != "village" else None
     category = categories.get(code) if code is not None else None
     common = Counter(m.category_code for m in cluster.members).most_common(3)
@@ -113,19 +141,16 @@ async def payload_of(
     }
 
 
-async def _tell(
-    sweeping: Sweeping, session: AsyncSession, round_: Round, cluster: Cluster, date: str
-) -> int:
+def _tell(sweeping: Sweeping, names: Names, round_: Round, cluster: Cluster, date: str) -> int:
     """The hot spot to the office's chat and to each linked group concerned; rows written."""
-    payload = await payload_of(session, round_, cluster, date)
+    payload = payload_of(names, round_, cluster, date)
     rows = 0
     if round_.office_chat_id is not None:
         rows += sweeping.tell(
             round_.office_chat_id, NoticeKind.hotspot, {**payload, "audience": "office"}
         )
-    groups: dict[int, InspectionGroup] = await by_id(session, InspectionGroup, cluster.group_ids)
     for group_id in cluster.group_ids:
-        group = groups.get(group_id)
+        group = names.groups.get(group_id)
         if group is not None and group.chat_id is not None:
             rows += sweeping.tell(
                 group.chat_id,

@@ -111,11 +111,18 @@ def find_clusters(members: list[Member]) -> list[Cluster]:
         if len(items) >= VILLAGE_COUNT:
             found.append(_summarised(Cluster("village", str(village_id), items)))
     for code, items in by_category.items():
+        # Groups summed up by the same first phrase are one pattern (one notice).
+        patterns: dict[str, Cluster] = {}
         for group in _alike_groups(items):
-            if len({m.village_id for m in group}) >= HOT_VILLAGES:
-                cluster = _summarised(Cluster("text", code, group))
-                cluster.subject = f"{code}:{cluster.phrases[0] if cluster.phrases else ''}"
-                found.append(cluster)
+            if len({m.village_id for m in group}) < HOT_VILLAGES:
+                continue
+            cluster = _summarised(Cluster("text", code, group))
+            cluster.subject = f"{code}:{cluster.phrases[0] if cluster.phrases else ''}"
+            if cluster.subject in patterns:
+                patterns[cluster.subject].members.extend(group)
+            else:
+                patterns[cluster.subject] = cluster
+        found.extend(patterns.values())
     return found
 
 

@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,6 +41,7 @@ class Match:
     group_id: int
     village_id: int
     score: float
+    resident_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,21 @@ class Wanted:
     group_id: int | None = None
 
 
+# What a candidate is read with (not the whole row: it is scored, not shown).
+_COLUMNS = (
+    col(Complaint.id),
+    col(Complaint.number),
+    col(Complaint.status),
+    col(Complaint.filed_at),
+    col(Complaint.group_id),
+    col(Complaint.village_id),
+    col(Complaint.latitude),
+    col(Complaint.longitude),
+    col(Complaint.description),
+    col(Complaint.resident_id),
+)
+
+
 async def matches(session: AsyncSession, wanted: Wanted) -> list[Match]:
     """The open complaints alike to `wanted`, earliest first."""
     mine = signature(wanted.text)
@@ -83,29 +100,31 @@ async def matches(session: AsyncSession, wanted: Wanted) -> list[Match]:
         col(Complaint.filed_at) >= since,
         col(Complaint.filed_at) <= wanted.before,
     )
-    statements = [select(Complaint).where(*base, col(Complaint.village_id) == wanted.village_id)]
+    # The village, or a box around the shared point (the real distance is checked below):
+    # one statement, which PostgreSQL answers from both indexes at once (a BitmapOr).
+    where = col(Complaint.village_id) == wanted.village_id
     lat, lon = wanted.latitude, wanted.longitude
     if lat is not None and lon is not None:
-        # A box around the point on the index, then the real distance below.
         dlat = math.degrees(NEAR_KM / EARTH_RADIUS_KM)
         dlon = dlat / max(0.01, math.cos(math.radians(lat)))
-        statements.append(
-            select(Complaint).where(
-                *base,
+        where = or_(
+            where,
+            and_(
                 col(Complaint.latitude).between(lat - dlat, lat + dlat),
                 col(Complaint.longitude).between(lon - dlon, lon + dlon),
-            )
+            ),
         )
+    statements = [core_select(*_COLUMNS).where(*base, where)]
     found: dict[int, Match] = {}
+    connection = await session.connection()
     for statement in statements:
-        for row in (await session.exec(statement)).all():
-            cid, clat, clon = row.id, row.latitude, row.longitude
-            assert cid is not None
-            if cid in found or cid == wanted.complaint_id or row.resident_id == wanted.resident_id:
+        for row in (await connection.execute(statement)).all():
+            cid, number, status, filed_at, group_id, village_id, clat, clon, text, resident = row
+            if cid in found or cid == wanted.complaint_id or resident == wanted.resident_id:
                 continue
-            if wanted.group_id is not None and row.group_id != wanted.group_id:
+            if wanted.group_id is not None and group_id != wanted.group_id:
                 continue
-            if row.village_id != wanted.village_id and (
+            if village_id != wanted.village_id and (
                 lat is None
                 or lon is None
                 or clat is None
@@ -113,10 +132,10 @@ async def matches(session: AsyncSession, wanted: Wanted) -> list[Match]:
                 or distance_km(lat, lon, clat, clon) > NEAR_KM
             ):
                 continue
-            score = similarity(mine, signature(row.description))
-            if score >= THRESHOLD:
+            score = similarity(mine, signature(text))
+            if score >= THRESHOLD and cid is not None:
                 found[cid] = Match(
-                    cid, row.number, row.status, row.filed_at, row.group_id, row.village_id, score
+                    cid, number, status, filed_at, group_id, village_id, score, resident or 0
                 )
     return sorted(found.values(), key=lambda m: (m.filed_at, m.complaint_id))
 
@@ -133,17 +152,18 @@ async def is_sensitive(session: AsyncSession, round_id: int, code: str | None) -
     return category is None or category.sensitive
 
 
-async def residents_behind(session: AsyncSession, complaint_ids: list[int]) -> int:
+async def residents_behind(session: AsyncSession, found: list[Match]) -> int:
     """How many residents raised these complaints: their own, merged duplicates', followers."""
-    if not complaint_ids:
+    ids = [m.complaint_id for m in found]
+    if not ids:
         return 0
-    own = select(Complaint.resident_id).where(
-        col(Complaint.id).in_(complaint_ids) | col(Complaint.merged_into_id).in_(complaint_ids)
+    merged = select(col(Complaint.resident_id)).where(col(Complaint.merged_into_id).in_(ids))
+    followers = select(col(ComplaintFollower.resident_id)).where(
+        col(ComplaintFollower.complaint_id).in_(ids)
     )
-    followers = select(ComplaintFollower.resident_id).where(
-        col(ComplaintFollower.complaint_id).in_(complaint_ids)
-    )
-    people = set((await session.exec(own)).all()) | set((await session.exec(followers)).all())
+    people: set[int | None] = {m.resident_id for m in found}
+    connection = await session.connection()
+    people |= set((await connection.execute(merged.union(followers))).scalars().all())
     return len(people)
 
 
@@ -176,7 +196,7 @@ async def for_draft(
     if not found:
         return None
     target = found[0]
-    count = await residents_behind(session, [m.complaint_id for m in found])
+    count = await residents_behind(session, found)
     return Similar(count, target, same_village=target.village_id == village_id)
 
 
