@@ -35,7 +35,10 @@ async def test_the_demo_plays_the_round_from_opening_to_final_report(tmp_path: P
     assert "已移交 县纪委监委" in transcript
     assert "目前不在巡察受理期内" in transcript
     assert "状态：已关闭" in transcript
-    assert "📒 台账：第一巡察组，2 件反映" in transcript
+    # 代录 (issue 11 §1): recorded in person, the card names the channel, the villager follows.
+    assert "渠道：走访 · 代录：许 组长" in transcript
+    assert "您已关注反映" in transcript
+    assert "📒 台账：第一巡察组，3 件反映" in transcript
     # The transcript ends by naming the folder with the chart, the ledger and the log.
     assert "—— 演示结束 ——" in transcript
     assert f"演示产生的文件在 {tmp_path}：" in transcript
@@ -44,7 +47,7 @@ async def test_the_demo_plays_the_round_from_opening_to_final_report(tmp_path: P
     assert chart.read_bytes().startswith(b"\x89PNG")
     assert ledger.name.startswith("台账-") and ledger.suffix == ".xlsx"
     sheet = load_workbook(ledger)[LEDGER_SHEET]
-    assert sheet.max_row == 1 + 2  # the header and the two complaints
+    assert sheet.max_row == 1 + 3  # the header and the three complaints
     # The log went to the file, not into the transcript.
     log = result.log_file.read_text(encoding="utf-8")
     assert "INFO" in log and "INFO" not in transcript

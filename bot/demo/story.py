@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.demo.inperson import record_in_person
 from bot.demo.round import CLUE, COMPLAINT, REPORT, ROUND_DAYS, WELL, demo_round_code, on_day
 from bot.demo.transcript import Transcript, name_of
 from bot.service import BotService
@@ -136,6 +137,10 @@ async def play(
     await report_clue(t, neighbour)
     await t.press(leader, t.latest(group.id, "移交线索"), "移交线索")
     await t.press(leader, t.latest(group.id, "县纪委监委"), "县纪委监委")
+
+    out("\n—— 七之二、走访中孙大娘当面反映另一眼机井，许组长代为登记（代录），她扫码关注 ——")
+    granny = emu.add_user(first_name="孙", last_name="大娘", language_code="zh")
+    await record_in_person(t, leader, group, granny)
 
     out("\n—— 八、一轮巡察的后半程：周报、结束预告、总结报告 ——")
     await t.at(on_day(7, 9), "定时任务：每周一工作周报")

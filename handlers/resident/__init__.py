@@ -38,6 +38,8 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("status", tracking.on_status, filters=PRIVATE),
         CommandHandler("lang", commands.on_lang, filters=PRIVATE),
         CommandHandler("help", commands.on_help, filters=PRIVATE),
+        # /record belongs in a group's chat; here it says so (or goes on with a record).
+        CommandHandler("record", recording.on_private_record, filters=PRIVATE),
         CommandHandler("privacy", commands.on_privacy, filters=PRIVATE),
         MessageHandler(PRIVATE & filters.COMMAND, commands.on_unknown_command),
         # 2. Buttons, by prefix; each checks the draft id and step it carries.

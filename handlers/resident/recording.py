@@ -47,6 +47,12 @@ async def resume(visit: Visit) -> None:
     render.ask(visit, view, visit.text("record.welcome"))
 
 
+@resident_handler(after_expiry=True)
+async def on_private_record(visit: Visit) -> None:
+    """/record in the private chat: go on with a record, or say where to start one."""
+    await resume(visit)
+
+
 @draft_button(CHANNEL, DraftStep.channel)
 async def on_channel(visit: Visit, draft: Draft, found: re.Match[str]) -> str | None:
     """A channel button (走访, 座谈会, ...)."""

@@ -95,6 +95,8 @@ async def test_the_follow_link_makes_the_resident_the_owner_once(bot: BotHarness
 
 async def test_a_forged_or_expired_link_is_refused(bot: BotHarness) -> None:
     inspector = await group_chat(bot)
+    # /record in private, with nothing being recorded: where to start one.
+    assert "/record" in texts(await person(bot, "吴").say("/record"))
     private, number, receipt = await record(inspector, name=None)
     token, _messages = await follow_link(private, receipt)
     someone = person(bot, "周")
