@@ -20,7 +20,7 @@ from storage import console as store
 from storage import ledger
 from storage.console import Filters, Viewer
 from storage.console.listing import conditions
-from storage.models import ComplaintStatus
+from storage.models import Channel, ComplaintStatus
 
 Page = Callable[[web.Request, Viewer], Awaitable[web.StreamResponse]]
 
@@ -68,12 +68,14 @@ def filters_of(query: Any) -> Filters:
     """The list's filters from a query string; a value that makes no sense is left out."""
     status = query.get("status") or None
     sort = query.get("sort") or "new"
+    channel = query.get("channel") or None
     return Filters(
         status=status if status in set(ComplaintStatus) else None,
         group_id=_int(query.get("group")),
         village_id=_int(query.get("village")),
         category=(query.get("category") or None),
         department_id=_int(query.get("department")),
+        channel=channel if channel in set(Channel) else None,
         overdue=query.get("overdue") == "1",
         date_from=_day(query.get("from")),
         date_to=_day(query.get("to")),
@@ -122,6 +124,7 @@ async def list_page(request: web.Request, who: Viewer) -> web.StreamResponse:
         choices=offered,
         query=request.query,
         statuses=list(ComplaintStatus),
+        channels=list(Channel),
         sorts=store.SORTS,
         page_query=lambda n: query_of(request, page=n),
         export_query=query_of(request, page=None),

@@ -24,6 +24,8 @@ from storage.models import Category, Complaint, Department, InspectionGroup, Vil
 
 PAGE_SIZE = 50
 COUNT_CAP = 2_000
+# pg_trgm's unit: a shorter search text cannot use its index.
+TRIGRAM = 3
 SORTS = ("new", "old", "due", "number")
 
 
@@ -36,6 +38,8 @@ class Filters:
     village_id: int | None = None
     category: str | None = None
     department_id: int | None = None
+    # How it came in (Channel: the bot, or recorded by an inspector from a visit, a call...).
+    channel: str | None = None
     overdue: bool = False
     # Filed on these local days of the round (inclusive).
     date_from: date | None = None
@@ -101,6 +105,8 @@ def conditions(viewer: Viewer, filters: Filters, *, today: date, postgres: bool)
         clauses.append(col(Complaint.category_code) == filters.category)
     if filters.department_id is not None:
         clauses.append(col(Complaint.department_id) == filters.department_id)
+    if filters.channel:
+        clauses.append(col(Complaint.channel) == filters.channel)
     if filters.overdue:
         clauses.extend(overdue_where(today))
     if filters.date_from is not None:
@@ -110,13 +116,25 @@ def conditions(viewer: Viewer, filters: Filters, *, today: date, postgres: bool)
         end = datetime.combine(filters.date_to + timedelta(days=1), time(0), tzinfo=zone)
         clauses.append(col(Complaint.filed_at) < end)
     if filters.search and filters.search.strip():
-        pattern = f"%{escape_like(filters.search.strip())}%"
-        description = col(Complaint.description)
-        if postgres:
-            clauses.append(description.ilike(pattern, escape="\\"))
-        else:
-            clauses.append(description.like(pattern, escape="\\"))
+        clauses.append(_contains(filters.search.strip(), postgres))
     return clauses
+
+
+def _contains(text: str, postgres: bool) -> Any:
+    """Descriptions containing the text, whatever its case.
+
+    On PostgreSQL ILIKE uses the pg_trgm index (migration 0017) for three characters or more;
+    a shorter text has no trigram, and the planner would read the whole index for nothing, so
+    it is found with strpos along the list's own order instead (bench: 机井 ~1 ms a page that
+    way, ~700 ms through the index).
+    """
+    description = col(Complaint.description)
+    if postgres and len(text) < TRIGRAM:
+        return func.strpos(func.lower(description), text.lower()) > 0
+    pattern = f"%{escape_like(text)}%"
+    if postgres:
+        return description.ilike(pattern, escape="\\")
+    return description.like(pattern, escape="\\")
 
 
 def _order(sort: str) -> list[Any]:

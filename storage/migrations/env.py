@@ -13,6 +13,13 @@ from storage.db import Database
 
 config = context.config
 target_metadata = SQLModel.metadata
+# Indexes a migration makes on PostgreSQL only, outside the models (alembic check skips them).
+SERVER_ONLY_INDEXES = frozenset({"ix_complaint_description_trgm"})
+
+
+def _include(obj: object, name: str | None, kind: str, reflected: bool, _compare: object) -> bool:
+    """Whether autogenerate compares this object (not a server-only index)."""
+    return not (kind == "index" and reflected and name in SERVER_ONLY_INDEXES)
 
 
 def _run(connection: Connection) -> None:
@@ -22,6 +29,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -8,7 +8,7 @@ import re
 from console.render import TEMPLATES, environment
 from handlers.i18n import LANGUAGES, catalog
 from storage.console import SORTS, TARGETS
-from storage.models import ComplaintStatus
+from storage.models import Channel, ComplaintStatus
 from storage.workflow import Action
 
 KEY = re.compile(r"""\bt\('([a-z_.]+)'\s*([+)])""")
@@ -16,6 +16,7 @@ BUILT = {
     "console.role.": TARGETS,
     "console.sort.": SORTS,
     "status.": list(ComplaintStatus),
+    "channel.": list(Channel),
     # The timeline shows the others' names as stored.
     "console.action.": [*Action, "filed", "reminded"],
 }

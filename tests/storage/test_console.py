@@ -143,6 +143,9 @@ async def test_filters_narrow_the_list(database: Database, played: tuple[World, 
         play.numbers["reopened"],
     }
     everything = await _numbers(database, office)
+    # Every complaint of the played round came through the bot; none was recorded on a visit.
+    assert await _numbers(database, office, channel="bot") == everything
+    assert await _numbers(database, office, channel="visit") == set()
     assert await _numbers(database, office, date_from=date(2023, 3, 14)) == everything
     assert await _numbers(database, office, date_to=date(2023, 3, 13)) == set()
     # A group asking for another group's complaints by filter still sees only its own.
