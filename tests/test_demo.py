@@ -38,7 +38,15 @@ async def test_the_demo_plays_the_round_from_opening_to_final_report(tmp_path: P
     # 代录 (issue 11 §1): recorded in person, the card names the channel, the villager follows.
     assert "渠道：走访 · 代录：许 组长" in transcript
     assert "您已关注反映" in transcript
-    assert "📒 台账：第一巡察组，3 件反映" in transcript
+    assert "📒 台账：第一巡察组，4 件反映" in transcript
+    # 督办 (issue 10 §2): the road handed off by the 派单目录 goes overdue; the office's
+    # 督办通报 comes from its 3rd overdue day, once a day; 超期 from its 7th, in the reports.
+    assert "[⭐ 黄道镇党委（派单目录默认）]" in transcript
+    assert "交办单位：黄道镇党委（派单目录默认）" in transcript
+    assert count("〔县委巡察办工作群〕机器人 ◂ 📢 督办通报") == 3
+    assert "黄道镇党委（1 件）" in transcript
+    assert "已逾期 9 天 · 超期" in transcript
+    assert count("🔴 超期（逾期 7 天及以上）未办结 1 件") == 2  # the final reports
     # The transcript ends by naming the folder with the chart, the ledger and the log.
     assert "—— 演示结束 ——" in transcript
     assert f"演示产生的文件在 {tmp_path}：" in transcript
@@ -47,7 +55,7 @@ async def test_the_demo_plays_the_round_from_opening_to_final_report(tmp_path: P
     assert chart.read_bytes().startswith(b"\x89PNG")
     assert ledger.name.startswith("台账-") and ledger.suffix == ".xlsx"
     sheet = load_workbook(ledger)[LEDGER_SHEET]
-    assert sheet.max_row == 1 + 3  # the header and the three complaints
+    assert sheet.max_row == 1 + 4  # the header and the four complaints
     # The log went to the file, not into the transcript.
     log = result.log_file.read_text(encoding="utf-8")
     assert "INFO" in log and "INFO" not in transcript

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.demo.inperson import record_in_person
+from bot.demo.ladder_scene import overdue_hand_off
 from bot.demo.round import CLUE, COMPLAINT, REPORT, ROUND_DAYS, WELL, demo_round_code, on_day
 from bot.demo.transcript import Transcript, name_of
 from bot.service import BotService
@@ -89,6 +90,7 @@ async def play(
     director = emu.add_user(first_name="王", last_name="主任", language_code="zh")
     villager = emu.add_user(first_name="谢", last_name="大爷", language_code="zh")
     neighbour = emu.add_user(first_name="李", last_name="婶", language_code="zh")
+    farmer = emu.add_user(first_name="王", last_name="大哥", language_code="zh")
     group = emu.add_group(title="第一巡察组工作群", admins=[leader])
     bureau = emu.add_group(title="县水利局对接群", admins=[clerk])
     office = emu.add_group(title="县委巡察办工作群", admins=[director])
@@ -97,6 +99,7 @@ async def play(
     t.name_chat(office.id, "县委巡察办工作群")
     t.name_chat(villager.id, "谢大爷 私聊")
     t.name_chat(neighbour.id, "李婶 私聊")
+    t.name_chat(farmer.id, "王大哥 私聊")
     private = villager.id
 
     out(f"—— 一、{on_day(0, 9):%m月%d日}（周一）巡察进驻，巡察办把工作群接入机器人 ——")
@@ -142,7 +145,10 @@ async def play(
     granny = emu.add_user(first_name="孙", last_name="大娘", language_code="zh")
     await record_in_person(t, leader, group, granny)
 
-    out("\n—— 八、一轮巡察的后半程：周报、结束预告、总结报告 ——")
+    out("\n—— 七之三、王大哥反映生产路被压坏：按派单目录交办黄道镇党委，逾期未办结，逐级督办 ——")
+    await overdue_hand_off(t, group, leader, farmer)
+
+    out("\n—— 八、一轮巡察的后半程：周报、结束预告、总结报告（超期事项单列） ——")
     await t.at(on_day(7, 9), "定时任务：每周一工作周报")
     await t.at(on_day(ROUND_DAYS - 2, 9), "定时任务：结束前一天")
     await t.at(on_day(ROUND_DAYS, 0, 10), "定时任务：巡察结束")
