@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from storage import lifecycle, members
 from storage.lifecycle import Act, Role
+from storage.models import Complaint
 from storage.workflow import steps
 from storage.workflow.base import Action, Outcome, Press, Refusal, press_action
 from storage.workflow.publish import publish
@@ -32,9 +41,12 @@ async def assign(press: Press, *, telegram_id: int) -> Outcome:
         return Outcome(complaint, Refusal.invalid, "unknown_member")
     if complaint.assignee_telegram_id == telegram_id:
         return Outcome(complaint, Refusal.nothing_to_do, found.name)
-    complaint.assignee_telegram_id = telegram_id
-    complaint.assignee_name = found.name
-    complaint.updated_at = press.now
+    if not await claim(press.session, complaint, telegram_id, found.name, press.now):
+        # Someone pressed at the same moment: their change stands, this one makes none.
+        current = await steps.fresh(press.session, press.complaint_id)
+        if current is not None and current.assignee_telegram_id == telegram_id:
+            return Outcome(current, Refusal.nothing_to_do, found.name)
+        return Outcome(current, Refusal.moved_on, current.status if current else None)
     event = await steps.record(
         press.session,
         complaint,
@@ -46,3 +58,37 @@ async def assign(press: Press, *, telegram_id: int) -> Outcome:
     )
     await publish(press.session, complaint, event, press.now)
     return Outcome(complaint, event_id=event.id)
+
+
+async def claim(
+    session: AsyncSession, complaint: Complaint, telegram_id: int, name: str, now: datetime
+) -> bool:
+    """Set the 承办人 only if the complaint is still as read (its status, another assignee).
+
+    The guarded UPDATE is evaluated again on PostgreSQL after a concurrent writer commits, so
+    of two presses at once only one makes the change (and writes the event).
+    """
+    assert complaint.id is not None
+    statement = (
+        update(Complaint)
+        .where(
+            col(Complaint.id) == complaint.id,
+            col(Complaint.status) == complaint.status,
+            or_(
+                col(Complaint.assignee_telegram_id).is_(None),
+                col(Complaint.assignee_telegram_id) != telegram_id,
+            ),
+        )
+        .values(assignee_telegram_id=telegram_id, assignee_name=name, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result = cast("CursorResult[Any]", await session.exec(statement))
+    if result.rowcount != 1:
+        return False
+    for field, value in (
+        ("assignee_telegram_id", telegram_id),
+        ("assignee_name", name),
+        ("updated_at", now),
+    ):
+        set_committed_value(complaint, field, value)
+    return True

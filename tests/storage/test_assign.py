@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from storage import members, workflow
 from storage.db import Database
 from storage.models import GroupMember
-from storage.workflow import Actor, Outcome, Refusal
-from tests.helpers.factories import G3_CHAT, G5_CHAT, NOW, complaint, example_world, file
+from storage.workflow import Actor, Outcome, Refusal, assigning
+from tests.helpers.factories import (
+    G3_CHAT,
+    G5_CHAT,
+    NOW,
+    complaint,
+    events,
+    example_world,
+    file,
+)
 
 INSPECTOR = Actor("inspector", 501, "李组长")
 LATER = NOW + timedelta(minutes=5)
@@ -64,3 +75,43 @@ async def test_assign_to_a_member_seen_and_list_theirs(database: Database) -> No
         nobody = await members.assigned(session=session, group_id=g3, telegram_id=501)
     assert [v.number for v in mine] == [filed.number] and nobody == []
     assert mine[0].assignee_name == "李 四"
+
+
+async def test_two_assigns_racing_past_the_check_make_one_change(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both transactions read "nobody" before either writes: the guarded UPDATE decides."""
+    if database.is_sqlite:
+        pytest.skip("SQLite runs one writing transaction at a time: no two can interleave")
+    world = await example_world(database)
+    g3 = world.groups["g3"].id
+    assert g3 is not None
+    filed = await file(database, 1001)
+    complaint_id = filed.id
+    assert complaint_id is not None
+    async with database.transaction() as session:
+        await members.seen(session=session, group_id=g3, telegram_id=777, name="李四", now=NOW)
+    barrier = asyncio.Barrier(2)
+    real_claim = assigning.claim
+
+    async def claim_after_both_checked(*args: Any) -> bool:
+        await asyncio.wait_for(barrier.wait(), timeout=10)
+        return await real_claim(*args)
+
+    monkeypatch.setattr(assigning, "claim", claim_after_both_checked)
+
+    async def press() -> Outcome:
+        async with database.transaction() as session:
+            return await workflow.assign(
+                session=session,
+                complaint_id=complaint_id,
+                chat_id=G3_CHAT,
+                actor=INSPECTOR,
+                now=LATER,
+                expected="new",
+                telegram_id=777,
+            )
+
+    outcomes = await asyncio.gather(press(), press())
+    assert sorted(o.refusal or "ok" for o in outcomes) == ["nothing_to_do", "ok"]
+    assert [e.action for e in await events(database, complaint_id)].count("assigned") == 1
