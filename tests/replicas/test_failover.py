@@ -108,9 +108,14 @@ async def test_killing_the_leader_during_a_burst_loses_nothing_and_doubles_nothi
 
         # Each card once in the group chat (a burst message may show several).
         group_messages = emu.bot_messages(chat.id)
-        for number in numbers:
-            cards = [m for m in group_messages if number in (m.text or "") and m.buttons]
-            assert len(cards) == 1, (number, cards)
+        for complaint in complaints:
+            cards = [
+                m
+                for m in group_messages
+                if complaint.number in (m.text or "")
+                and any(d and d.split(":")[2:3] == [str(complaint.id)] for _t, d in m.buttons)
+            ]
+            assert len(cards) == 1, (complaint.number, cards)
         # The sweeps wrote each notice once (a notice to a chat not linked writes no row), and
         # each went out once.
         assert 0 < len(notice_rows) <= len(notices)
