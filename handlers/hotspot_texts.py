@@ -66,3 +66,20 @@ def hotspot_text(payload: dict[str, Any], language: str) -> str:
         lines.append(t(language, "notice.list_more", count=total - shown))
     lines.append(t(language, "notice.hotspot.advice"))
     return "\n".join(lines)
+
+
+def hotspot_lines(payload: dict[str, Any], language: str) -> list[str]:
+    """A report's hot spots (热点): a title and one line each; none when there were none."""
+    hotspots = list(payload.get("hotspots", []))
+    if not hotspots:
+        return []
+    final = payload.get("notice") == "final"
+    title = "notice.report.hotspots_title" if final else "notice.report.hotspots_week"
+    lines = [t(language, title, count=int(payload.get("hotspot_count", len(hotspots))))]
+    lines += [
+        t(language, "notice.report.hotspot_line", line=hotspot_line(h, language)) for h in hotspots
+    ]
+    total = int(payload.get("hotspot_count", len(hotspots)))
+    if total > len(hotspots):
+        lines.append(t(language, "notice.list_more", count=total - len(hotspots)))
+    return lines

@@ -1,4 +1,4 @@
-"""The ledger (台账) as a file: XLSX (a 台账 sheet and a 汇总 summary sheet) or CSV.
+"""The ledger (台账) as a file: XLSX (a 台账 sheet, a 汇总 summary sheet and a 热点 sheet) or CSV.
 
 Rows are written as they stream from `storage.ledger.ledger_rows`, a batch at a time: the
 XLSX workbook is in openpyxl's write-only mode and the CSV is written as it goes, so memory does
@@ -91,6 +91,31 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 class UnsupportedFormat(ValueError):
     """The file name's extension is neither .xlsx nor .csv."""
+
+
+# The 热点 sheet: the round's hot spots (storage/schedule/hotspots.py), one row each.
+HOTSPOT_SHEET = "热点"
+HOTSPOT_HEADERS = ("发现日期", "类型", "类别", "村/社区数", "件数", "村/社区", "共同内容", "编号")
+HOTSPOT_WIDTHS = (12, 16, 14, 10, 8, 40, 30, 60)
+HOTSPOT_KINDS = {"category": "同类问题多村集中", "village": "单村反映集中", "text": "相似问题跨村"}
+
+
+def hotspot_cells(payload: dict[str, Any]) -> tuple[Any, ...]:
+    """One row of the 热点 sheet from a hot spot's payload (the ledger is in Chinese)."""
+    kind = str(payload.get("kind", ""))
+    category = str(payload.get("category_zh", ""))
+    if kind == "village":
+        category = "、".join(str(c.get("category_zh", "")) for c in payload.get("categories", []))
+    return (
+        str(payload.get("date", "")),
+        HOTSPOT_KINDS.get(kind, kind),
+        category,
+        int(payload.get("village_count", 0)),
+        int(payload.get("count", 0)),
+        "、".join(str(v) for v in payload.get("villages", [])),
+        "、".join(str(p) for p in payload.get("phrases", [])),
+        "、".join(str(n) for n in payload.get("numbers", [])),
+    )
 
 
 def format_of(path: Path) -> str:
@@ -260,6 +285,12 @@ async def _write_xlsx(
         await asyncio.to_thread(_append_rows, ledger, batch)
         count += len(batch)
     _append_summary(totals, summary_lines(summary, exported_at))
+    hot = workbook.create_sheet(HOTSPOT_SHEET)
+    for index, width in enumerate(HOTSPOT_WIDTHS, start=1):
+        hot.column_dimensions[get_column_letter(index)].width = width
+    hot.append(_bold(hot, HOTSPOT_HEADERS))
+    for payload in summary.hotspots:
+        hot.append([_xlsx_value(hot, value) for value in hotspot_cells(payload)])
     await asyncio.to_thread(workbook.save, target)
     return count
 
@@ -306,12 +337,14 @@ async def write_ledger(
 __all__ = [
     "FORMATS",
     "HEADERS",
+    "HOTSPOT_SHEET",
     "LEDGER_SHEET",
     "SUMMARY_SHEET",
     "UnsupportedFormat",
     "cells",
     "csv_value",
     "format_of",
+    "hotspot_cells",
     "summary_lines",
     "write_ledger",
 ]

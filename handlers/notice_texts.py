@@ -14,6 +14,7 @@ from typing import Any
 from handlers import rates_text
 from handlers.channels import channel_name
 from handlers.group import cards
+from handlers.hotspot_texts import hotspot_lines
 from handlers.i18n import t
 from handlers.ladder_texts import assignee_lines, flag, flagged_lines
 from storage.notices import NoticeKind
@@ -220,6 +221,7 @@ def report_text(payload: dict[str, Any], language: str) -> str:
         list(payload.get("groups", []))[:LIST_MAX],
         lambda item: {**count_fields(item, "total", "open"), **text_fields(item, group="name")},
     )
+    lines += hotspot_lines(payload, language)
     if payload.get("notice") == NoticeKind.final:
         contact = escape(str(payload.get("contact") or "")) or t(language, "closed.no_contact")
         lines.append(t(language, "notice.final.closing", contact=contact))

@@ -18,6 +18,7 @@ from storage.ledger.scope import round_of, scoped
 from storage.ledger.words import HANDLING_ZH, STATUS_ZH
 from storage.models import Category, Channel, Complaint, InspectionGroup, TimelineEvent
 from storage.rates import RoundRates, round_rates, satisfaction_rate
+from storage.similar.hotspots import round_hotspots
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class LedgerSummary:
     rates: RoundRates | None = None
     # 渠道: every channel (zeros included), bot first (issue 11).
     by_channel: dict[str, int] = field(default_factory=dict)
+    # 热点: the hot spots told in the round (of the group's complaints), as their notices'
+    # payloads (storage/schedule/hotspots.py), earliest first.
+    hotspots: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def rated(self) -> int:
@@ -169,4 +173,5 @@ async def ledger_summary(
         satisfaction=satisfaction,
         rates=figures,
         by_channel=by_channel,
+        hotspots=[h.payload for h in await round_hotspots(session, round_id, group_id=group_id)],
     )

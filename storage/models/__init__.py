@@ -24,6 +24,7 @@ from storage.models.handoffs import (
     HandoffKind,
     ReturnOutcome,
 )
+from storage.models.hotspots import Hotspot
 from storage.models.members import GroupMember
 from storage.models.residents import Draft, DraftStep, Resident
 from storage.models.roster import (
@@ -55,6 +56,7 @@ __all__ = [
     "GroupVillage",
     "Handoff",
     "HandoffKind",
+    "Hotspot",
     "InspectionGroup",
     "LinkCode",
     "OutboxMessage",

@@ -16,7 +16,15 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Category, GroupVillage, InspectionGroup, Round, SentNotice, Village
+from storage.models import (
+    Category,
+    GroupVillage,
+    Hotspot,
+    InspectionGroup,
+    Round,
+    SentNotice,
+    Village,
+)
 from storage.notices import NoticeKind
 from storage.schedule.clock import at_local, local_today
 from storage.schedule.digest import LIST_MAX, category_names
@@ -51,6 +59,16 @@ async def sweep_hotspots(
             key = f"{prefix}{today.isoformat()}"[:160]
             told.append(key)
             sent = _tell(sweeping, names, round_, cluster, today.isoformat())
+            session.add(
+                Hotspot(
+                    round_id=row_id(round_),
+                    kind=cluster.kind,
+                    subject=cluster.subject[:120],
+                    found_at=now,
+                    group_ids=cluster.group_ids,
+                    payload=payload_of(names, round_, cluster, today.isoformat()),
+                )
+            )
             sweeping.remember(
                 key, NoticeKind.hotspot, round_id=round_.id, due_at=due_at, rows=sent
             )

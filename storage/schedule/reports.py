@@ -27,6 +27,7 @@ from storage.schedule.clock import WEEKLY_AT, at_local, local_today
 from storage.schedule.digest import category_names
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, rounds_near, row_id
 from storage.serving import linked_after
+from storage.similar.hotspots import round_hotspots
 from storage.triage import NOT_OPEN
 
 S = ComplaintStatus
@@ -137,6 +138,10 @@ def _median_hours(values: list[timedelta]) -> float | None:
     if not values:
         return None
     return round(statistics.median(v.total_seconds() for v in values) / 3600, 1)
+
+
+# Hot spots a report lists (the rest are counted).
+HOTSPOTS_LISTED = 10
 
 
 async def round_report(
@@ -260,6 +265,12 @@ async def round_report(
     stats["flagged"] = await ladder.flagged(
         session, round_, local_today(round_, until), group_id=group_id
     )
+    # 热点: those told in the week (the final report: the whole round), of the group's own.
+    hot = await round_hotspots(
+        session, row_id(round_), group_id=group_id, since=since, until=until
+    )
+    stats["hotspots"] = [h.payload for h in hot[:HOTSPOTS_LISTED]]
+    stats["hotspot_count"] = len(hot)
     if group_id is None:
         statement = (
             select(InspectionGroup)

@@ -16,9 +16,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import col
+from sqlmodel import select as sql_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Category, Complaint, ComplaintStatus
+from storage.models import Category, Complaint, ComplaintStatus, Hotspot
 from storage.similar.text import THRESHOLD, shared_phrases, signature
 
 HOT_VILLAGES = 3
@@ -166,3 +167,25 @@ def _alike_groups(items: list[Member]) -> list[list[Member]]:
             if len(feature) == 2:
                 index[feature].append(len(leaders) - 1)
     return [g for g in groups if len(g) > 1]
+
+
+async def round_hotspots(
+    session: AsyncSession,
+    round_id: int,
+    *,
+    group_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Hotspot]:
+    """The hot spots told in a round (of one group's complaints; found in [since, until))."""
+    statement = (
+        sql_select(Hotspot)
+        .where(Hotspot.round_id == round_id)
+        .order_by(col(Hotspot.found_at), col(Hotspot.id))
+    )
+    if since is not None:
+        statement = statement.where(col(Hotspot.found_at) >= since)
+    if until is not None:
+        statement = statement.where(col(Hotspot.found_at) < until)
+    found = list((await session.exec(statement)).all())
+    return [h for h in found if group_id is None or group_id in h.group_ids]

@@ -3,13 +3,20 @@ groups concerned, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import col, select
 
+from handlers.ledger_file import HOTSPOT_SHEET, write_ledger
+from handlers.notice_texts import report_text
 from storage.db import Database
+from storage.ledger import LedgerRow, ledger_summary
 from storage.models import OutboxMessage, Round, SentNotice
+from storage.schedule import round_report
 from storage.schedule.hotspots import sweep_hotspots
 from storage.similar.hotspots import Member, find_clusters
 from tests.helpers.factories import (
@@ -115,3 +122,45 @@ def test_ten_wells_make_one_pattern_and_other_problems_none() -> None:
     (pattern,) = [c for c in clusters if c.kind == "text"]
     assert len(pattern.members) == 10 and len(pattern.village_ids) == 10
     assert [c.kind for c in clusters if c.kind != "text"] == ["category"]
+
+
+async def test_the_reports_and_the_ledger_list_the_hot_spots(world: World, tmp_path: Path) -> None:
+    await the_same_well_in_three_villages(world)
+    await sweep(world.database, MORNING)
+    g5 = world.groups["g5"].id
+    async with world.database.transaction() as session:
+        round_ = (await session.exec(select(Round))).one()
+        final = await round_report(
+            session=session,
+            round_=round_,
+            group_id=None,
+            since=None,
+            until=MORNING + timedelta(hours=1),
+        )
+        of_g5 = await round_report(
+            session=session,
+            round_=round_,
+            group_id=g5,
+            since=None,
+            until=MORNING + timedelta(hours=1),
+        )
+        summary = await ledger_summary(session=session, round_id=world.round_id)
+    assert final["hotspot_count"] == 2 and of_g5["hotspot_count"] == 2
+    assert [h["kind"] for h in final["hotspots"]] == ["category", "text"]
+    text = report_text({**final, "notice": "final", "round": "卫东区委2023年第一轮巡察"}, "zh")
+    assert "🔥 本轮热点 2 个：" in text
+    assert "· 相似问题跨村出现：3 个村/社区 3 件饮水灌溉反映内容相近" in text
+
+    path = tmp_path / "ledger.xlsx"
+    await write_ledger(path, _no_rows(), summary)
+    sheet = load_workbook(path)[HOTSPOT_SHEET]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("发现日期", "类型", "类别")
+    assert [r[1] for r in rows[1:]] == ["同类问题多村集中", "相似问题跨村"]
+    assert rows[2][5] == "小店村、岳家村、优越社区" and "机井坏了两个月" in (rows[2][6] or "")
+
+
+async def _no_rows() -> AsyncIterator[LedgerRow]:
+    """No complaint rows (the 热点 sheet is what is looked at)."""
+    for row in ():
+        yield row
