@@ -1,7 +1,7 @@
 """hot spots kept for the reports and the ledger
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-01 16:30:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
