@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 
 from handlers.context import BotContext
+from handlers.resident import render
 from handlers.resident.base import PRIVATE, Visit, private_button, resident_handler
 from handlers.resident.updates import ANSWER
 from storage import workflow
@@ -46,6 +47,13 @@ async def _start(visit: Visit) -> str | None:
     if outcome.refusal == Refusal.nothing_to_do:
         visit.set_buttons(None)
         return visit.text("followup.already_answered")
+    if outcome.refusal == Refusal.not_allowed and outcome.complaint is not None:
+        # A finished complaint: refused, with the way to file a new one (issue 11 §4).
+        visit.set_buttons(None)
+        status = render.status_name(visit.language, outcome.complaint.status)
+        answer = visit.text("after.closed", number=escape(outcome.complaint.number), status=status)
+        visit.send(answer)
+        return answer
     return visit.text("button.stale")
 
 

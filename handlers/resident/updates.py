@@ -174,6 +174,9 @@ def render_resident_event(
         # A question is for the complaint's own resident, who alone can answer it.
         return []
     text = body(view, language)
+    if event.action == "withdrawn" and not own:
+        # Someone else's withdrawal of the complaint theirs joined (合并, 加入关注).
+        text = t(language, "update.withdrawn_joined")
     if text is None:
         return []
     own_number = view.number_for(recipient) if recipient is not None else card.number

@@ -9,8 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import FollowUp, Resident
 from storage.workflow import steps
-from storage.workflow.base import Action, Outcome, Refusal
+from storage.workflow.base import FINISHED, Action, Outcome, Refusal, S
 from storage.workflow.publish import publish
+
+# A question about a complaint in these statuses is no longer answered.
+CLOSED_TO_ANSWERS = FINISHED | {S.resolved, S.rejected}
 
 
 async def resident_by_telegram_id(session: AsyncSession, telegram_id: int) -> Resident | None:
@@ -36,6 +39,9 @@ async def start_answer(
         return Outcome(None, Refusal.not_found)
     if follow_up.answer is not None:
         return Outcome(complaint, Refusal.nothing_to_do, "answered")
+    if complaint.status in CLOSED_TO_ANSWERS:
+        # Finished (issue 11 §4): the way on is a new complaint, not an answer to this one.
+        return Outcome(complaint, Refusal.not_allowed, complaint.status)
     resident.answering_follow_up_id = follow_up.id
     await session.flush()
     return Outcome(complaint)

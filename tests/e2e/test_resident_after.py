@@ -138,3 +138,36 @@ async def test_more_material_goes_under_the_card_and_anonymous_stays_anonymous(
     assert "已结束" in texts(await someone.say("/cancel"))
     await someone.say("这句话不是补充材料，是随便说的。")
     assert inspector.new_messages() == []
+
+
+async def test_a_question_about_a_resolved_complaint_is_no_longer_answered(
+    bot: BotHarness,
+) -> None:
+    inspector, filed = await filed_in_g3(bot)
+    someone = filed.resident
+    await act(inspector, filed, "acc")
+    await prompted(inspector, filed, "ask", "机井具体在村里哪个位置？")
+    question = next(
+        m for m in someone.new_messages() if any((d or "").startswith("fq:") for _, d in m.buttons)
+    )
+    await prompted(inspector, filed, "res", "已修好")
+    inspector.new_messages()
+    answer, _messages = await someone.press(question, "✏️ 回答")
+    assert "不能再补充或撤回" in (answer or "") and "/start" in (answer or "")
+    await someone.say("在村东头")
+    assert "在村东头" not in texts(inspector.new_messages())
+
+
+async def test_those_who_joined_hear_that_it_was_withdrawn_by_its_resident(
+    bot: BotHarness,
+) -> None:
+    inspector, first = await filed_in_g3(bot)
+    second = await file(bot, person(bot, "钱"))
+    await prompted(inspector, second, "mrg", first.number)
+    second.resident.new_messages()
+    first.resident.new_messages()
+    _answer, asked = await first.resident.press(receipt(first.resident), f"ra:{first.id}:w")
+    _answer, told = await first.resident.press(asked[-1], "确认撤回")
+    assert "您已撤回这条反映" in texts(told)
+    joined = texts(second.resident.new_messages())
+    assert "已由反映人撤回" in joined and "您已撤回" not in joined
