@@ -54,6 +54,8 @@ class Barrier:
     notify: bool
     contact: str
     until: datetime | None
+    # The round's time zone, to show `until` in.
+    timezone: str
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class BlockLine:
     lifted_at: datetime | None
     lifted_by: str | None
     lift_reason: str | None
+    # The round's time zone, to show the moments in.
+    timezone: str
 
 
 def _active(now: datetime) -> ColumnElement[bool]:
@@ -220,14 +224,15 @@ async def barrier(*, session: AsyncSession, resident_id: int, now: datetime) -> 
         row.noticed_at = now
         session.add(row)
         await session.flush()
-    contact = (
+    found = (
         await session.exec(
-            select(Round.contact)
+            select(Round.contact, Round.timezone)
             .join(Complaint, col(Complaint.round_id) == Round.id)
             .where(Complaint.id == row.complaint_id)
         )
     ).first()
-    return Barrier(notify=notify, contact=contact or "", until=row.until)
+    contact, timezone = found if found is not None else ("", "Asia/Shanghai")
+    return Barrier(notify=notify, contact=contact, until=row.until, timezone=timezone)
 
 
 def _who(kind: str | None, name: str | None) -> str:
@@ -244,8 +249,10 @@ async def listing(
 ) -> list[BlockLine]:
     """The blocks in force (`everything`: the whole record), newest first, of one group's
     complaints or of all; named by complaint number only."""
-    statement = select(ResidentBlock, Complaint.number).join(
-        Complaint, col(Complaint.id) == ResidentBlock.complaint_id
+    statement = (
+        select(ResidentBlock, Complaint.number, Round.timezone)
+        .join(Complaint, col(Complaint.id) == ResidentBlock.complaint_id)
+        .join(Round, col(Round.id) == Complaint.round_id)
     )
     if group_id is not None:
         statement = statement.where(Complaint.group_id == group_id)
@@ -253,7 +260,7 @@ async def listing(
         statement = statement.where(_active(now))
     statement = statement.order_by(col(ResidentBlock.blocked_at).desc())
     lines = []
-    for row, number in (await session.exec(statement)).all():
+    for row, number, timezone in (await session.exec(statement)).all():
         assert row.id is not None
         lines.append(
             BlockLine(
@@ -266,6 +273,7 @@ async def listing(
                 lifted_at=row.lifted_at,
                 lifted_by=_who(row.lifted_by_kind, row.lifted_by_name) if row.lifted_at else None,
                 lift_reason=row.lift_reason,
+                timezone=timezone,
             )
         )
     return lines

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import drafts
+from storage import blocks, drafts
+from storage.blocks import Barrier
 from storage.models import Draft, Resident
 
 
@@ -19,6 +20,8 @@ class Arrival:
     resident: Resident
     draft: Draft | None
     expired: bool
+    # 屏蔽: the resident is blocked now (None: not); nothing they send goes further.
+    barrier: Barrier | None = None
 
 
 async def arrive(
@@ -47,6 +50,10 @@ async def arrive(
         resident.language = language
     await session.flush()
     assert resident.id is not None
+    barrier = await blocks.barrier(session=session, resident_id=resident.id, now=now)
+    if barrier is not None:
+        # Blocked: the draft is left as it is (not even expired) until the block ends.
+        return Arrival(resident=resident, draft=None, expired=False, barrier=barrier)
     draft, expired = await drafts.current(session=session, resident_id=resident.id, now=now)
     return Arrival(resident=resident, draft=draft, expired=expired)
 

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from bot.cli import (
+    blocks,
     console,
     database,
     doctor,
@@ -42,6 +43,7 @@ COMMANDS: tuple[Callable[[typer.Typer], None], ...] = (
     console.register,  # console-link
     exports.register,  # export, qr
     outbox.register,  # outbox status
+    blocks.register,  # block list, unblock (屏蔽)
     trying.register,  # try: the bot in a browser, against the emulator
 )
 

@@ -14,6 +14,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from handlers.group import (
     actions,
     assigning,
+    blocking,
     commands,
     keyboards,
     linking,
@@ -40,7 +41,11 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("mine", assigning.on_mine, filters=GROUPS),
         # 登记群众反映 (代录, issue 11 §1): the questions follow in the private chat.
         CommandHandler("record", recording.on_record, filters=GROUPS),
+        # 屏蔽 (issue 11 §5): the blocks in force through this group's complaints.
+        CommandHandler("blocks", blocking.on_blocks, filters=GROUPS),
         # 3. Card buttons and the choices they lead to; each checks chat, status and data.
+        # 屏蔽's buttons first: the card's other buttons take any other `cmp:` data.
+        group_button(blocking.on_button, blocking.BUTTONS),
         group_button(actions.on_button, keyboards.ANY),
         # The group's call on a 回访 that said 部分解决 (issue 10 §3).
         group_button(review.on_review, review.REVIEW),

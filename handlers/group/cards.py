@@ -212,6 +212,8 @@ def card_buttons(view: CardView, language: str) -> InlineKeyboardMarkup | None:
         layout.extend(keyboards.rows(merges, 3))
     if not layout:
         return None
+    # 屏蔽 the resident (issue 11 §5), on every card that still has buttons.
+    layout.append([keyboards.block_button(language, view.complaint_id)])
     return InlineKeyboardMarkup(layout)
 
 

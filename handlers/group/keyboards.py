@@ -138,6 +138,13 @@ def show_button(language: str, complaint_id: int, label_prefix: str) -> InlineKe
     return InlineKeyboardButton(text, callback_data=data("shw", complaint_id))
 
 
+def block_button(language: str, complaint_id: int) -> InlineKeyboardButton:
+    """The card's 🚫 屏蔽 (handlers/group/blocking.py): block the complaint's resident."""
+    return InlineKeyboardButton(
+        t(language, "card.button.block"), callback_data=data("blk", complaint_id)
+    )
+
+
 def cancel_button(language: str, complaint_id: int) -> InlineKeyboardButton:
     """Drop a choice (department, due date)."""
     return InlineKeyboardButton(

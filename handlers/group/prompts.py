@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram import Message, MessageEntity
 
+from handlers.group import blocked
 from handlers.group.base import Desk, group_reply
 from handlers.group.refusals import invalid_text, refusal_text
 from handlers.i18n import t
@@ -30,7 +31,7 @@ NOTE = "note"
 # 坚持交办's note to the department; 不同意延期's reason (details: the hand-off's id).
 INSIST = "insist"
 REFUSE = "refuse_extension"
-ACTIONS = (REJECT, MERGE, ASK, RESOLVE, NOTE, INSIST, REFUSE)
+ACTIONS = (REJECT, MERGE, ASK, RESOLVE, NOTE, INSIST, REFUSE, blocked.PROMPT)
 # Long enough for a reason, a question or what was done; the workflow has the last word.
 MAX_TEXT = 2000
 
@@ -170,6 +171,10 @@ async def on_reply(desk: Desk) -> None:
         problem = "too_long"
     if problem is not None:
         await _again(desk, prompt, problem)
+        return
+    if prompt.action == blocked.PROMPT:
+        # 屏蔽 with a typed reason (handlers/group/blocked.py): not a workflow call.
+        await blocked.typed_reason(desk, prompt, text)
         return
     outcome = await _carry_out(desk, prompt, text, photo)
     if outcome.ok:

@@ -9,6 +9,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import filters
@@ -16,7 +17,9 @@ from telegram.ext import filters
 from handlers.chat import PRIVATE_BUTTONS, ButtonHandler, Chat, PtbCallback, answer_after_commit
 from handlers.context import BotContext
 from handlers.i18n import language_for
+from handlers.resident.updates import typed
 from storage import drafts, residents
+from storage.blocks import Barrier
 from storage.models import Draft, Resident
 
 # Everything here is for new messages in private chats (edits are not answers).
@@ -68,6 +71,11 @@ def resident_handler(*, after_expiry: bool) -> Callable[[Step], PtbCallback]:
             )
             visit = Visit(update, context, chat.id, arrival.resident, arrival.draft)
             answer: str | None = None
+            if arrival.barrier is not None:
+                # 屏蔽: told once a day; nothing they send reaches any chat.
+                answer = turn_away(visit, arrival.barrier)
+                answer_after_commit(context, update.callback_query, answer)
+                return
             if arrival.expired:
                 visit.say("draft.expired", ReplyKeyboardRemove())
             if arrival.expired and not after_expiry:
@@ -80,6 +88,18 @@ def resident_handler(*, after_expiry: bool) -> Callable[[Step], PtbCallback]:
         return callback
 
     return decorate
+
+
+def turn_away(visit: Visit, barrier: Barrier) -> str | None:
+    """A blocked resident's update: the polite notice (when due) and the office's contact."""
+    contact = typed(barrier.contact, 300) if barrier.contact else visit.text("update.no_contact")
+    if barrier.notify:
+        if barrier.until is None:
+            visit.say("block.notice.forever", contact=contact)
+        else:
+            until = barrier.until.astimezone(ZoneInfo(barrier.timezone))
+            visit.say("block.notice.until", contact=contact, until=f"{until:%Y-%m-%d %H:%M}")
+    return visit.text("block.button") if visit.pressed is not None else None
 
 
 # A draft's button: the visit, the draft the button is for, the button's data matched.

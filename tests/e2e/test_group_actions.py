@@ -42,6 +42,7 @@ async def test_a_new_card_then_accept_edits_it_in_place_and_tells_the_resident(
         "追问",
         "备注",
         "指派",
+        "🚫 屏蔽",
     ]
     # The location, the photos and the voice follow as replies under the card.
     replies = [m for m in group.messages() if m.reply_to_message_id == card.message_id]
@@ -91,7 +92,7 @@ async def test_immediate_fix_with_the_category_default_due_date(bot: BotHarness)
     assert group.message(choice.message_id).buttons == []
     text = group.card(number).text or ""
     assert "【立行立改】" in text and "办理期限：2023-03-21" in text
-    assert labels(group.card(number)) == ["办结", "现场交办", "追问", "备注", "指派"]
+    assert labels(group.card(number)) == ["办结", "现场交办", "追问", "备注", "指派", "🚫 屏蔽"]
     assert "2023-03-21" in texts(resident.new_messages())
     # The choice, pressed again (a stale message), changes nothing.
     answer, _ = await group.press(choice, default, check=False)
@@ -160,7 +161,7 @@ async def test_a_sensitive_complaint_is_transferred_and_nothing_else_is_told(
     assert answer == f"✅ {number} 已移交 区纪委监委。"
     assert "已移交" in (group.message(choice.message_id).text or "")
     card = group.card(number)
-    assert "【已移交】" in (card.text or "") and labels(card) == ["关闭", "备注"]
+    assert "【已移交】" in (card.text or "") and labels(card) == ["关闭", "备注", "🚫 屏蔽"]
     told = texts(resident.new_messages())
     assert told and "区纪委监委" not in told
     # The commission's chat gets the confidential card, and nothing says who reported it.
@@ -193,7 +194,7 @@ async def test_reject_with_a_reason_then_reconsider(bot: BotHarness) -> None:
     messages = await group.reply(prompt, reason)
     assert f"✅ {number} 不予受理" in texts(messages)
     assert "【不予受理】" in (group.card(number).text or "")
-    assert labels(group.card(number)) == ["重新受理", "备注"]
+    assert labels(group.card(number)) == ["重新受理", "备注", "🚫 屏蔽"]
     told = texts(resident.new_messages())
     assert reason in told and "0375-0000000" in told
 
@@ -280,7 +281,7 @@ async def test_resolve_with_a_photo_then_the_survey(bot: BotHarness) -> None:
     card = group.card(number)
     text = card.text or ""
     assert "【已办结】" in text and "办理结果：已修好机井 & 水压正常" in text
-    assert labels(card) == ["备注"]
+    assert labels(card) == ["备注", "🚫 屏蔽"]
     told = resident.new_messages()
     # The resident gets the very photo the inspector sent, the result as its caption.
     (sent,) = [m for m in bot.emu.messages(group.chat) if m.kind == "photo" and not m.from_bot]

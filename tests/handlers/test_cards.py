@@ -75,6 +75,8 @@ def labels(markup: InlineKeyboardMarkup | None) -> list[str]:
 def acts(markup: InlineKeyboardMarkup | None) -> list[str]:
     found = []
     for data in datas(markup):
+        if data.startswith("cmp:blk:"):
+            continue  # 屏蔽, not a lifecycle act (checked in test_buttons_fit_the_status)
         match = keyboards.ACTION.match(data)
         assert match is not None, data
         found.append(match[1])
@@ -158,9 +160,16 @@ def test_a_department_card_never_carries_an_identity() -> None:
 def test_buttons_fit_the_status(status: str, expected: list[str]) -> None:
     _, markup = cards.card(view(status=status), "zh")
     assert acts(markup) == expected
+    # 屏蔽 last, on its own row, on every card that has buttons at all.
+    if expected:
+        assert markup is not None and datas(markup)[-1] == "cmp:blk:42"
+        assert labels(InlineKeyboardMarkup([markup.inline_keyboard[-1]])) == ["🚫 屏蔽"]
+    else:
+        assert datas(markup) == []
     code = STATUS_CODES[status]
     assert all(
-        data == f"cmp:{act}:42:{code}" for act, data in zip(expected, datas(markup), strict=True)
+        data == f"cmp:{act}:42:{code}"
+        for act, data in zip(expected, datas(markup)[: len(expected)], strict=True)
     )
 
 

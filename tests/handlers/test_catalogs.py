@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from handlers.department.reports import PROMPTS as DEPARTMENT_PROMPTS
+from handlers.group.blocked import REASONS
 from handlers.group.keyboards import Act
 from handlers.group.prompts import ACTIONS
 from handlers.group.refusals import INVALID_DETAILS
@@ -55,6 +56,8 @@ FILLED: dict[str, Iterable[object]] = {
     "dept.placeholder.{}": DEPARTMENT_PROMPTS,
     "card.event.{}": ("progress", "clue_received", "clue_closed"),
     "action.button.extension_{}": ("y", "n"),
+    # 屏蔽's common reasons (issue 11 §5).
+    "block.reason.{}": REASONS,
 }
 
 
