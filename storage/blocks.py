@@ -34,6 +34,7 @@ class BlockOutcome:
     """What a block or a lift did: the row, or why nothing changed.
 
     `refusal`: "not_found", "wrong_chat", "already" (the resident is blocked now),
+    "no_resident" (recorded by an inspector for someone without Telegram),
     "not_blocked", "empty" or "too_long" (the reason), "duration".
     """
 
@@ -126,16 +127,17 @@ async def block(
     if refused is not None or complaint is None:
         refusal = refused.refusal if refused is not None and refused.refusal else "not_found"
         return BlockOutcome(None, refusal=str(refusal))
-    if complaint.resident_id is None:
-        # Recorded in person (代录) and never followed: no resident in the bot to block.
-        return BlockOutcome(None, refusal="not_found")
+    resident_id = complaint.resident_id
+    if resident_id is None:
+        # Recorded by an inspector (代录) for someone not (yet) in Telegram: nobody to block.
+        return BlockOutcome(None, complaint.number, "no_resident")
     # The resident's row locked: of two blocks at once (PostgreSQL), the second sees the first.
-    await session.get(Resident, complaint.resident_id, with_for_update=True)
-    current = await active_block(session=session, resident_id=complaint.resident_id, now=now)
+    await session.get(Resident, resident_id, with_for_update=True)
+    current = await active_block(session=session, resident_id=resident_id, now=now)
     if current is not None:
         return BlockOutcome(current, complaint.number, "already")
     row = ResidentBlock(
-        resident_id=complaint.resident_id,
+        resident_id=resident_id,
         complaint_id=complaint_id,
         reason=cleaned,
         blocked_by_kind=actor.kind,

@@ -65,6 +65,8 @@ def block_refusal(desk: Desk, outcome: BlockOutcome) -> str:
         return desk.text("block.already")
     if refusal == "not_blocked":
         return desk.text("block.not_blocked")
+    if refusal == "no_resident":
+        return desk.text("block.no_resident")
     if refusal == "empty":
         return desk.text("action.invalid.empty")
     if refusal == "too_long":

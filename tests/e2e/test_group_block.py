@@ -15,6 +15,7 @@ from tests.e2e.test_group_privacy import everything_shown
 from tests.helpers.cli import CHINESE, run_xuncha
 from tests.helpers.group_flow import complaint, file, linked_chat, prompt_in
 from tests.helpers.harness import BotHarness
+from tests.helpers.recording import record
 from tests.helpers.resident import texts
 
 
@@ -187,3 +188,16 @@ async def test_block_list_and_unblock_from_the_command_line(
     # Heard again.
     resident.new_messages()
     assert "请选择" in texts(await resident.say("/start v_xiaodian"))
+
+
+async def test_a_recorded_complaint_without_a_telegram_resident_blocks_nobody(
+    bot: BotHarness,
+) -> None:
+    group = await linked_chat(bot)
+    _inspector, number, _receipt = await record(group)
+    _answer, messages = await group.press(group.card(number), "🚫 屏蔽")
+    choice = messages[-1]
+    await group.press(choice, "30天")
+    answer, _ = await group.press(group.message(choice.message_id), "恶意刷屏")
+    assert answer == "这件反映是代录的，反映人没有在机器人上留下账号，无人可屏蔽。"
+    assert await _records(bot) == []
