@@ -222,6 +222,9 @@ def summary_lines(
     ]
     share = summary.satisfied_share
     lines.append(("满意率（满意和基本满意）", f"{share:.1%}" if share is not None else "—"))
+    if summary.flagged is not None:
+        flag_from = summary.flagged.get("flag_from", 0)
+        lines.append((f"超期（逾期 {flag_from} 天及以上）未办结", summary.flagged.get("count", 0)))
     if summary.rates is not None:
         lines += rates_summary(summary.rates, summary.group_name or "全部巡察组")
     return lines

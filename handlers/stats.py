@@ -38,6 +38,7 @@ from handlers.calls import Call
 from handlers.channels import channel_name
 from handlers.group.base import GROUPS, Desk, group_handler
 from handlers.i18n import language_for, t
+from handlers.ladder_texts import flagged_lines
 from handlers.ledger_file import write_ledger
 from storage import ledger, links, outbox, rates
 from storage.ledger import LedgerSummary
@@ -177,6 +178,7 @@ def summary_text(desk: Desk, summary: LedgerSummary) -> str:
     if summary.rates is not None:
         payload = rates.rates_payload(summary.rates)
         lines += rates_text.rates_lines(language, payload, office=summary.group_name is None)
+    lines += flagged_lines({"flagged": summary.flagged}, language)
     return "\n".join(lines)
 
 

@@ -7,16 +7,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import ladder
 from storage.handling import handling_of, last_handling_events
 from storage.ledger.scope import round_of, scoped
 from storage.ledger.words import HANDLING_ZH, STATUS_ZH
-from storage.models import Category, Channel, Complaint, InspectionGroup, TimelineEvent
+from storage.models import (
+    Category,
+    Channel,
+    Complaint,
+    InspectionGroup,
+    Round,
+    TimelineEvent,
+)
 from storage.rates import RoundRates, round_rates, satisfaction_rate
 from storage.similar.hotspots import round_hotspots
 
@@ -56,6 +65,9 @@ class LedgerSummary:
     # 热点: the hot spots told in the round (of the group's complaints), as their notices'
     # payloads (storage/schedule/hotspots.py), earliest first.
     hotspots: list[dict[str, Any]] = field(default_factory=list)
+    # 超期 (storage/ladder.py) as of `now`: flag_from, count and the first numbers; None
+    # without `now`.
+    flagged: dict[str, Any] | None = None
 
     @property
     def rated(self) -> int:
@@ -67,6 +79,16 @@ class LedgerSummary:
         """Satisfied or basically satisfied among the rated (storage/rates.py's 满意率); None
         when none was rated."""
         return satisfaction_rate(self.satisfaction)
+
+
+async def _flagged(
+    session: AsyncSession, round_: Round, now: datetime | None, group_id: int | None
+) -> dict[str, Any] | None:
+    """The complaints marked 超期 as of `now` (None without it)."""
+    if now is None:
+        return None
+    today = now.astimezone(ZoneInfo(round_.timezone)).date()
+    return await ladder.flagged(session, round_, today, group_id=group_id)
 
 
 async def _counts(session: AsyncSession, statement: Any) -> Sequence[Any]:
@@ -174,4 +196,14 @@ async def ledger_summary(
         rates=figures,
         by_channel=by_channel,
         hotspots=[h.payload for h in await round_hotspots(session, round_id, group_id=group_id)],
+        flagged=(
+            await ladder.flagged(
+                session,
+                round_,
+                now.astimezone(ZoneInfo(round_.timezone)).date(),
+                group_id=group_id,
+            )
+            if now is not None
+            else None
+        ),
     )

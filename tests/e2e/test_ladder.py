@@ -4,10 +4,13 @@ named on the card, reminders on the ladder's days (and still after day 7), the o
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from pathlib import Path
 
-from handlers.ledger_file import HEADERS
+from openpyxl import load_workbook
+
+from handlers.ledger_file import HEADERS, SUMMARY_SHEET
 from storage.clock import FakeClock
 from tests.helpers.exports import download, ledger_rows, only
 from tests.helpers.group_flow import Member, button, file, labels, linked_chat
@@ -113,9 +116,19 @@ async def test_the_ladder_climbs_and_never_falls_silent(tmp_path: Path) -> None:
 
         # The ledger: 超期（天） 10 on 03-27 (due 03-17), with its location and no merge.
         document = only(await group.say("/export"), "document")
-        (row,) = ledger_rows(await download(harness, document["document"]["file_id"]))
+        data = await download(harness, document["document"]["file_id"])
+        (row,) = ledger_rows(data)
         values = dict(zip(HEADERS, row, strict=True))
         assert (values["编号"], values["超期（天）"], values["合并至"]) == (number, 10, None)
+        summary = {
+            line[0]: line[1]
+            for line in load_workbook(io.BytesIO(data))[SUMMARY_SHEET].iter_rows(values_only=True)
+            if line and len(line) > 1
+        }
+        assert summary["超期（逾期 7 天及以上）未办结"] == 1
+        # /stats says it too.
+        stats = [m.text or "" for m in await group.say("/stats") if m.text]
+        assert any(f"🔴 超期（逾期 7 天及以上）未办结 1 件：{number}" in t for t in stats)
 
 
 async def test_a_department_chosen_instead_of_the_default_is_named_so(tmp_path: Path) -> None:
