@@ -72,6 +72,7 @@ HEADERS = (
     "最近退回理由",
     "延期（天）",
     "延期批准人",
+    "渠道",
 )
 DESCRIPTION, RESOLUTION = HEADERS.index("反映内容"), HEADERS.index("办理结果")
 # The language of the ledger (see above).
@@ -79,7 +80,7 @@ LEDGER_LANGUAGE = "zh"
 # Column widths in the XLSX (characters; a Chinese character counts about two).
 WIDTHS = (
     *(16, 18, 14, 14, 14, 60, 8, 24, 10, 10, 20, 12, 18, 40, 10, 10, 28, 16, 10),
-    *(18, 8, 16, 8, 12),
+    *(18, 8, 16, 8, 12, 10),
 )
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Rows are written in batches of this many, each in a worker thread: openpyxl takes about half

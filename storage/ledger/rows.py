@@ -21,6 +21,7 @@ from storage.ledger import dispatch_columns
 from storage.ledger.dispatch_columns import join_dispatches
 from storage.ledger.scope import round_of, scoped
 from storage.ledger.words import (
+    CHANNEL_ZH,
     HANDLING_ZH,
     NO,
     NO_HANDLING,
@@ -91,6 +92,8 @@ class LedgerRow:
     last_return: str = ""
     extended_days: int | None = None
     extended_by: str = ""
+    # 渠道 (issue 11): 本机器人, or how an inspector heard it (走访, 座谈会, ...; 代录).
+    channel: str = ""
     # Not a column: a complaint in a sensitive category in a shareable ledger, whose words
     # (description, resolution) are withheld; the file says so in their place.
     confidential: bool = False
@@ -122,6 +125,7 @@ class LedgerRow:
             self.last_return,
             self.extended_days,
             self.extended_by,
+            self.channel,
         )
 
 
@@ -185,6 +189,7 @@ async def ledger_rows(
             col(Complaint.longitude),
             col(Complaint.address),
             target.number,
+            col(Complaint.channel),
         )
         .select_from(Complaint)
         .join(Village, col(Village.id) == col(Complaint.village_id))
@@ -271,6 +276,7 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool, marks: Marks) -> Ledg
         longitude,
         address,
         merged_into,
+        channel,
     ) = row[: -dispatch_columns.WIDTH]
     handling = handling_of(status, last_action)
     if status in WORKING:
@@ -310,5 +316,6 @@ def _ledger_row(row: Any, zone: ZoneInfo, shareable: bool, marks: Marks) -> Ledg
         last_return=dispatch.last_return,
         extended_days=dispatch.extended_days,
         extended_by=dispatch.extended_by,
+        channel=CHANNEL_ZH.get(channel or "", channel or ""),
         confidential=confidential,
     )

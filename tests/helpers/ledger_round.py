@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from storage import workflow
 from storage.db import Database
-from storage.ledger.words import RETURN_REASON_ZH
+from storage.ledger.words import CHANNEL_ZH, RETURN_REASON_ZH
 from storage.models import (
     Category,
     Complaint,
@@ -281,6 +281,7 @@ async def expected_rows(
                 # 超期（天）: only with the export's moment (tests/e2e/test_ladder.py).
                 None,
                 *_dispatch_values([h for h in handoffs if h.complaint_id == c.id], zone, withheld),
+                CHANNEL_ZH[c.channel],
             )
         )
     return rows

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from storage import follow_links
+from storage import follow_links, ledger
 from storage.db import Database
 from storage.follow_links import Followed
 from storage.models import Complaint, Resident
@@ -79,6 +79,17 @@ async def test_a_recorded_complaint_has_its_channel_and_recorder_and_no_resident
     # A resident's own complaint keeps its resident and the channel bot.
     own = await file(world.database, 1001)
     assert (own.channel, own.recorded_by_telegram_id) == ("bot", None) and own.resident_id
+    # The ledger's 渠道 column and summary.
+    async with world.database.transaction() as session:
+        rows = [
+            r
+            async for r in ledger.ledger_rows(
+                session=session, round_id=own.round_id, shareable=False
+            )
+        ]
+        summary = await ledger.ledger_summary(session=session, round_id=own.round_id)
+    assert [r.channel for r in rows] == ["来电", "来电", "本机器人"]
+    assert (summary.by_channel["phone"], summary.by_channel["bot"]) == (2, 1)
 
 
 async def test_a_follow_link_works_once_and_in_time(world: World) -> None:
