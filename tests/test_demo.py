@@ -33,6 +33,12 @@ async def test_the_demo_plays_the_round_from_opening_to_final_report(tmp_path: P
     # The story: handed off, resolved, rated, transferred; intake closed after the round.
     assert "感谢您的评价（满意）" in transcript
     assert "已移交 县纪委监委" in transcript
+    # A 退回 and the re-dispatch, a 延期 approved (issue 10 §1).
+    assert count("〔第一巡察组工作群〕机器人 ◂ ↩️ JX") == 1 and "被县农业农村局退回" in transcript
+    assert "您反映的问题正在重新交办" in transcript
+    assert "已改交县水利局办理" in transcript
+    assert "县水利局申请延期 3 天" in transcript
+    assert "办理期限已延长至" in transcript
     assert "目前不在巡察受理期内" in transcript
     assert "状态：已关闭" in transcript
     # 代录 (issue 11 §1): recorded in person, the card names the channel, the villager follows.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.demo.handoff_scene import extension_approved, hand_off, returned_and_re_dispatched
 from bot.demo.inperson import record_in_person
 from bot.demo.ladder_scene import overdue_hand_off
 from bot.demo.round import CLUE, COMPLAINT, REPORT, ROUND_DAYS, WELL, demo_round_code, on_day
@@ -93,9 +94,12 @@ async def play(
     farmer = emu.add_user(first_name="王", last_name="大哥", language_code="zh")
     group = emu.add_group(title="第一巡察组工作群", admins=[leader])
     bureau = emu.add_group(title="县水利局对接群", admins=[clerk])
+    agri = emu.add_user(first_name="赵", last_name="股长", language_code="zh")
+    farming = emu.add_group(title="县农业农村局对接群", admins=[agri])
     office = emu.add_group(title="县委巡察办工作群", admins=[director])
     t.name_chat(group.id, "第一巡察组工作群")
     t.name_chat(bureau.id, "县水利局对接群")
+    t.name_chat(farming.id, "县农业农村局对接群")
     t.name_chat(office.id, "县委巡察办工作群")
     t.name_chat(villager.id, "谢大爷 私聊")
     t.name_chat(neighbour.id, "李婶 私聊")
@@ -105,24 +109,28 @@ async def play(
     out(f"—— 一、{on_day(0, 9):%m月%d日}（周一）巡察进驻，巡察办把工作群接入机器人 ——")
     await _link(t, database, group, leader, "group", "g1")
     await _link(t, database, bureau, clerk, "department", "water")
+    await _link(t, database, farming, agri, "department", "agri")
     await _link(t, database, office, director, "office", None, demo_round_code())
     await t.at(on_day(0, 9, 35), "定时任务：巡察开始")
 
     out("\n—— 二、村民谢大爷扫描巡察公告上的二维码，反映机井水压低 ——")
     number = await file_well_complaint(t, villager)
 
-    out("\n—— 三、巡察组受理，现场交办县水利局，限期 3 天 ——")
+    out("\n—— 三、巡察组受理，现场交办县农业农村局，限期 3 天 ——")
     await t.press(leader, t.latest(group.id, "受理"), "受理")
-    await t.press(leader, t.latest(group.id, "现场交办"), "现场交办")
-    await t.press(leader, t.latest(group.id, "县水利局"), "县水利局")
-    await t.press(leader, t.latest(group.id, "3天"), "3天")
+    await hand_off(t, leader, group, "县农业农村局")
+
+    out("\n—— 三之二、县农业农村局退回（不属于本单位职责），巡察组改派县水利局，水利局签收 ——")
+    await returned_and_re_dispatched(t, leader, group, agri, farming, clerk, bureau)
 
     out("\n—— 四、第二天一早的每日简报，到期前一天的督办提醒 ——")
     await t.at(on_day(1, 8, 30), "定时任务：每日简报")
     await t.at(on_day(2, 9), "定时任务：督办提醒")
 
-    out("\n—— 五、县水利局签收，整改后报告办结 ——")
-    await t.press(clerk, t.latest(bureau.id, "dep:sign:"), "dep:sign:")
+    out("\n—— 四之二、县水利局申请延期 3 天（水泵到货），巡察组同意 ——")
+    await extension_approved(t, leader, group, clerk, bureau)
+
+    out("\n—— 五、县水利局整改后报告办结 ——")
     await t.press(clerk, t.latest(bureau.id, "dep:done:"), "dep:done:")
     prompt = emu.bot_messages(bureau.id)[-1]
     await t.act(
