@@ -10,9 +10,13 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.flood import FloodGate, Verdict
 from bot.metrics import Metrics
+from handlers import flood
 from handlers.context import UpdateScope, current_scope
 from handlers.errors import apologise
 from handlers.members import members_of, prefetch
@@ -62,6 +66,8 @@ class XunchaApplication(Application):
     metrics: Metrics
     # Whether this process leads among replicas now (bot/election.py): the sweeps run only then.
     may_lead: Callable[[], bool]
+    # Residents sending faster than a person types (bot/flood.py), counted in this process.
+    flood_gate: FloodGate
 
     def attach(
         self,
@@ -79,6 +85,7 @@ class XunchaApplication(Application):
         self.default_language = default_language
         self.outbox_wakeup = asyncio.Event()
         self.metrics = metrics
+        self.flood_gate = FloodGate(clock)
 
     async def process_update(self, update: object) -> None:
         """Handle an update exactly once: its effects and its replies commit together."""
@@ -89,6 +96,16 @@ class XunchaApplication(Application):
         # What /metrics counts it as; anything unforeseen that escapes is an "error".
         outcome = "error"
         try:
+            # A resident flooding the bot: one answer, then a minute ignored (no transaction).
+            verdict = self._flood_verdict(update)
+            if verdict == Verdict.ignore:
+                outcome = "flood_ignored"
+                await self._ignore(update)
+                return
+            if verdict == Verdict.warn:
+                outcome = "flood_warned"
+                await self._in_scope(update, flood.warn)
+                return
             # Before the transaction: the wait for Telegram's answer holds no database lock.
             await prefetch(update, self.bot, members_of(self.bot_data))
             for attempt in range(1, DB_ATTEMPTS + 1):
@@ -139,15 +156,43 @@ class XunchaApplication(Application):
         await self._finish(scope)
         return "handled"
 
+    def _flood_verdict(self, update: Update) -> Verdict:
+        """Count an update of a private chat against its sender's last minute (others pass)."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or chat.type != ChatType.PRIVATE:
+            return Verdict.handle
+        return self.flood_gate.judge(user.id)
+
+    async def _ignore(self, update: Update) -> None:
+        """An update of the quiet minute: confirmed and dropped (a button still gets its answer,
+        with no text)."""
+        log.info("update %s ignored: its sender is flooding", update.update_id)
+        query = update.callback_query
+        if query is not None:
+            try:
+                await query.answer()
+            except TelegramError as exc:
+                log.warning("could not answer an ignored button press: %s", exc)
+
     async def _after_failure(self, update: Update) -> None:
         """A handler failed: its changes are rolled back; tell the user, and mark it handled."""
+        await self._in_scope(update, apologise)
+
+    async def _in_scope(
+        self, update: Update, answer: Callable[[Update, UpdateScope], None]
+    ) -> None:
+        """Only `answer` (queued in the outbox) for this update, in a transaction of its own
+        that marks it handled (a second copy of it finds the mark and changes nothing)."""
         async with self.database.transaction() as session:
+            await updates.take_turn(session=session, key=chat_key(update))
+            if await updates.is_processed(session=session, update_id=update.update_id):
+                return
             scope = UpdateScope(
                 session=session, now=self.clock.now(), default_language=self.default_language
             )
             token = current_scope.set(scope)
             try:
-                apologise(update, scope)
+                answer(update, scope)
             finally:
                 current_scope.reset(token)
             updates.mark_processed(session=session, update_id=update.update_id, now=scope.now)
