@@ -16,7 +16,7 @@ from tests.helpers.cli import CHINESE, run_xuncha
 from tests.helpers.group_flow import complaint, file, linked_chat, prompt_in
 from tests.helpers.harness import BotHarness
 from tests.helpers.recording import record
-from tests.helpers.resident import texts
+from tests.helpers.resident import texts, with_buttons
 
 
 async def _records(bot: BotHarness) -> list[ResidentBlock]:
@@ -201,3 +201,36 @@ async def test_a_recorded_complaint_without_a_telegram_resident_blocks_nobody(
     answer, _ = await group.press(group.message(choice.message_id), "恶意刷屏")
     assert answer == "这件反映是代录的，反映人没有在机器人上留下账号，无人可屏蔽。"
     assert await _records(bot) == []
+
+
+async def test_a_blocked_residents_answers_and_material_reach_no_chat(bot: BotHarness) -> None:
+    group = await linked_chat(bot)
+    resident, number = await file(bot, anonymous=True)
+    filed = await complaint(bot, number)
+    # A question asked before the block, and 补充材料 opened before it.
+    _answer, messages = await group.press(group.card(number), "追问")
+    await group.reply(prompt_in(messages), "井在哪里？")
+    question = with_buttons(resident.new_messages())
+    receipt = next(
+        m
+        for m in bot.emu.bot_messages(resident.user.id)
+        if any((d or "").startswith("ra:") for _, d in m.buttons)
+    )
+    await resident.press(receipt, f"ra:{filed.id}:s")
+    _answer, messages = await group.press(group.card(number), "🚫 屏蔽")
+    choice = messages[-1]
+    await group.press(choice, "30天")
+    await group.press(group.message(choice.message_id), "恶意刷屏")
+    group.new_messages()
+    resident.new_messages()
+
+    answer, messages = await resident.press(question, question.buttons[0][1] or "")
+    assert answer == "您的消息暂时无法送达巡察组。"
+    assert "不会转给巡察组（屏蔽至 2023-04-13 10:00）" in texts(messages)
+    assert await resident.say("在村东头，机井旁边的电线也断了") == []
+    assert await resident.photo() == []
+    answer, _ = await resident.press(receipt, f"ra:{filed.id}:w")
+    assert answer == "您的消息暂时无法送达巡察组。"
+    assert group.new_messages() == []
+    current = await complaint(bot, number)
+    assert current.status == filed.status and current.description == filed.description
