@@ -44,7 +44,13 @@ async def test_the_demo_plays_the_round_from_opening_to_final_report(tmp_path: P
     # 代录 (issue 11 §1): recorded in person, the card names the channel, the villager follows.
     assert "渠道：走访 · 代录：许 组长" in transcript
     assert "您已关注反映" in transcript
-    assert "📒 台账：第一巡察组，4 件反映" in transcript
+    assert "📒 台账：第一巡察组，5 件反映" in transcript
+    # 赵大娘 joins the well instead of filing it; the wells of three villages are a hot spot.
+    assert "本村已有 1 位群众反映了类似的饮水灌溉问题" in transcript
+    assert "已加入关注，不另提交" in transcript
+    # The pattern on day 2; the category once a fourth well (recorded in person) joins it.
+    assert count("〔县委巡察办工作群〕机器人 ◂ 🔥 热点提示") == 2
+    assert "相似问题跨村出现：3 个村/社区 3 件饮水灌溉反映内容相近" in transcript
     # 督办 (issue 10 §2): the road handed off by the 派单目录 goes overdue; the office's
     # 督办通报 comes from its 3rd overdue day, once a day; 超期 from its 7th, in the reports.
     assert "[⭐ 黄道镇党委（派单目录默认）]" in transcript
@@ -62,7 +68,7 @@ async def test_the_demo_plays_the_round_from_opening_to_final_report(tmp_path: P
     assert chart.read_bytes().startswith(b"\x89PNG")
     assert ledger.name.startswith("台账-") and ledger.suffix == ".xlsx"
     sheet = load_workbook(ledger)[LEDGER_SHEET]
-    assert sheet.max_row == 1 + 4  # the header and the four complaints
+    assert sheet.max_row == 1 + 5  # the header and the five complaints
     # The log went to the file, not into the transcript.
     log = result.log_file.read_text(encoding="utf-8")
     assert "INFO" in log and "INFO" not in transcript

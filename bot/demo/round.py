@@ -17,6 +17,12 @@ ROUND_DAYS = 14
 COMPLAINT = (
     "俺村东头的机井水压低，浇地时间长还费钱。两亩地要浇一整天，已经一个多月了，你们管不管？"
 )
+# A neighbour tells the same well (and joins), then two other villages tell theirs (a hot spot).
+SAME_WELL = "俺家地头那眼机井也是水压低，浇地费时又费钱，一个多月了"
+OTHER_WELLS = (
+    ("houxiewan", "后谢湾村西头的机井水压低，浇地时间长还费电钱，一个月了没人管"),
+    ("yulintou", "雨霖头村的机井水压也低，浇一亩地要大半天，费钱"),
+)
 CLUE = "村里修机井的钱，村干部报了两次账，群众都没见到第二眼井。"
 REPORT = "已排查地埋管漏水点 3 处并修复，更换不配套水泵 1 台，井口出水压力恢复正常。"
 

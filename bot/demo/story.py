@@ -7,7 +7,17 @@ from collections.abc import Callable
 from bot.demo.handoff_scene import extension_approved, hand_off, returned_and_re_dispatched
 from bot.demo.inperson import record_in_person
 from bot.demo.ladder_scene import overdue_hand_off
-from bot.demo.round import CLUE, COMPLAINT, REPORT, ROUND_DAYS, WELL, demo_round_code, on_day
+from bot.demo.round import (
+    CLUE,
+    COMPLAINT,
+    OTHER_WELLS,
+    REPORT,
+    ROUND_DAYS,
+    SAME_WELL,
+    WELL,
+    demo_round_code,
+    on_day,
+)
 from bot.demo.transcript import Transcript, name_of
 from bot.service import BotService
 from emulator import BotApiEmulator
@@ -91,6 +101,11 @@ async def play(
     director = emu.add_user(first_name="王", last_name="主任", language_code="zh")
     villager = emu.add_user(first_name="谢", last_name="大爷", language_code="zh")
     neighbour = emu.add_user(first_name="李", last_name="婶", language_code="zh")
+    neighbour_zhao = emu.add_user(first_name="赵", last_name="大娘", language_code="zh")
+    others = [
+        emu.add_user(first_name="后谢湾村", last_name="村民", language_code="zh"),
+        emu.add_user(first_name="雨霖头村", last_name="村民", language_code="zh"),
+    ]
     farmer = emu.add_user(first_name="王", last_name="大哥", language_code="zh")
     group = emu.add_group(title="第一巡察组工作群", admins=[leader])
     bureau = emu.add_group(title="县水利局对接群", admins=[clerk])
@@ -103,6 +118,9 @@ async def play(
     t.name_chat(office.id, "县委巡察办工作群")
     t.name_chat(villager.id, "谢大爷 私聊")
     t.name_chat(neighbour.id, "李婶 私聊")
+    t.name_chat(neighbour_zhao.id, "赵大娘 私聊")
+    for someone in others:
+        t.name_chat(someone.id, f"{name_of(someone)} 私聊")
     t.name_chat(farmer.id, "王大哥 私聊")
     private = villager.id
 
@@ -123,8 +141,16 @@ async def play(
     out("\n—— 三之二、县农业农村局退回（不属于本单位职责），巡察组改派县水利局，水利局签收 ——")
     await returned_and_re_dispatched(t, leader, group, agri, farming, clerk, bureau)
 
-    out("\n—— 四、第二天一早的每日简报，到期前一天的督办提醒 ——")
+    out("\n—— 三之二、邻居赵大娘也来反映这眼机井：机器人提示已有人反映，她加入关注 ——")
+    await tell_well(t, neighbour_zhao, "qianxiewan", SAME_WELL, "加入关注，不另提交")
+
+    out("\n—— 三之三、后谢湾村、雨霖头村的村民也反映各自村里的机井水压低 ——")
+    for (code, text), someone in zip(OTHER_WELLS, others, strict=True):
+        await tell_well(t, someone, code, text, "提交")
+
+    out("\n—— 四、第二天一早的每日简报、热点提示（未诉先办），到期前一天的督办提醒 ——")
     await t.at(on_day(1, 8, 30), "定时任务：每日简报")
+    await t.at(on_day(1, 8, 50), "定时任务：热点提示")
     await t.at(on_day(2, 9), "定时任务：督办提醒")
 
     out("\n—— 四之二、县水利局申请延期 3 天（水泵到货），巡察组同意 ——")
@@ -194,3 +220,19 @@ async def report_clue(t: Transcript, neighbour: User) -> None:
     await t.act(name_of(neighbour), private, skip, lambda: emu.send_text(neighbour, skip))
     await t.press(neighbour, t.latest(private, "id:"), "匿名反映")
     await t.press(neighbour, t.latest(private, "sm:"), "提交")
+
+
+async def tell_well(t: Transcript, someone: User, village: str, text: str, last: str) -> None:
+    """A villager tells a well problem anonymously, without a location, and presses `last` on
+    the summary (提交, or 加入关注，不另提交 when a like complaint is offered)."""
+    emu = t.emu
+    private = someone.id
+    start = f"/start v_{village}"
+    await t.act(name_of(someone), private, start, lambda: emu.send_text(someone, start))
+    await t.press(someone, t.latest(private, "cat:"), "饮水灌溉")
+    await t.act(name_of(someone), private, text, lambda: emu.send_text(someone, text))
+    await t.press(someone, t.latest(private, "dd:"), "dd:")
+    skip = emu.bot_messages(private)[-1].keyboard[-1][-1]
+    await t.act(name_of(someone), private, skip, lambda: emu.send_text(someone, skip))
+    await t.press(someone, t.latest(private, "id:"), "匿名反映")
+    await t.press(someone, t.latest(private, "sm:"), last)

@@ -124,7 +124,14 @@ def find_clusters(members: list[Member]) -> list[Cluster]:
             else:
                 patterns[cluster.subject] = cluster
         found.extend(patterns.values())
-    return found
+    # A category's cluster that is exactly one pattern says nothing more: the pattern is told.
+    patterns_of = {(c.subject.split(":", 1)[0], _ids(c)) for c in found if c.kind == "text"}
+    return [c for c in found if c.kind != "category" or (c.subject, _ids(c)) not in patterns_of]
+
+
+def _ids(cluster: Cluster) -> frozenset[int]:
+    """The complaints of a cluster."""
+    return frozenset(m.complaint_id for m in cluster.members)
 
 
 def _summarised(cluster: Cluster) -> Cluster:

@@ -21,6 +21,7 @@ _RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 # Phrases of a pattern's summary: this long at most, shared by at least this share of members.
 _PHRASE_MAX = 8
 _PHRASE_SHARE = 0.5
+_EDGE_WORDS = "的了也还要很都是在和就又把被给着呢吗啊呀"
 
 
 def signature(text: str | None) -> frozenset[str]:
@@ -52,7 +53,11 @@ def shared_phrases(texts: Sequence[str | None], limit: int = 3) -> list[str]:
         found: set[str] = set()
         for run in _RUNS.findall(text or ""):
             for size in range(2, _PHRASE_MAX + 1):
-                found.update(run[i : i + size] for i in range(len(run) - size + 1))
+                for i in range(len(run) - size + 1):
+                    # Words like 的, 了, 也 at either end add nothing to a phrase.
+                    phrase = run[i : i + size].strip(_EDGE_WORDS)
+                    if len(phrase) >= 2:
+                        found.add(phrase)
         counts.update(found)
     needed = max(2, math.ceil(len(texts) * _PHRASE_SHARE))
     common = [p for p, n in counts.items() if n >= needed]

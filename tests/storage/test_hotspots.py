@@ -77,7 +77,8 @@ async def test_a_cluster_is_told_once_to_the_office_and_the_groups(world: World)
     # Before 08:45 nothing; then the category and the pattern, each once.
     assert await sweep(world.database, MORNING.replace(hour=8)) == []
     told = await sweep(world.database, MORNING)
-    assert sorted(k.split(":")[2] for k in told) == ["category", "text"]
+    # The category's cluster is exactly the pattern's: only the pattern is told.
+    assert [k.split(":")[2] for k in told] == ["text"]
     rows = await hotspot_rows(world.database)
     assert sorted({r.chat_id for r in rows}) == sorted({G3_CHAT, G5_CHAT, OFFICE_CHAT})
     (text,) = [r for r in rows if r.chat_id == OFFICE_CHAT and r.payload["kind"] == "text"]
@@ -121,7 +122,8 @@ def test_ten_wells_make_one_pattern_and_other_problems_none() -> None:
     clusters = find_clusters(members)
     (pattern,) = [c for c in clusters if c.kind == "text"]
     assert len(pattern.members) == 10 and len(pattern.village_ids) == 10
-    assert [c.kind for c in clusters if c.kind != "text"] == ["category"]
+    # Water in ten villages is exactly the pattern: no category cluster besides it.
+    assert [c.kind for c in clusters if c.kind != "text"] == []
 
 
 async def test_the_reports_and_the_ledger_list_the_hot_spots(world: World, tmp_path: Path) -> None:
@@ -145,10 +147,10 @@ async def test_the_reports_and_the_ledger_list_the_hot_spots(world: World, tmp_p
             until=MORNING + timedelta(hours=1),
         )
         summary = await ledger_summary(session=session, round_id=world.round_id)
-    assert final["hotspot_count"] == 2 and of_g5["hotspot_count"] == 2
-    assert [h["kind"] for h in final["hotspots"]] == ["category", "text"]
+    assert final["hotspot_count"] == 1 and of_g5["hotspot_count"] == 1
+    assert [h["kind"] for h in final["hotspots"]] == ["text"]
     text = report_text({**final, "notice": "final", "round": "卫东区委2023年第一轮巡察"}, "zh")
-    assert "🔥 本轮热点 2 个：" in text
+    assert "🔥 本轮热点 1 个：" in text
     assert "· 相似问题跨村出现：3 个村/社区 3 件饮水灌溉反映内容相近" in text
 
     path = tmp_path / "ledger.xlsx"
@@ -156,8 +158,8 @@ async def test_the_reports_and_the_ledger_list_the_hot_spots(world: World, tmp_p
     sheet = load_workbook(path)[HOTSPOT_SHEET]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("发现日期", "类型", "类别")
-    assert [r[1] for r in rows[1:]] == ["同类问题多村集中", "相似问题跨村"]
-    assert rows[2][5] == "小店村、岳家村、优越社区" and "机井坏了两个月" in (rows[2][6] or "")
+    assert [r[1] for r in rows[1:]] == ["相似问题跨村"]
+    assert rows[1][5] == "小店村、岳家村、优越社区" and "机井坏了两个月" in (rows[1][6] or "")
 
 
 async def _no_rows() -> AsyncIterator[LedgerRow]:
