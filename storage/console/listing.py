@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, text
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -123,16 +123,20 @@ def conditions(viewer: Viewer, filters: Filters, *, today: date, postgres: bool)
 def _contains(text: str, postgres: bool) -> Any:
     """Descriptions containing the text, whatever its case.
 
-    On PostgreSQL ILIKE uses the pg_trgm index (migration 0017) for three characters or more;
-    a shorter text has no trigram, and the planner would read the whole index for nothing, so
-    it is found with strpos along the list's own order instead (bench: 机井 ~1 ms a page that
-    way, ~700 ms through the index).
+    On PostgreSQL (LIKE or ILIKE) uses the pg_trgm index (migration 0017) for three characters
+    or more; a shorter text has no trigram, and the planner would read the whole index for
+    nothing, so it is found with strpos along the list's own order instead (bench: 机井 ~1 ms
+    a page that way, ~700 ms through the index). A text without letter case (Chinese) is
+    matched as it is: ILIKE and lower() fold every row's case first, 3-4 times slower.
     """
-    description = col(Complaint.description)
+    description: Any = col(Complaint.description)
+    caseless = text.lower() == text.upper()
     if postgres and len(text) < TRIGRAM:
+        if caseless:
+            return func.strpos(description, text) > 0
         return func.strpos(func.lower(description), text.lower()) > 0
     pattern = f"%{escape_like(text)}%"
-    if postgres:
+    if postgres and not caseless:
         return description.ilike(pattern, escape="\\")
     return description.like(pattern, escape="\\")
 
@@ -157,6 +161,11 @@ async def list_complaints(
     today = now.astimezone(zone).date()
     postgres = on_postgres(session)
     where = conditions(viewer, filters, today=today, postgres=postgres)
+    if postgres and filters.search:
+        # A prepared statement's generic plan knows nothing of the pattern and walks the round
+        # instead of asking the pg_trgm index (bench: 500 ms instead of 2 ms for a text found
+        # nowhere); plan this transaction's statements for their values.
+        await session.exec(text("SET LOCAL plan_cache_mode = force_custom_plan"))  # type: ignore[call-overload]
     # Counted up to COUNT_CAP: an exact count of a common search over a large round costs a
     # scan of every match; past the cap the page says "more than".
     capped = sa_select(col(Complaint.id)).where(*where).limit(COUNT_CAP + 1).subquery()
