@@ -60,6 +60,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         # 代录 (issue 11 §1): the channel of a recorded draft, and its receipt's follow link.
         private_button(recording.on_channel, recording.CHANNEL),
         private_button(recording.on_follow_link, recording.FOLLOW_LINK),
+        private_button(recording.on_group_choice, recording.GROUP_CHOICE),
         # 3. Messages, by content; each is read against the draft's current step.
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, conversation.on_text),
         MessageHandler(PRIVATE & filters.LOCATION, conversation.on_location),

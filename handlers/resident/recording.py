@@ -18,17 +18,19 @@ import segno
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 
 from handlers import calls
+from handlers.members import Membership, members_of
 from handlers.resident import after, keyboards, render
 from handlers.resident.base import Visit, draft_button, resident_handler
 from storage import drafts, follow_links, ledger
 from storage.complaints import Filing
-from storage.drafts import StepOutcome
+from storage.drafts import Recording, StepOutcome
 from storage.drafts.recording import NAME_MAX
 from storage.follow_links import Followed
-from storage.models import Draft, DraftStep
+from storage.models import Draft, DraftStep, InspectionGroup
 
 CHANNEL = re.compile(r"^ch:(\d{1,18}):([a-z_]{1,16})$")
 FOLLOW_LINK = re.compile(r"^fl:(\d{1,18})$")
+GROUP_CHOICE = re.compile(r"^rg:(\d{1,18})$")
 # What the follow link says when it is refused, by why.
 REFUSED = {
     Followed.used: "follow.used",
@@ -47,10 +49,66 @@ async def resume(visit: Visit) -> None:
     render.ask(visit, view, visit.text("record.welcome"))
 
 
+async def _member_groups(visit: Visit, group_id: int | None = None) -> list[InspectionGroup]:
+    """The groups whose linked chat the sender is a member of (Telegram's answer, cached)."""
+    found = []
+    cache = members_of(visit.context.bot_data)
+    for group in await drafts.group_chats(session=visit.session):
+        if group_id is not None and group.id != group_id:
+            continue
+        assert group.chat_id is not None
+        membership = await cache.check(
+            visit.context.bot, group.chat_id, visit.resident.telegram_id
+        )
+        if membership == Membership.member:
+            found.append(group)
+    return found
+
+
+async def _start_for(visit: Visit, group: InspectionGroup) -> None:
+    """Start recording for one group, then its first question (or say why not)."""
+    assert group.id is not None
+    found, draft = await drafts.start_recording(
+        session=visit.session, group_id=group.id, inspector=visit.resident, now=visit.now
+    )
+    if found == Recording.busy:
+        visit.say("record.busy")
+        return
+    visit.draft = draft
+    await resume(visit)
+
+
 @resident_handler(after_expiry=True)
 async def on_private_record(visit: Visit) -> None:
-    """/record in the private chat: go on with a record, or say where to start one."""
-    await resume(visit)
+    """/record in the private chat, by a member of a group's linked chat: record for that
+    group (a choice when they are in several); else say who may."""
+    if drafts.is_recorded(visit.draft):
+        await resume(visit)
+        return
+    groups = await _member_groups(visit)
+    if not groups:
+        visit.say("record.not_member")
+    elif len(groups) == 1:
+        await _start_for(visit, groups[0])
+    else:
+        buttons = [
+            [InlineKeyboardButton(escape(g.name), callback_data=f"rg:{g.id}")] for g in groups
+        ]
+        visit.say("record.choose_group", InlineKeyboardMarkup(buttons))
+
+
+@resident_handler(after_expiry=True)
+async def on_group_choice(visit: Visit) -> str | None:
+    """Which group a record made in private is for (membership asked again)."""
+    groups = await _member_groups(visit, int(visit.match(GROUP_CHOICE)[1]))
+    if not groups:
+        return visit.text("record.not_member")
+    visit.set_buttons(None)
+    if drafts.is_recorded(visit.draft):
+        await resume(visit)
+        return None
+    await _start_for(visit, groups[0])
+    return None
 
 
 @draft_button(CHANNEL, DraftStep.channel)

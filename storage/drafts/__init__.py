@@ -13,6 +13,7 @@ from storage.drafts.expiry import DRAFT_TTL, current, expire_idle, expired_mark
 from storage.drafts.location import confirm_location, set_address, set_location, skip_location
 from storage.drafts.recording import (
     Recording,
+    group_chats,
     is_recorded,
     set_channel,
     set_reporter_name,
@@ -69,6 +70,7 @@ __all__ = [
     "expire_idle",
     "expired_mark",
     "finish_description",
+    "group_chats",
     "is_current",
     "is_recorded",
     "restart",

@@ -13,11 +13,12 @@ import re
 from datetime import datetime
 from enum import StrEnum
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.drafts.expiry import current
 from storage.drafts.steps import StepOutcome, StepResult, answered, step_result
-from storage.models import RECORDED_CHANNELS, Draft, DraftStep, Resident
+from storage.models import RECORDED_CHANNELS, Draft, DraftStep, InspectionGroup, Resident
 from storage.typed_text import tidy, visible_length
 
 NAME_MAX = 50
@@ -92,3 +93,13 @@ async def set_typed_phone(
         return await step_result(session, draft, now, StepOutcome.too_long)
     draft.phone = phone
     return await answered(session, draft, DraftStep.phone, now)
+
+
+async def group_chats(*, session: AsyncSession) -> list[InspectionGroup]:
+    """The inspection groups with a linked chat, whose members may record (代录) in private."""
+    statement = (
+        select(InspectionGroup)
+        .where(col(InspectionGroup.chat_id).is_not(None))
+        .order_by(col(InspectionGroup.id))
+    )
+    return list((await session.exec(statement)).all())

@@ -14,7 +14,7 @@ from tests.e2e.test_resident_updates import group_chat
 from tests.helpers.groups import card_of
 from tests.helpers.harness import BotHarness
 from tests.helpers.recording import follow_link, record
-from tests.helpers.resident import person, texts
+from tests.helpers.resident import Person, draft_of, person, texts
 
 
 async def stored(bot: BotHarness, number: str) -> tuple[Complaint, list[TimelineEvent]]:
@@ -105,3 +105,16 @@ async def test_a_forged_or_expired_link_is_refused(bot: BotHarness) -> None:
     assert "已过期" in texts(await someone.say(f"/start f_{token}"))
     complaint, _events = await stored(bot, number)
     assert complaint.resident_id is None
+
+
+async def test_a_member_of_a_groups_chat_starts_recording_in_private(bot: BotHarness) -> None:
+    inspector = await group_chat(bot)
+    private = Person(bot, inspector.user)
+    messages = await private.say("/record")
+    assert "登记群众反映（代录）" in texts(messages), texts(messages)
+    draft = await draft_of(bot, inspector.user.id)
+    assert draft is not None and draft.recorded_for_group_id is not None
+    # Someone in no group's chat is told who may, and gets no draft.
+    stranger = person(bot, "郑")
+    assert "只有巡察组工作群的成员" in texts(await stranger.say("/record"))
+    assert await draft_of(bot, stranger.user.id) is None
