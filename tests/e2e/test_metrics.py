@@ -179,11 +179,13 @@ async def test_not_ready_when_the_postgresql_database_is_gone(tmp_path: Path) ->
             status, _type, body = await get(harness, "/readyz")
             assert status == 200 and body is not None and body["ready"] is True
 
-            # The database is dropped under the running bot (its connections cut).
+            # The database is dropped under the running bot (its connections cut): with the
+            # leader lock's connection gone it steps down (bot/election.py), and says so.
             await drop_pg_database(name)
+            await harness.wait_for(lambda: not harness.runtime.role.is_leader)
             status, _type, body = await get(harness, "/readyz")
             assert status == 503 and body is not None
-            assert body["ready"] is False and body["role"] == "leader"
+            assert body["ready"] is False and body["role"] == "standby"
             (problem,) = body["problems"]
             assert problem.startswith("database unreachable: ")
             assert name in problem, "the driver's reason: the database does not exist"
