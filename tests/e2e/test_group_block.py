@@ -234,3 +234,15 @@ async def test_a_blocked_residents_answers_and_material_reach_no_chat(bot: BotHa
     assert group.new_messages() == []
     current = await complaint(bot, number)
     assert current.status == filed.status and current.description == filed.description
+
+
+async def test_block_pressed_on_a_stale_card_changes_nothing(bot: BotHarness) -> None:
+    group = await linked_chat(bot)
+    # The first card's answer is lost: the card is sent again, and the first one is stale.
+    bot.emu.inject(method="sendMessage", kind="lost", chat_id=group.chat.id)
+    _resident, number = await file(bot)
+    old, _new = [m for m in group.messages() if number in (m.text or "") and m.buttons]
+    answer, messages = await group.press(old, "🚫 屏蔽")
+    assert answer == "此卡片已过期，请看最新的卡片。"
+    assert not any("屏蔽" in (m.text or "") for m in messages)
+    assert await _records(bot) == []

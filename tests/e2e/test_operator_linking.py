@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
+from storage.models import ResidentBlock
 from tests.helpers.group_flow import Member, file, new_chat
 from tests.helpers.groups import issue_code
 from tests.helpers.harness import BotHarness, running_bot
@@ -68,3 +70,19 @@ async def test_an_operator_links_while_telegram_cannot_say_who_administers(
     code = await issue_code(bot, "group", "g3")
     assert "暂时无法确认" in texts(await admin.say(f"/link {code}"))
     assert "关联成功" in texts(await operator.say(f"/link {code}"))
+
+
+async def test_an_operator_blocks_from_the_card_and_is_recorded_as_one(bot: BotHarness) -> None:
+    admin = new_chat(bot, "第三巡察组工作群")
+    code = await issue_code(bot, "group", "g3")
+    await admin.say(f"/link {code}")
+    operator = operator_in(bot, admin)
+    _resident, number = await file(bot)
+    _answer, messages = await operator.press(admin.card(number), "🚫 屏蔽")
+    choice = messages[-1]
+    await operator.press(choice, "7天")
+    answer, _ = await operator.press(operator.message(choice.message_id), "恶意刷屏")
+    assert answer == "已屏蔽"
+    async with bot.database.transaction() as session:
+        (row,) = (await session.exec(select(ResidentBlock))).all()
+    assert (row.blocked_by_kind, row.blocked_by_name) == ("operator", "巡察办小周")
