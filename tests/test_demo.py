@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -20,14 +21,16 @@ async def test_the_demo_plays_the_round_from_opening_to_final_report(tmp_path: P
 
     # Each scheduled message arrives once, in the chats it is for.
     assert count("今天开始") == 1
-    assert count("每日简报（") == 1
+    # A day's digest once per group (the scenes' sweeps catch up the days they jump over).
+    digests = re.findall(r"◂ 📰 (\S+每日简报（[^）]+）)", transcript)
+    assert digests and len(digests) == len(set(digests)), digests
     assert count("〔第一巡察组工作群〕机器人 ◂ ⏰ 督办提醒") == 1
     assert count("〔县水利局对接群〕机器人 ◂ ⏰ 督办提醒") == 1
     assert count("〔第一巡察组工作群〕机器人 ◂ 📊 第一巡察组第1周工作周报") == 1
     assert count("〔县委巡察办工作群〕机器人 ◂ 📊 郏县县委") == 1
-    assert count("工作周报（截至") == 2
+    assert count("工作周报（截至") == 3  # the two groups' and the office's
     assert count("〔县委巡察办工作群〕机器人 ◂ 📊 统计") == 1
-    assert count("停止受理群众反映") == 1
+    assert count("停止受理群众反映") == 2  # the warning, in each group's chat
     assert count("〔第一巡察组工作群〕机器人 ◂ 🏁") == 1
     assert count("〔县委巡察办工作群〕机器人 ◂ 🏁") == 1
     # The story: handed off, resolved, rated, transferred; intake closed after the round.
@@ -60,6 +63,17 @@ async def test_the_demo_plays_the_round_from_opening_to_final_report(tmp_path: P
     assert "已逾期 9 天 · 超期" in transcript
     # The two final reports and the office's /stats.
     assert count("🔴 超期（逾期 7 天及以上）未办结 1 件") == 3
+    # The office's weekly report ranks the groups and the departments by the three rates
+    # (the counts depend on every scene; these do not): 第二巡察组 acted on nothing within 24
+    # hours (0%); 县农业农村局's return of the well was accepted (left out) and it signed the
+    # canal at once: 100% (1/1); 黄道镇党委 never signed the road: last.
+    weekly = transcript[transcript.index("〔县委巡察办工作群〕机器人 ◂ 📊 郏县县委") :]
+    weekly = weekly[: weekly.index("各组情况")]
+    assert weekly.index("1. 第一巡察组：响应率") < weekly.index("2. 第二巡察组：响应率 0%")
+    assert "县农业农村局：响应率 100%（1/1）" in weekly
+    assert "3. 黄道镇党委：响应率 0%（0/1）" in weekly
+    own = transcript[transcript.index("〔第一巡察组工作群〕机器人 ◂ 📊 第一巡察组第1周") :]
+    assert "巡察组排名" not in own[: own.index("各村（社区）")]
     # The transcript ends by naming the folder with the chart, the ledger and the log.
     assert "—— 演示结束 ——" in transcript
     assert f"演示产生的文件在 {tmp_path}：" in transcript

@@ -8,6 +8,7 @@ from bot.demo.handoff_scene import extension_approved, hand_off, returned_and_re
 from bot.demo.inperson import record_in_person
 from bot.demo.ladder_scene import overdue_hand_off
 from bot.demo.round import (
+    CANAL,
     CLUE,
     COMPLAINT,
     OTHER_WELLS,
@@ -175,14 +176,20 @@ async def play(
     await t.press(leader, t.latest(group.id, "移交线索"), "移交线索")
     await t.press(leader, t.latest(group.id, "县纪委监委"), "县纪委监委")
 
-    out("\n—— 七之二、走访中孙大娘当面反映另一眼机井，许组长代为登记（代录），她扫码关注 ——")
+    out("\n—— 七之二、雨霖头村周大叔反映灌溉渠堵塞，第二巡察组的工作群接入 ——")
+    second = await canal_complaint(t, database)
+
+    out("\n—— 七之三、走访中孙大娘当面反映另一眼机井，许组长代为登记（代录），她扫码关注 ——")
     granny = emu.add_user(first_name="孙", last_name="大娘", language_code="zh")
     await record_in_person(t, leader, group, granny)
 
-    out("\n—— 七之三、王大哥反映生产路被压坏：按派单目录交办黄道镇党委，逾期未办结，逐级督办 ——")
+    out("\n—— 七之四、王大哥反映生产路被压坏：按派单目录交办黄道镇党委，逾期未办结，逐级督办 ——")
     await overdue_hand_off(t, group, leader, farmer)
 
-    out("\n—— 八、一轮巡察的后半程：周报、结束预告、总结报告（超期事项单列） ——")
+    out("\n—— 七之五、第二巡察组三天后才受理灌溉渠的反映，交办县农业农村局，当即签收 ——")
+    await late_answer(t, *second, agri, farming)
+
+    out("\n—— 八、一轮巡察的后半程：周报（巡察办的有三率排名）、结束预告、总结报告（超期单列） ——")
     await t.at(on_day(7, 9), "定时任务：每周一工作周报")
     await t.at(on_day(ROUND_DAYS - 2, 9), "定时任务：结束前一天")
     await t.at(on_day(ROUND_DAYS, 0, 10), "定时任务：巡察结束")
@@ -201,6 +208,42 @@ async def play(
         name_of(leader), group.id, "/export", lambda: emu.send_text(leader, "/export", chat=group)
     )
     return [*stats, *ledger]
+
+
+async def canal_complaint(t: Transcript, database: Database) -> tuple[User, Chat]:
+    """第二巡察组 gets its chat; a 雨霖头村 villager files a complaint there. Returns the
+    group's inspector and chat (for late_answer)."""
+    emu = t.emu
+    inspector = emu.add_user(first_name="冯", last_name="组长", language_code="zh")
+    farmer = emu.add_user(first_name="周", last_name="大叔", language_code="zh")
+    second = emu.add_group(title="第二巡察组工作群", admins=[inspector])
+    t.name_chat(second.id, "第二巡察组工作群")
+    t.name_chat(farmer.id, "周大叔 私聊")
+    await _link(t, database, second, inspector, "group", "g2")
+    private = farmer.id
+    say = lambda text: lambda: emu.send_text(farmer, text)  # noqa: E731
+    await t.act(name_of(farmer), private, "/start v_yulintou", say("/start v_yulintou"))
+    await t.press(farmer, t.latest(private, "cat:"), "饮水灌溉")
+    await t.act(name_of(farmer), private, CANAL, say(CANAL))
+    await t.press(farmer, t.latest(private, "dd:"), "dd:")
+    skip = emu.bot_messages(private)[-1].keyboard[-1][-1]
+    await t.act(name_of(farmer), private, skip, say(skip))
+    await t.press(farmer, t.latest(private, "id:"), "匿名反映")
+    await t.press(farmer, t.latest(private, "sm:"), "提交")
+    return inspector, second
+
+
+async def late_answer(
+    t: Transcript, inspector: User, second: Chat, officer: User, agri: Chat
+) -> None:
+    """第二巡察组 acts on the canal complaint days later (after its 24 hours: not responded)
+    and hands it off to 县农业农村局, which signs for it at once: the office's weekly report
+    ranks the groups and the departments."""
+    await t.press(inspector, t.latest(second.id, "受理"), "受理")
+    await t.press(inspector, t.latest(second.id, "现场交办"), "现场交办")
+    await t.press(inspector, t.latest(second.id, "县农业农村局"), "县农业农村局")
+    await t.press(inspector, t.latest(second.id, "3天"), "3天")
+    await t.press(officer, t.latest(agri.id, "dep:sign:"), "dep:sign:")
 
 
 async def report_clue(t: Transcript, neighbour: User) -> None:
