@@ -15,10 +15,12 @@ from tests.helpers.resident import draft_of, person, texts, with_buttons
 FLOOD_NOTICE = "您发送消息太快了，请稍等一分钟再继续。已经填写的内容都还保留着。"
 
 
-@pytest.fixture
-async def roomy_bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    """A bot whose emulator does not hold back its answers (a flood of replies to one chat)."""
-    async with running_bot(tmp_path, enforce_limits=False) as harness:
+@pytest.fixture(params=["polling", "webhook"])
+async def roomy_bot(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BotHarness]:
+    """A bot whose emulator does not hold back its answers (a flood of replies to one chat), by
+    long polling and in webhook mode (where the count is the process's own as well)."""
+    webhook = request.param == "webhook"
+    async with running_bot(tmp_path, enforce_limits=False, webhook=webhook) as harness:
         yield harness
 
 
