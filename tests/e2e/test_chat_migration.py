@@ -62,8 +62,13 @@ def bot_requests_to(bot: BotHarness, chat: Chat) -> list[tuple[str, int | None]]
 
 
 def card_in(member: Member, number: str) -> StoredMessage:
-    """The complaint's card (with buttons) in the member's chat."""
-    found = [m for m in member.messages() if number in (m.text or "") and m.buttons]
+    """The complaint's card (with buttons) in the member's chat: its number in the first line.
+
+    Another card may name it further down, as a likely duplicate.
+    """
+    found = [
+        m for m in member.messages() if m.buttons and number in (m.text or "").split("\n", 1)[0]
+    ]
     assert found, f"no card of {number} in {member.messages()}"
     return found[-1]
 
