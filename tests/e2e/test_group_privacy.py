@@ -51,7 +51,10 @@ async def test_an_anonymous_complaint_names_nobody_in_any_chat(bot: BotHarness) 
     await group.press(choice, "区水利局")
     await group.press(group.message(choice.message_id), "3天")
     dept_card = with_buttons(department.new_messages())
-    _answer, messages = await department.press(dept_card, dept_card.buttons[0][1] or "")
+    await department.press(dept_card, "✍️ 签收")
+    _answer, messages = await department.press(
+        department.message(dept_card.message_id), "✅ 报告办结"
+    )
     await department.reply(prompt_in(messages), "已修好")
 
     assert "匿名" in (group.card(number).text or "")
