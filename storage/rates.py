@@ -23,12 +23,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,190 +43,83 @@ from storage.models import (
     TimelineEvent,
     Village,
 )
+from storage.rates_figures import (
+    Rates,
+    RoundRates,
+    UnitRates,
+    satisfaction_rate,
+)
+from storage.types import Later
 
 RESPONSE_WINDOW = timedelta(hours=24)
 # The group's acts that answer a new complaint.
 GROUP_ACTIONS = ("accepted", "immediate", "handed_off", "transferred", "rejected")
-RESOLUTION_STATES = ("solved", "partly", "unsolved")
-SATISFACTIONS = ("satisfied", "basic", "unsatisfied")
 NO_ANSWER = "no_answer"
-# The complaint's columns the rates read.
-COUNTED = (
-    "id",
-    "status",
-    "filed_at",
-    "group_id",
-    "village_id",
-    "survey_asked_at",
-    "resolution_state",
-    "satisfaction",
-)
 
 
-@dataclass
-class Rates:
-    """The counts behind the three rates for one unit (the round, a group, a village, ...)."""
-
-    responded: int = 0
-    not_responded: int = 0
-    # Still inside the 24 hours (or a return waiting for the group): in no share yet.
-    awaiting: int = 0
-    resolution: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RESOLUTION_STATES, 0))
-    satisfaction: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SATISFACTIONS, 0))
-    # 回访 closed after 7 days without an answer, and 回访 asked and not answered yet.
-    no_answer: int = 0
-    survey_waiting: int = 0
-
-    @property
-    def response_base(self) -> int:
-        """What the 响应率 is a share of."""
-        return self.responded + self.not_responded
-
-    @property
-    def response_rate(self) -> float | None:
-        """响应率 (None when there is nothing to count yet)."""
-        return _share(self.responded, self.response_base)
-
-    @property
-    def resolution_answered(self) -> int:
-        """Answers to 问题解决了吗."""
-        return sum(self.resolution.values())
-
-    @property
-    def resolution_rate(self) -> float | None:
-        """解决率: solved among the answers."""
-        return _share(self.resolution["solved"], self.resolution_answered)
-
-    @property
-    def satisfaction_answered(self) -> int:
-        """Answers to 您满意吗."""
-        return sum(self.satisfaction.values())
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        """满意率: satisfied or basically satisfied among the answers."""
-        return satisfaction_rate(self.satisfaction)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready (for a report's payload), the rates included."""
-        return {
-            "responded": self.responded,
-            "not_responded": self.not_responded,
-            "awaiting": self.awaiting,
-            "resolution": dict(self.resolution),
-            "satisfaction": dict(self.satisfaction),
-            "no_answer": self.no_answer,
-            "survey_waiting": self.survey_waiting,
-            "response_rate": self.response_rate,
-            "resolution_rate": self.resolution_rate,
-            "satisfaction_rate": self.satisfaction_rate,
-        }
-
-
-@dataclass
-class UnitRates:
-    """The rates of one named unit: a department, a group or a village."""
-
-    id: int
-    name: str
-    rates: Rates
-
-
-@dataclass
-class RoundRates:
-    """The rates of a round (or of one group's complaints), overall and per unit."""
-
-    # The complaints' figures: the groups' 响应率 and every 回访.
-    overall: Rates
-    # All hand-offs' 响应率 together (the departments' figures summed).
-    handoffs: Rates
-    departments: list[UnitRates]
-    groups: list[UnitRates]
-    villages: list[UnitRates]
-
-
-def _share(hits: int, base: int) -> float | None:
-    """hits / base, None for an empty base."""
-    return hits / base if base else None
-
-
-def satisfaction_rate(counts: dict[str, int]) -> float | None:
-    """满意率 from counts by answer: (满意 + 基本满意) / (满意 + 基本满意 + 不满意); other keys
-    (no_answer) are not answers."""
-    happy = counts.get("satisfied", 0) + counts.get("basic", 0)
-    return _share(happy, sum(counts.get(key, 0) for key in SATISFACTIONS))
-
-
-def complaint_response(filed_at: datetime, first_act: datetime | None, now: datetime) -> str:
-    """responded / not_responded / awaiting for one complaint (see the module's text)."""
-    deadline = filed_at + RESPONSE_WINDOW
-    if first_act is not None and first_act <= deadline:
-        return "responded"
-    if first_act is None and now < deadline:
-        return "awaiting"
-    return "not_responded"
-
-
-def handoff_response(row: Handoff, now: datetime) -> str | None:
-    """responded / not_responded / awaiting for one hand-off; None: left out."""
-    if row.return_outcome == ReturnOutcome.accepted:
-        return None
-    if row.return_outcome == ReturnOutcome.overruled:
-        return "not_responded"
-    deadline = row.handed_at + RESPONSE_WINDOW
-    acted = [at for at in (row.signed_at, row.done_at) if at is not None]
-    if acted and min(acted) <= deadline:
-        return "responded"
-    if row.returned_at is not None:
-        return "awaiting"  # the group has not decided on the return yet
-    if not acted and row.ended_at is not None and row.ended_at < deadline:
-        return None
-    if not acted and now < deadline:
-        return "awaiting"
-    return "not_responded"
-
-
-def _count_response(rates: Rates, verdict: str | None) -> None:
-    """Add one verdict of complaint_response or handoff_response."""
-    if verdict == "responded":
-        rates.responded += 1
-    elif verdict == "not_responded":
-        rates.not_responded += 1
-    elif verdict == "awaiting":
-        rates.awaiting += 1
-
-
-def _count_survey(rates: Rates, complaint: Any) -> None:
-    """Add one complaint's 回访 answers (or their absence)."""
-    if complaint.survey_asked_at is None:
-        return
-    if complaint.resolution_state in rates.resolution:
-        rates.resolution[complaint.resolution_state] += 1
-    if complaint.satisfaction in rates.satisfaction:
-        rates.satisfaction[complaint.satisfaction] += 1
-    elif complaint.satisfaction == NO_ANSWER:
-        rates.no_answer += 1
-    elif complaint.satisfaction is None:
-        rates.survey_waiting += 1
-
-
-async def _first_acts(
-    session: AsyncSession, round_id: int, group_id: int | None
-) -> dict[int, datetime]:
-    """Per complaint, when the group first acted on it."""
-    statement: Any = (
-        sa_select(col(TimelineEvent.complaint_id), func.min(col(TimelineEvent.at)))
-        .join(Complaint, col(Complaint.id) == col(TimelineEvent.complaint_id))
-        .where(
-            col(Complaint.round_id) == round_id,
-            col(TimelineEvent.action).in_(GROUP_ACTIONS),
-        )
-        .group_by(col(TimelineEvent.complaint_id))
+def _complaint_response(complaint: Any, now: datetime) -> ColumnElement[Any]:
+    """A complaint's 响应 (from its columns and `first_act`, the group's first act):
+    responded / not_responded / awaiting; NULL for a merged one."""
+    first_act = complaint.first_act
+    return case(
+        (complaint.status == ComplaintStatus.merged, None),
+        (first_act <= Later(complaint.filed_at, RESPONSE_WINDOW), "responded"),
+        # Still inside its 24 hours and not acted on.
+        (and_(first_act.is_(None), complaint.filed_at > now - RESPONSE_WINDOW), "awaiting"),
+        else_="not_responded",
     )
-    if group_id is not None:
-        statement = statement.where(col(Complaint.group_id) == group_id)
-    # MIN() keeps the column's type: aware datetimes on both backends.
-    return dict((await session.exec(statement)).all())
+
+
+def _handoff_response(now: datetime) -> ColumnElement[Any]:
+    """A hand-off's 响应: responded / not_responded / awaiting; NULL: left out."""
+    deadline = Later(col(Handoff.handed_at), RESPONSE_WINDOW)
+    not_acted = and_(col(Handoff.signed_at).is_(None), col(Handoff.done_at).is_(None))
+    return case(
+        (col(Handoff.return_outcome) == ReturnOutcome.accepted, None),
+        (col(Handoff.return_outcome) == ReturnOutcome.overruled, "not_responded"),
+        (or_(col(Handoff.signed_at) <= deadline, col(Handoff.done_at) <= deadline), "responded"),
+        # The group has not decided on the return yet.
+        (col(Handoff.returned_at).is_not(None), "awaiting"),
+        # Ended by the group inside the 24 hours: the department did not have its day.
+        (and_(not_acted, col(Handoff.ended_at) < deadline), None),
+        (and_(not_acted, col(Handoff.handed_at) > now - RESPONSE_WINDOW), "awaiting"),
+        else_="not_responded",
+    )
+
+
+def _count_response(rates: Rates, verdict: str | None, count: int) -> None:
+    """Add `count` verdicts of _complaint_response or _handoff_response."""
+    if verdict == "responded":
+        rates.responded += count
+    elif verdict == "not_responded":
+        rates.not_responded += count
+    elif verdict == "awaiting":
+        rates.awaiting += count
+
+
+def _count_survey(
+    rates: Rates, asked: bool, resolution: str | None, satisfaction: str | None, count: int
+) -> None:
+    """Add `count` complaints' 回访 answers (or their absence)."""
+    if not asked:
+        return
+    if resolution in rates.resolution:
+        rates.resolution[resolution] += count
+    if satisfaction in rates.satisfaction:
+        rates.satisfaction[satisfaction] += count
+    elif satisfaction == NO_ANSWER:
+        rates.no_answer += count
+    elif satisfaction is None:
+        rates.survey_waiting += count
+
+
+def _survey_columns() -> tuple[Any, ...]:
+    """The complaint's 回访 as grouping columns: asked, resolution, satisfaction."""
+    return (
+        col(Complaint.survey_asked_at).is_not(None).label("asked"),
+        col(Complaint.resolution_state),
+        col(Complaint.satisfaction),
+    )
 
 
 def _units(names: Iterable[tuple[int, str]]) -> dict[int, UnitRates]:
@@ -234,20 +127,96 @@ def _units(names: Iterable[tuple[int, str]]) -> dict[int, UnitRates]:
     return {unit_id: UnitRates(unit_id, name, Rates()) for unit_id, name in names}
 
 
+async def _complaint_counts(
+    session: AsyncSession, round_id: int, now: datetime, group_id: int | None
+) -> list[Any]:
+    """The round's complaints counted by group, village, 响应 and 回访 (one aggregate)."""
+    # Each complaint with its group's first act: one join and one pass over the timeline.
+    acts = and_(
+        col(TimelineEvent.complaint_id) == col(Complaint.id),
+        col(TimelineEvent.action).in_(GROUP_ACTIONS),
+    )
+    columns = (
+        col(Complaint.group_id),
+        col(Complaint.village_id),
+        col(Complaint.status),
+        col(Complaint.filed_at),
+        col(Complaint.survey_asked_at).is_not(None).label("asked"),
+        col(Complaint.resolution_state),
+        col(Complaint.satisfaction),
+    )
+    each: Any = (
+        sa_select(*columns, func.min(col(TimelineEvent.at)).label("first_act"))
+        .select_from(Complaint)
+        .outerjoin(TimelineEvent, acts)
+        .where(col(Complaint.round_id) == round_id)
+        .group_by(col(Complaint.id))
+    )
+    if group_id is not None:
+        each = each.where(col(Complaint.group_id) == group_id)
+    one = each.subquery()
+    verdict = _complaint_response(one.c, now).label("verdict")
+    keys = (
+        one.c.group_id,
+        one.c.village_id,
+        verdict,
+        one.c.asked,
+        one.c.resolution_state,
+        one.c.satisfaction,
+    )
+    statement: Any = sa_select(*keys, func.count().label("n")).group_by(*keys)
+    return list((await session.exec(statement)).all())
+
+
+async def _handoff_counts(
+    session: AsyncSession, round_id: int, now: datetime, group_id: int | None
+) -> tuple[list[Any], list[Any]]:
+    """The round's hand-offs counted by department and 响应; and the 回访 of the complaints
+    by the department of their last hand-off (unless sent back with the group's consent)."""
+    scope: list[Any] = [col(Complaint.round_id) == round_id, Handoff.kind == HandoffKind.handoff]
+    if group_id is not None:
+        scope.append(col(Complaint.group_id) == group_id)
+    verdict = _handoff_response(now).label("verdict")
+    responses: Any = (
+        sa_select(col(Handoff.department_id), verdict, func.count().label("n"))
+        .join(Complaint, col(Complaint.id) == col(Handoff.complaint_id))
+        .where(*scope)
+        .group_by(col(Handoff.department_id), verdict)
+    )
+    last: Any = (
+        sa_select(func.max(col(Handoff.id)).label("id"))
+        .join(Complaint, col(Complaint.id) == col(Handoff.complaint_id))
+        .where(*scope)
+        .group_by(col(Handoff.complaint_id))
+        .subquery()
+    )
+    keys = (col(Handoff.department_id), *_survey_columns())
+    surveys: Any = (
+        sa_select(*keys, func.count().label("n"))
+        .select_from(Handoff)
+        .join(last, last.c.id == col(Handoff.id))
+        .join(Complaint, col(Complaint.id) == col(Handoff.complaint_id))
+        .where(
+            or_(
+                col(Handoff.return_outcome).is_(None),
+                col(Handoff.return_outcome) != ReturnOutcome.accepted,
+            )
+        )
+        .group_by(*keys)
+    )
+    return (
+        list((await session.exec(responses)).all()),
+        list((await session.exec(surveys)).all()),
+    )
+
+
 async def round_rates(
     *, session: AsyncSession, round_id: int, now: datetime, group_id: int | None = None
 ) -> RoundRates:
     """The three rates of a round (or of one group's complaints), overall and per unit."""
-    # Only the columns counted, as rows (attribute access like the model's): a round of
-    # 100,000 complaints loads in a fraction of the time full objects take.
-    scope: Any = sa_select(*(getattr(Complaint, name) for name in COUNTED)).where(
-        col(Complaint.round_id) == round_id
-    )
-    if group_id is not None:
-        scope = scope.where(col(Complaint.group_id) == group_id)
-    complaints = list((await session.exec(scope.order_by(col(Complaint.id)))).all())
-    first_acts = await _first_acts(session, round_id, group_id)
-
+    # Counted in the database (GROUP BY), not complaint by complaint in Python: a round of
+    # 100,000 complaints is a few hundred rows of counts.
+    counts = await _complaint_counts(session, round_id, now, group_id)
     groups_query = select(InspectionGroup).where(InspectionGroup.round_id == round_id)
     if group_id is not None:
         groups_query = groups_query.where(InspectionGroup.id == group_id)
@@ -255,7 +224,7 @@ async def round_rates(
         (g.id or 0, g.name)
         for g in (await session.exec(groups_query.order_by(col(InspectionGroup.id)))).all()
     )
-    village_ids = {c.village_id for c in complaints}
+    village_ids = {row.village_id for row in counts}
     village_rows = (
         await session.exec(
             select(Village).where(col(Village.id).in_(village_ids)).order_by(col(Village.id))
@@ -274,41 +243,25 @@ async def round_rates(
     )
 
     overall = Rates()
-    for complaint in complaints:
-        units = [overall, groups[complaint.group_id].rates, villages[complaint.village_id].rates]
-        if complaint.status != ComplaintStatus.merged:
-            verdict = complaint_response(
-                complaint.filed_at, first_acts.get(complaint.id or 0), now
-            )
-            for rates in units:
-                _count_response(rates, verdict)
+    for row in counts:
+        units = [overall]
+        units += [found.rates for found in (groups.get(row.group_id),) if found is not None]
+        units += [found.rates for found in (villages.get(row.village_id),) if found is not None]
         for rates in units:
-            _count_survey(rates, complaint)
+            _count_response(rates, row.verdict, row.n)
+            _count_survey(rates, row.asked, row.resolution_state, row.satisfaction, row.n)
 
     handoffs = Rates()
-    by_id = {c.id: c for c in complaints}
-    # A join, not IN (ids): a round of 100,000 complaints is more than PostgreSQL's 32,767
-    # bind parameters.
-    handoff_query = (
-        select(Handoff)
-        .join(Complaint, col(Complaint.id) == col(Handoff.complaint_id))
-        .where(col(Complaint.round_id) == round_id, Handoff.kind == HandoffKind.handoff)
-    )
-    if group_id is not None:
-        handoff_query = handoff_query.where(Complaint.group_id == group_id)
-    rows = (await session.exec(handoff_query.order_by(col(Handoff.id)))).all()
-    last_of: dict[int, Handoff] = {}
-    for row in rows:
-        handed = handoff_response(row, now)
+    responses, surveys = await _handoff_counts(session, round_id, now, group_id)
+    for row in responses:
         unit = departments.get(row.department_id)
         if unit is not None:
-            _count_response(unit.rates, handed)
-        _count_response(handoffs, handed)
-        last_of[row.complaint_id] = row
-    for complaint_id, row in last_of.items():
+            _count_response(unit.rates, row.verdict, row.n)
+        _count_response(handoffs, row.verdict, row.n)
+    for row in surveys:
         unit = departments.get(row.department_id)
-        if unit is not None and row.return_outcome != ReturnOutcome.accepted:
-            _count_survey(unit.rates, by_id[complaint_id])
+        if unit is not None:
+            _count_survey(unit.rates, row.asked, row.resolution_state, row.satisfaction, row.n)
 
     return RoundRates(
         overall=overall,
@@ -372,8 +325,6 @@ __all__ = [
     "Rates",
     "RoundRates",
     "UnitRates",
-    "complaint_response",
-    "handoff_response",
     "ranked",
     "rates_payload",
     "round_rates",
