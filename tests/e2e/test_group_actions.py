@@ -12,7 +12,7 @@ from tests.helpers.group_flow import (
     new_chat,
     prompt_in,
 )
-from tests.helpers.groups import issue_code
+from tests.helpers.groups import issue_code, shows
 from tests.helpers.harness import BotHarness
 from tests.helpers.resident import answer_survey, texts, with_buttons
 
@@ -448,7 +448,7 @@ async def test_a_press_on_a_duplicate_card_marks_it_stale_and_changes_nothing(
     # The first card's answer is lost: the sender sends the card again (at least once).
     bot.emu.inject(method="sendMessage", kind="lost", chat_id=group.chat.id)
     _resident, number = await file(bot)
-    cards = [m for m in group.messages() if number in (m.text or "") and m.buttons]
+    cards = [m for m in group.messages() if shows(m, number) and m.buttons]
     assert len(cards) == 2, cards
     old, new = cards
     original = old.text or ""

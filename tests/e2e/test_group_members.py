@@ -16,7 +16,7 @@ from tests.e2e.test_department import department_chat, hand_off
 from tests.e2e.test_resident_updates import file as file_filed
 from tests.e2e.test_resident_updates import group_chat
 from tests.helpers.group_flow import Member, complaint, events, file, linked_chat, prompt_in
-from tests.helpers.groups import Inspector
+from tests.helpers.groups import Inspector, shows
 from tests.helpers.harness import BotHarness
 from tests.helpers.resident import person, texts
 
@@ -139,7 +139,7 @@ async def test_a_stranger_cannot_report_a_department_s_hand_off_done(bot: BotHar
     member = await department_chat(bot)
     filed = await file_filed(bot, person(bot, "张"))
     await hand_off(inspector, filed)
-    card = next(m for m in member.messages() if filed.number in (m.text or "") and m.buttons)
+    card = next(m for m in member.messages() if shows(m, filed.number) and m.buttons)
     user = bot.emu.add_user(first_name="路人", language_code="zh")
     stranger = Inspector(bot, user, member.chat, joins=False)
     member.new_messages()

@@ -95,8 +95,12 @@ async def test_continue_files_and_the_card_merges_the_likely_duplicate(bot: BotH
     card = card_of(inspector.messages(), "WD2023-1-0002")
     assert "🔁 可能重复：WD2023-1-0001" in (card.text or "")
     second.new_messages()
+    (merge_data,) = [data for label, data in card.buttons if label == "合并到 0001" and data]
     answer, _messages = await inspector.press(card, "合并到 0001")
     assert answer == t("zh", "action.done.merge", number="WD2023-1-0002")
+    # The same button again (an old card): it says what the complaint is now, nothing changes.
+    answer, _messages = await inspector.press(card, merge_data, check=False)
+    assert answer is not None and "已合并" in answer
     (mine,) = await complaints_of(bot, second.user.id)
     assert mine.status == "merged" and mine.merged_into_id is not None
     assert number in texts(second.new_messages())

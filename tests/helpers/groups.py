@@ -103,15 +103,18 @@ class Inspector:
         return next(m for m in self.messages() if m.message_id == message_id)
 
 
+def shows(message: StoredMessage, number: str) -> bool:
+    """Whether a message shows this complaint number as its own (not as another card's likely
+    duplicate, the line marked 🔁)."""
+    lines = (message.text or "").splitlines()
+    return any(number in line for line in lines if not line.startswith("🔁"))
+
+
 def card_of(messages: list[StoredMessage], number: str) -> StoredMessage:
     """The (last) bot message with buttons that shows this complaint number (as its own, not
     as another card's likely duplicate, the line marked 🔁)."""
 
-    def own(message: StoredMessage) -> bool:
-        lines = (message.text or "").splitlines()
-        return any(number in line for line in lines if not line.startswith("🔁"))
-
-    found = [m for m in messages if own(m) and m.buttons]
+    found = [m for m in messages if shows(m, number) and m.buttons]
     assert found, f"no card of {number} among {messages}"
     return found[-1]
 
