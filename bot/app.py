@@ -61,6 +61,7 @@ def build_application(
     application.bot_data["daily_complaint_limit"] = settings.daily_complaint_limit
     application.bot_data["admin_ids"] = frozenset(settings.admin_ids)
     application.bot_data[console_link.CONSOLE_URL] = settings.console_url
+    application.bot_data[console_link.MINIAPP_NAME] = settings.console_miniapp_name
 
     # Handlers. PTB tries handler groups in ascending order and runs the first match of each
     # group; a handler that has dealt with an update stops the rest (ApplicationHandlerStop).

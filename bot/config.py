@@ -81,6 +81,14 @@ class Settings(BaseSettings):
             "is where the console's routes are."
         ),
     )
+    console_miniapp_name: str = Field(
+        "",
+        description=(
+            "The console's Mini App short name registered with @BotFather (its URL CONSOLE_URL "
+            "+ /app); with it, /console's answers carry a 工作台 button opening the Mini App "
+            "(t.me/<bot>/<name>?startapp=<chat>); empty: no button."
+        ),
+    )
     console_listen: str = Field(
         "127.0.0.1:8090",
         description=(
@@ -143,6 +151,7 @@ class Settings(BaseSettings):
         "webhook_listen",
         "metrics_listen",
         "console_url",
+        "console_miniapp_name",
         "console_listen",
     )
     @classmethod

@@ -72,6 +72,48 @@ async def test_console_in_a_linked_chat_sends_the_member_a_link_in_private(
             assert status == 200 and "巡察办" in page
 
 
+def _buttons(message: object) -> list[dict[str, object]]:
+    markup = getattr(message, "reply_markup", None) or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+async def test_console_s_answers_carry_the_workbench_button_when_the_mini_app_is_named(
+    tmp_path: Path,
+) -> None:
+    async with console_bot(tmp_path, console_miniapp_name="desk") as harness:
+        office = await linked_chat(harness, "office", None, title="巡察办工作群")
+        harness.emu.send_text(office.user, "/start")
+        await harness.settle()
+        replies = await office.say("/console")
+        sent = [m for m in replies if "已私信发给你" in (m.text or "")]
+        assert len(sent) == 1, replies
+        # In the group: a URL button to the Mini App's direct link, the chat as start_param
+        # (Telegram refuses web_app buttons outside private chats).
+        username = harness.emu.state.bot_username
+        assert _buttons(sent[0]) == [
+            {
+                "text": "工作台",
+                "url": f"https://t.me/{username}/desk?startapp={office.chat.id}",
+            }
+        ]
+        # In private, beside the login link: a web_app button to the console's /app.
+        private = harness.emu.bot_messages(office.user.id)[-1]
+        assert LINK.search(private.text or "") is not None
+        url = f"{harness.settings.console_url.rstrip('/')}/app?chat={office.chat.id}"
+        assert _buttons(private) == [{"text": "工作台", "web_app": {"url": url}}]
+
+
+async def test_without_a_mini_app_name_the_answers_carry_no_button(tmp_path: Path) -> None:
+    async with console_bot(tmp_path) as harness:
+        group = await linked_chat(harness, "group", "g3")
+        harness.emu.send_text(group.user, "/start")
+        await harness.settle()
+        replies = await group.say("/console")
+        assert any("已私信发给你" in (m.text or "") for m in replies), replies
+        assert all(_buttons(m) == [] for m in replies)
+        assert _buttons(harness.emu.bot_messages(group.user.id)[-1]) == []
+
+
 async def test_an_operator_s_link_from_the_command_line(tmp_path: Path) -> None:
     async with console_bot(tmp_path) as harness:
         issued = await operator_link(
