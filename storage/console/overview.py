@@ -55,15 +55,23 @@ async def overview(*, session: AsyncSession, viewer: Viewer, now: datetime) -> O
     zone = ZoneInfo(viewer.timezone)
     today = now.astimezone(zone).date()
     scope = viewer.scope()
-    by_status = {
-        status: count
-        for status, count in await _rows(
-            session,
-            sa_select(col(Complaint.status), func.count())
-            .where(*scope)
-            .group_by(col(Complaint.status)),
-        )
-    }
+    round_ = await session.get(Round, viewer.round_id)
+    assert round_ is not None
+    offset = datetime.combine(round_.starts_on, time(12), tzinfo=zone).utcoffset()
+    assert offset is not None
+    day = _local_day(session, viewer.timezone, offset)
+    # By status and local day in one pass over the complaints: the counts and the trend.
+    by_status: dict[str, int] = {}
+    per_day: dict[date, int] = {}
+    for status, value, count in await _rows(
+        session,
+        sa_select(col(Complaint.status), day, func.count())
+        .where(*scope)
+        .group_by(col(Complaint.status), day),
+    ):
+        by_status[status] = by_status.get(status, 0) + int(count)
+        key = value if isinstance(value, date) else date.fromisoformat(str(value))
+        per_day[key] = per_day.get(key, 0) + int(count)
     overdue = (
         await _rows(
             session,
@@ -95,26 +103,12 @@ async def overview(*, session: AsyncSession, viewer: Viewer, now: datetime) -> O
         for unit in rates.departments
         if viewer.target != "department" or unit.id == viewer.department_id
     ]
-    result.trend = await _trend(session, viewer, today, scope)
+    result.trend = _trend(round_, per_day, today)
     return result
 
 
-async def _trend(
-    session: AsyncSession, viewer: Viewer, today: date, scope: list[Any]
-) -> list[tuple[date, int]]:
+def _trend(round_: Round, per_day: dict[date, int], today: date) -> list[tuple[date, int]]:
     """Complaints filed per local day, from the round's first day (or first filing) to today."""
-    round_ = await session.get(Round, viewer.round_id)
-    assert round_ is not None
-    zone = ZoneInfo(viewer.timezone)
-    offset = datetime.combine(round_.starts_on, time(12), tzinfo=zone).utcoffset()
-    assert offset is not None
-    day = _local_day(session, viewer.timezone, offset)
-    per_day: dict[date, int] = {}
-    for value, count in await _rows(
-        session, sa_select(day, func.count()).where(*scope).group_by(day)
-    ):
-        key = value if isinstance(value, date) else date.fromisoformat(str(value))
-        per_day[key] = int(count)
     first = min([round_.starts_on, *per_day])
     last = max([min(today, round_.ends_on), *per_day])
     days = (last - first).days + 1
