@@ -6,6 +6,7 @@ Importing this package registers every table on SQLModel.metadata (Alembic's env
 from storage.models.blocks import ResidentBlock
 from storage.models.chats import CardMessage, LinkCode, Prompt
 from storage.models.complaints import (
+    GROUP_ACTIONS,
     RECORDED_CHANNELS,
     Channel,
     Complaint,
@@ -37,6 +38,7 @@ from storage.models.roster import (
 )
 
 __all__ = [
+    "GROUP_ACTIONS",
     "RECORDED_CHANNELS",
     "RETURN_REASONS",
     "CardMessage",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -122,10 +122,26 @@ class FollowUp(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# The group's acts that answer a new complaint (storage/rates.py's 响应率).
+GROUP_ACTIONS = ("accepted", "immediate", "handed_off", "transferred", "rejected")
+_GROUP_ACTED = text("action IN (" + ", ".join(f"'{a}'" for a in GROUP_ACTIONS) + ")")
+
+
 class TimelineEvent(SQLModel, table=True):
     """One change on a complaint's timeline: who, when, what, and a note."""
 
     __tablename__ = "timeline_event"
+    __table_args__ = (
+        # The group's first act on each complaint (storage/rates.py), read from the index
+        # alone: a round of 100,000 complaints without reading the whole timeline.
+        Index(
+            "ix_timeline_event_group_act",
+            "complaint_id",
+            "at",
+            postgresql_where=_GROUP_ACTED,
+            sqlite_where=_GROUP_ACTED,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
