@@ -161,6 +161,10 @@ class XunchaApplication(Application):
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None or chat.type != ChatType.PRIVATE:
             return Verdict.handle
+        if update.message is None:
+            # Button presses are not typing: a person taps through the menus fast, so only
+            # messages are counted; a press in the quiet minute is still ignored.
+            return Verdict.ignore if self.flood_gate.quiet(user.id) else Verdict.handle
         return self.flood_gate.judge(user.id)
 
     async def _ignore(self, update: Update) -> None:

@@ -1,5 +1,5 @@
-"""Residents sending faster than a person types: more than 20 updates in a minute get one
-answer, then everything they send is ignored for a minute.
+"""Residents sending faster than a person types: more than 20 messages in a minute get one
+answer, then everything they send (presses too) is ignored for a minute.
 
 Counted in this process's memory, before the update's transaction: a flood costs no database
 work at all, and nothing they have written (their draft) is touched. With replicas in webhook
@@ -15,7 +15,7 @@ from enum import StrEnum
 from bot.ratelimit import SlidingWindow, Window
 from storage.clock import Clock
 
-# More than this many updates in any minute is not a person typing.
+# More than this many messages in any minute is not a person typing.
 FLOOD = Window(count=20, seconds=60.0)
 # How long a flooding resident is ignored after the one answer.
 QUIET_SECONDS = 60.0
@@ -68,6 +68,11 @@ class FloodGate:
             return Verdict.warn
         window.record(now)
         return Verdict.handle
+
+    def quiet(self, user_id: int) -> bool:
+        """Whether this resident is in the quiet minute after a flood (nothing is counted)."""
+        until = self._quiet_until.get(user_id)
+        return until is not None and self._clock.now().timestamp() < until
 
     def _sweep(self, now: float) -> None:
         """Now and then, forget residents who sent nothing for a while."""

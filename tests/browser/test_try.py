@@ -142,7 +142,7 @@ async def test_a_department_reports_done_by_replying_on_the_page(
     await card.get_by_role("button", name="受理", exact=True).click()
     await expect(card).to_contain_text("【已受理】")
     await card.get_by_role("button", name="现场交办", exact=True).click()
-    await press(other, "区水利局")
+    await press(other, "⭐ 区水利局（派单目录默认）")
     await press(other, "按类别默认：3天")
     await expect(other.locator(".messages")).to_contain_text("已交办 区水利局")
 
@@ -155,6 +155,8 @@ async def test_a_department_reports_done_by_replying_on_the_page(
     # Departments never see who reported.
     await expect(task).not_to_contain_text("张大爷")
     await expect(task).not_to_contain_text("+8613800000001")
+    await press(other, "✍️ 签收")
+    await expect(task).to_contain_text("已签收")
     await press(other, "✅ 报告办结")
     # The bot's prompt is a ForceReply: the page opens a reply to it, as Telegram does.
     await expect(other.locator(".replying")).to_contain_text("请回复本消息")
@@ -163,5 +165,5 @@ async def test_a_department_reports_done_by_replying_on_the_page(
     await expect(other.locator(".msg.mine .quote")).to_contain_text("请回复本消息")
 
     await expect(resident.locator(".messages")).to_contain_text("已排查漏水点并修复")
-    await expect(resident.locator(".messages")).to_contain_text("您对办理结果满意吗？")
+    await expect(resident.locator(".messages")).to_contain_text("问题解决了吗？")
     await screenshots.take(page, "department-done")

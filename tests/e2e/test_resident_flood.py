@@ -31,8 +31,9 @@ async def test_a_flood_is_answered_once_and_ignored_for_a_minute(roomy_bot: BotH
     categories = with_buttons(messages)
     await resident.press(categories, categories.buttons[0][0])
     resident.new_messages()
-    # 19 more in the same minute (20 with the /start and the button), then 6 over the limit.
-    for index in range(18):
+    # 19 more messages in the same minute (20 with the /start; the button press is not
+    # counted), then 6 over the limit.
+    for index in range(19):
         bot.emu.send_text(resident.user, f"机井坏了，第{index}句")
     await bot.settle()
     answered = resident.new_messages()
