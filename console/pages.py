@@ -207,9 +207,15 @@ async def remind(request: web.Request, who: Viewer) -> web.StreamResponse:
     """督办: a reminder of an overdue complaint to its group's (and department's) chat."""
     console = console_of(request)
     number = request.match_info["number"]
-    async with console.database.transaction() as session:
-        sent = await store.remind(
-            session=session, viewer=who, number=number, now=console.clock.now()
+    try:
+        async with console.database.transaction() as session:
+            sent = await store.remind(
+                session=session, viewer=who, number=number, now=console.clock.now()
+            )
+    except store.RemindedRecently:
+        # Pressed again within the hour: nothing sent, and the page says so.
+        return web.Response(
+            status=303, headers={"Location": f"{console.config.base}/c/{number}?reminded=recent"}
         )
     if sent is None:
         return refuse(request, who, number, "remind")

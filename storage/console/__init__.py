@@ -26,12 +26,13 @@ from storage.console.logins import (
 )
 from storage.console.mapping import map_points
 from storage.console.overview import Overview, overview
-from storage.console.reminders import remind
+from storage.console.reminders import REMIND_EVERY, RemindedRecently, remind
 from storage.console.viewer import TARGETS, Viewer, on_postgres, viewer_of, zone_of
 
 __all__ = [
     "LINK_LIFETIME",
     "PAGE_SIZE",
+    "REMIND_EVERY",
     "SESSION_LIFETIME",
     "SORTS",
     "TARGETS",
@@ -42,6 +43,7 @@ __all__ = [
     "ListPage",
     "ListRow",
     "Overview",
+    "RemindedRecently",
     "Viewer",
     "choices",
     "detail",

@@ -14,7 +14,7 @@ import pytest
 from storage import workflow
 from storage.models import Complaint
 from tests.helpers.console import browser, console_bot, login_token
-from tests.helpers.factories import World, act, example_world, file
+from tests.helpers.factories import World, act, example_world, file, outbox_rows
 from tests.helpers.harness import BotHarness
 from tests.helpers.ledger_round import INSPECTOR
 
@@ -168,3 +168,28 @@ async def test_pages_without_a_session_are_refused(played: Round) -> None:
             assert number not in page
         status, _ = await nobody.post(f"/c/{number}/remind")
         assert status == 403
+
+
+async def test_remind_pressed_again_within_the_hour_sends_nothing_and_says_so(
+    played: Round,
+) -> None:
+    # Past the hand-off's 办理时限 (2023-03-20).
+    played.harness.clock.advance(timedelta(days=10))
+    token = await login_token(played.harness, "office", played.id_of("office"))
+    number = played.handed.number
+    async with browser(played.harness) as office:
+        await office.log_in(token)
+        before = len(await outbox_rows(played.harness.database))
+        status, page = await office.post(f"/c/{number}/remind")
+        assert status == 200 and "督办提醒已发送" in page
+        sent = len(await outbox_rows(played.harness.database))
+        # The group's chat and the water bureau's.
+        assert sent == before + 2
+        played.harness.clock.advance(timedelta(minutes=59))
+        status, page = await office.post(f"/c/{number}/remind")
+        assert status == 200 and "1小时内已督办过，本次未重复发送" in page
+        assert len(await outbox_rows(played.harness.database)) == sent
+        played.harness.clock.advance(timedelta(minutes=1))
+        status, page = await office.post(f"/c/{number}/remind")
+        assert status == 200 and "督办提醒已发送" in page
+        assert len(await outbox_rows(played.harness.database)) == sent + 2

@@ -153,6 +153,36 @@ async def test_filters_narrow_the_list(database: Database, played: tuple[World, 
     assert await _numbers(database, g3, group_id=world.groups["g5"].id) == set()
 
 
+async def test_a_second_reminder_within_the_hour_is_refused(database: Database) -> None:
+    world = await example_world(database)
+    late = await file(database, 3101, description="灌溉渠堵了")
+    assert late.id is not None
+    await act(world, workflow.accept, late.id, actor=INSPECTOR, expected="new")
+    await act(
+        world,
+        workflow.hand_off,
+        late.id,
+        actor=INSPECTOR,
+        expected="accepted",
+        department_id=world.department_id("water"),
+        due_on=date(2023, 3, 16),
+    )
+    office = await _viewer(database, "office", world.round_id)
+    async with database.transaction() as session:
+        assert await console.remind(session=session, viewer=office, number=late.number, now=LATER)
+    sent = len(await outbox_rows(database))
+    soon = LATER + console.REMIND_EVERY - timedelta(seconds=1)
+    with pytest.raises(console.RemindedRecently) as refused:
+        async with database.transaction() as session:
+            await console.remind(session=session, viewer=office, number=late.number, now=soon)
+    assert refused.value.last == LATER
+    assert len(await outbox_rows(database)) == sent
+    async with database.transaction() as session:
+        later = LATER + console.REMIND_EVERY
+        assert await console.remind(session=session, viewer=office, number=late.number, now=later)
+    assert len(await outbox_rows(database)) > sent
+
+
 async def test_overdue_and_a_reminder_from_the_console(database: Database) -> None:
     world = await example_world(database)
     late = await file(database, 3001, description="灌溉渠堵了")
