@@ -1,0 +1,85 @@
+"""What a resident may read of the complaints they follow (加入关注, or merged into another).
+
+A followed complaint is another resident's: the resident reads its number, category, village,
+status, dates and public events, never its description, its resident or what that resident
+typed (the handler shows resident-made events without their notes).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.complaints import MY_COMPLAINTS_LIMIT, ComplaintView, _views, _with_names
+from storage.models import Complaint, ComplaintFollower, TimelineEvent
+
+
+async def followed_ids(session: AsyncSession, resident_id: int) -> set[int]:
+    """Complaints the resident joined, and those their own merged complaints ended up in."""
+    statement = select(ComplaintFollower.complaint_id).where(
+        ComplaintFollower.resident_id == resident_id
+    )
+    found = set((await session.exec(statement)).all())
+    own = select(Complaint.id, Complaint.merged_into_id).where(
+        Complaint.resident_id == resident_id, col(Complaint.merged_into_id).is_not(None)
+    )
+    merged = (await session.exec(own)).all()
+    frontier = {into for _cid, into in merged if into is not None}
+    seen: set[int] = set()
+    # A duplicate merged into a duplicate: follow the chain to the complaint still handled.
+    while frontier:
+        seen |= frontier
+        step = select(Complaint.id, Complaint.merged_into_id).where(
+            col(Complaint.id).in_(frontier)
+        )
+        frontier = set()
+        for cid, into in (await session.exec(step)).all():
+            if into is None and cid is not None:
+                found.add(cid)
+            elif into is not None and into not in seen:
+                frontier.add(into)
+    own_ids = select(Complaint.id).where(Complaint.resident_id == resident_id)
+    owned = {cid for cid in (await session.exec(own_ids)).all() if cid is not None}
+    return found - owned
+
+
+async def followed_complaints(
+    *, session: AsyncSession, resident_id: int, limit: int = MY_COMPLAINTS_LIMIT
+) -> list[ComplaintView]:
+    """The complaints the resident follows, newest first."""
+    ids = await followed_ids(session, resident_id)
+    if not ids:
+        return []
+    statement = (
+        _with_names()
+        .where(col(Complaint.id).in_(ids))
+        .order_by(col(Complaint.filed_at).desc(), col(Complaint.id).desc())
+        .limit(limit)
+    )
+    rows = [(c, r, v) for c, r, v in (await session.exec(statement)).all()]
+    return await _views(session, rows)
+
+
+async def followed_complaint(
+    *, session: AsyncSession, resident_id: int, number: str
+) -> ComplaintView | None:
+    """One complaint the resident follows, by number, with its public timeline."""
+    ids = await followed_ids(session, resident_id)
+    if not ids:
+        return None
+    statement = _with_names().where(
+        col(Complaint.id).in_(ids),
+        func.upper(col(Complaint.number)) == number.strip().upper(),
+    )
+    row = (await session.exec(statement)).first()
+    if row is None:
+        return None
+    (found,) = await _views(session, [row])
+    events = select(TimelineEvent).where(
+        TimelineEvent.complaint_id == found.complaint.id, col(TimelineEvent.public)
+    )
+    found.events = list(
+        (await session.exec(events.order_by(col(TimelineEvent.at), col(TimelineEvent.id)))).all()
+    )
+    return found
