@@ -22,6 +22,8 @@ KEY_HELPERS = ("say", "helps", "_count")
 FILLED = {
     "target.{}": ("group", "department", "office"),
     "chat.{}": ("group", "department", "office"),
+    "click.heading.{}": ("options", "commands", "arguments"),
+    "click.kind.{}": ("argument", "option", "parameter"),
 }
 
 
@@ -49,6 +51,54 @@ async def test_english_with_lang_or_an_english_locale(tmp_path: Path) -> None:
     assert "Check everything the bot needs" in located.stdout
     chinese = await asyncio.to_thread(run_xuncha, "--help", env={}, cwd=tmp_path)
     assert "启动机器人" in chinese.stdout
+
+
+async def test_clicks_own_words_are_chinese_in_zh_and_english_in_en(tmp_path: Path) -> None:
+    env = {"XUNCHA_HOME": str(tmp_path / "home"), **CHINESE}
+    for args in (["--help"], ["roster", "--help"], ["roster", "check", "--help"]):
+        zh = await asyncio.to_thread(run_xuncha, *args, env=env, cwd=tmp_path)
+        assert zh.returncode == 0, zh.stderr
+        assert zh.stdout.startswith("用法："), zh.stdout
+        assert "选项：" in zh.stdout and "显示本帮助并退出。" in zh.stdout
+        for english in ("Usage:", "Options:", "Commands:", "Show this message", "[OPTIONS]"):
+            assert english not in zh.stdout, (args, zh.stdout)
+    top = await asyncio.to_thread(run_xuncha, "--help", env=env, cwd=tmp_path)
+    assert "命令：" in top.stdout and "[选项] 命令 [参数]...\n" in top.stdout
+    en = await asyncio.to_thread(
+        run_xuncha, "--lang", "en", "roster", "--help", env=env, cwd=tmp_path
+    )
+    assert en.stdout.startswith("Usage: "), en.stdout
+    assert "roster [OPTIONS] COMMAND [ARGS]...\n" in en.stdout
+    assert "Options:" in en.stdout and "Commands:" in en.stdout
+    assert "Show this message and exit." in en.stdout and "用法" not in en.stdout
+
+
+async def test_usage_errors_are_told_in_the_operators_language(tmp_path: Path) -> None:
+    env = {"XUNCHA_HOME": str(tmp_path / "home"), **CHINESE}
+    unknown = await asyncio.to_thread(run_xuncha, "--bogus", env=env, cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert (
+        unknown.stderr.splitlines()[-1] == "错误：没有这个选项：--bogus（您是不是要写：--verbose）"
+    )
+    assert unknown.stderr.startswith("用法：")
+    assert unknown.stderr.splitlines()[1].endswith(" --help 查看帮助。")
+    assert "Error" not in unknown.stderr and "Traceback" not in unknown.stderr
+    missing = await asyncio.to_thread(run_xuncha, "roster", "check", env=env, cwd=tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.splitlines()[-1] == "错误：缺少参数 '文件'。"
+    assert missing.stderr.startswith("用法：") and "roster check [选项]" in missing.stderr
+    command = await asyncio.to_thread(run_xuncha, "rooster", env=env, cwd=tmp_path)
+    assert command.returncode == 2
+    assert (
+        command.stderr.splitlines()[-1] == "错误：没有这个命令：rooster。您是不是要写 'roster'？"
+    )
+    en = await asyncio.to_thread(run_xuncha, "--lang", "en", "--bogus", env=env, cwd=tmp_path)
+    assert en.returncode == 2
+    assert (
+        en.stderr.splitlines()[-1]
+        == "Error: No such option: --bogus (Possible options: --verbose)"
+    )
+    assert en.stderr.startswith("Usage: ") and " --help' for help." in en.stderr
 
 
 def test_language_choice() -> None:
@@ -81,7 +131,8 @@ def test_help_has_no_placeholders(language: str) -> None:
         for placeholder in ("<str>", "<bool>", "<path>", "TEXT", "PATH", "BOOLEAN"):
             assert placeholder not in result.output, (args, result.output)
         # No help text cut short (click cuts Chinese, which has no spaces, with "...").
-        rows = [row for row in result.output.splitlines() if not row.startswith("Usage:")]
+        rows = result.output.splitlines()
+        rows = [row for row in rows if not row.startswith(("Usage:", "用法："))]
         assert not any(row.endswith("...") for row in rows), (args, result.output)
     assert "--group 代码" in runner.invoke(build_app("zh"), ["link-code", "--help"]).output
 

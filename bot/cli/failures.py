@@ -22,10 +22,11 @@ from enum import IntEnum
 from typing import Any
 
 import typer
+from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from bot.cli import logs
+from bot.cli import clickwords, logs
 from bot.cli.i18n import say
 
 log = logging.getLogger("bot.cli")
@@ -59,12 +60,31 @@ def fail(code: ExitCode, *lines: str) -> CliFailure:
 
 
 class GuardedGroup(TyperGroup):
-    """The command tree's root: every command runs inside guard()."""
+    """The command tree's root: every command runs inside guard(), and click's own words (help,
+    usage errors) come from the catalog (bot/cli/clickwords.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The group, with the catalog's help formatter on every command under it."""
+        super().__init__(*args, **kwargs)
+        clickwords.use_said_context(self)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        """Parse the root's options; a wrong one is told from the catalog."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except clickwords.SaidUsageError:
+            raise
+        except UsageError as exc:
+            raise clickwords.said(exc) from None
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command; turn what goes wrong into lines and an exit code."""
         try:
             return super().invoke(ctx)
+        except clickwords.SaidUsageError:
+            raise
+        except UsageError as exc:
+            raise clickwords.said(exc) from None
         except (TyperException, typer.Exit, typer.Abort):
             raise
         except Exception as exc:
