@@ -325,6 +325,17 @@ def event_name(language: str, action: str, to_status: str | None) -> str:
     return escape(action)
 
 
+# A follower's 回访 answers in words (the `follower_rated` notice).
+ANSWER_KEYS = {
+    "solved": "survey.value.solved",
+    "partly": "survey.value.partly",
+    "unsolved": "survey.value.unsolved",
+    "satisfied": "survey.value.satisfied",
+    "basic": "survey.value.basic",
+    "unsatisfied": "survey.value.unsatisfied",
+}
+
+
 def group_notice(view: EventView, language: str) -> str:
     """An event told in the group chat, as a reply to the card (never the identity)."""
     event, card = view.event, view.card
@@ -344,6 +355,11 @@ def group_notice(view: EventView, language: str) -> str:
         if note in REOPENED_KEYS:
             return t(language, REOPENED_KEYS[note], number=number)
         return t(language, "card.event.reopened", number=number)
+    if event.action == "follower_rated":
+        # A follower's 回访 ("<state>:<satisfaction>"): informs; the owner's answer decides.
+        state, _sep, rated = note.partition(":")
+        answers = [t(language, ANSWER_KEYS[v]) for v in (state, rated) if v in ANSWER_KEYS]
+        return t(language, "card.event.follower_rated", number=number, value=" · ".join(answers))
     if event.action == "partly_solved":
         value = satisfaction_name(language, card.satisfaction or note)
         return t(language, "card.event.partly_solved", number=number, value=value)

@@ -23,7 +23,11 @@ from storage import workflow
 from storage.workflow import Outcome, Refusal
 
 # The answer to the press, by what the workflow did with the satisfaction.
-RATED_ANSWERS = {"recorded": "survey.thanks", "partly": "survey.partly"}
+RATED_ANSWERS = {
+    "recorded": "survey.thanks",
+    "partly": "survey.partly",
+    "follower": "survey.thanks_follower",
+}
 
 
 @resident_handler(after_expiry=True)
@@ -67,7 +71,9 @@ async def _resolution(visit: Visit, complaint_id: int, state: str) -> str | None
         visit.text("survey.ask_satisfaction", number=number),
         updates.survey_keyboard(visit.language, complaint_id),
     )
-    return visit.text("survey.reopened_unsolved" if state == "unsolved" else "survey.noted")
+    if state == "unsolved" and outcome.detail != "follower":
+        return visit.text("survey.reopened_unsolved")
+    return visit.text("survey.noted")
 
 
 def _refused(visit: Visit, outcome: Outcome) -> str:
@@ -76,7 +82,12 @@ def _refused(visit: Visit, outcome: Outcome) -> str:
         # Answered already (here or from another device), or closed since: the survey is over.
         visit.set_buttons(None)
         complaint = outcome.complaint
-        if complaint is not None and (complaint.satisfaction or complaint.resolution_state):
+        answered = outcome.detail == "answered"  # a follower's second press
+        if answered or (
+            complaint is not None
+            and complaint.resident_id == visit.resident.id
+            and (complaint.satisfaction or complaint.resolution_state)
+        ):
             return visit.text("survey.already")
         return visit.text("survey.expired")
     # Not the resident's own complaint, no such complaint, forged data.

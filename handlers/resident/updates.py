@@ -197,7 +197,8 @@ def render_resident_event(
     if event.action != "resolved":
         return [message(full)]
     survey: InlineKeyboardMarkup | None = None
-    if own and card.status == ComplaintStatus.resolved and card.resolution_state is None:
+    # Followers and merged residents are asked too; their answers only inform the group.
+    if card.status == ComplaintStatus.resolved and (not own or card.resolution_state is None):
         survey = resolution_keyboard(language, card.complaint_id)
         full = f"{full}\n\n{t(language, 'survey.ask')}"
     album = list(event.photo_file_ids or [])

@@ -110,6 +110,10 @@ class Action(StrEnum):
     supplemented = "supplemented"
     # 加入关注: a resident joined instead of filing the same (internal; issue 11 §2).
     followed = "followed"
+    # A follower's (or merged duplicate's resident's) 回访 answers: internal, they inform only
+    # (storage/workflow/follower_survey.py; issue 11 §2).
+    follower_resolution = "follower_resolution"
+    follower_rated = "follower_rated"
 
 
 S = ComplaintStatus

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import lifecycle
 from storage.lifecycle import Act, Role
 from storage.models import Complaint, TimelineEvent
-from storage.workflow import steps
+from storage.workflow import follower_survey, steps
 from storage.workflow.base import (
     RESOLUTION_STATES,
     SATISFACTIONS,
@@ -49,6 +49,23 @@ async def _own_resolved(
     if resident is None or complaint.resident_id != resident.id:
         return Outcome(None, Refusal.not_allowed)
     return complaint, steps.resident_actor(complaint, resident)
+
+
+async def _as_follower(
+    session: AsyncSession,
+    complaint_id: int,
+    resident_telegram_id: int,
+    now: datetime,
+    **answer: str,
+) -> Outcome:
+    """A follower's answer (recorded, informs the group); else not_allowed."""
+    complaint = await steps.fresh(session, complaint_id)
+    resident = await resident_by_telegram_id(session, resident_telegram_id)
+    if complaint is None or resident is None:
+        return Outcome(None, Refusal.not_allowed)
+    if not await follower_survey.is_follower(session, complaint, resident):
+        return Outcome(None, Refusal.not_allowed)
+    return await follower_survey.answer(session, complaint, resident, now, **answer)
 
 
 async def _set_if_open(
@@ -87,12 +104,15 @@ async def answer_resolution(
 ) -> Outcome:
     """The resident's answer to 问题解决了吗: solved / partly / unsolved.
 
-    Only the complaint's own resident (else not_allowed), only while resolved and not answered
-    yet (else moved_on with the current status). `unsolved` reopens it and alerts the group.
+    Only the complaint's own resident, only while resolved and not answered yet (else moved_on
+    with the current status). `unsolved` reopens it and alerts the group. A follower's answer
+    is only recorded (detail "follower"); anyone else: not_allowed.
     """
     if state not in RESOLUTION_STATES:
         return Outcome(None, Refusal.invalid, "resolution_state")
     found = await _own_resolved(session, complaint_id, resident_telegram_id)
+    if isinstance(found, Outcome) and found.refusal == Refusal.not_allowed:
+        return await _as_follower(session, complaint_id, resident_telegram_id, now, state=state)
     if isinstance(found, Outcome):
         return found
     complaint, actor = found
@@ -152,14 +172,19 @@ async def rate(
 ) -> Outcome:
     """The resident's answer to 您满意吗: satisfied / basic / unsatisfied.
 
-    Only the complaint's own resident (else not_allowed). After 未解决 (already reopened) the
-    answer is only recorded (detail "recorded"); after 部分解决 a satisfied or basic answer asks
-    the group (detail "partly"); unsatisfied reopens it; otherwise it closes. Once answered, or
-    no longer resolved, moved_on with the current status.
+    Only the complaint's own resident; a follower's is only recorded and told to the group
+    (detail "follower", storage/workflow/follower_survey.py); anyone else: not_allowed. After
+    未解决 (already reopened) the answer is only recorded (detail "recorded"); after 部分解决 a
+    satisfied or basic answer asks the group (detail "partly"); unsatisfied reopens it;
+    otherwise it closes. Once answered, or no longer resolved, moved_on with the current status.
     """
     if satisfaction not in SATISFACTIONS:
         return Outcome(None, Refusal.invalid, "satisfaction")
     found = await _own_resolved(session, complaint_id, resident_telegram_id)
+    if isinstance(found, Outcome) and found.refusal == Refusal.not_allowed:
+        return await _as_follower(
+            session, complaint_id, resident_telegram_id, now, satisfaction=satisfaction
+        )
     if isinstance(found, Outcome):
         return found
     complaint, actor = found
