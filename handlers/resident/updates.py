@@ -200,7 +200,7 @@ def render_resident_event(
     # Followers and merged residents are asked too; their answers only inform the group.
     if card.status == ComplaintStatus.resolved and (not own or card.resolution_state is None):
         survey = resolution_keyboard(language, card.complaint_id)
-        full = f"{full}\n\n{t(language, 'survey.ask')}"
+        full = f"{full}\n\n{t(language, 'survey.ask' if own else 'survey.ask_follower')}"
     album = list(event.photo_file_ids or [])
     if len(album) > 1:
         # A department's photos of the finished work: the album, then the text and survey.

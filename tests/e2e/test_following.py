@@ -69,7 +69,7 @@ async def test_a_follower_answers_the_survey_and_only_the_owner_decides(
     inspector.new_messages()
 
     survey = survey_of(second.new_messages())
-    assert number in (survey.text or "") and "问题解决了吗" in (survey.text or "")
+    assert number in (survey.text or "") and "您关注的这个问题解决了吗" in (survey.text or "")
     answer, messages = await second.press(survey, "❌ 未解决")
     assert answer == t("zh", "survey.noted")
     # A follower's 未解决 reopens nothing.
