@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from bot.cli import build_app
 from bot.cli.i18n import LANGUAGES, catalog, from_arguments, from_locale
+from storage.roster.wording import ENGLISH
 from tests.helpers.cli import CHINESE, run_xuncha
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +25,7 @@ FILLED = {
     "chat.{}": ("group", "department", "office"),
     "click.heading.{}": ("options", "commands", "arguments"),
     "click.kind.{}": ("argument", "option", "parameter"),
+    "roster.problem.{}": tuple(ENGLISH),
 }
 
 

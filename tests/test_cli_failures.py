@@ -101,8 +101,22 @@ async def test_a_bad_roster_names_the_file_the_line_and_the_field(tmp_path: Path
     assert done.returncode == 6, done.stderr
     head, *problems = done.stderr.splitlines()
     assert head == f"名册文件 {bad} 有 1 处错误，什么都没有导入："
-    assert problems == [f"  {bad}:{line}: groups[0].villages[0].lat: must be between -90 and 90"]
+    assert problems == [f"  {bad}:{line}：groups[0].villages[0].lat：必须在 -90 和 90 之间"]
     assert_no_traceback(done.stdout, done.stderr)
+    english = await asyncio.to_thread(
+        run_xuncha, "--lang", "en", "roster", "check", str(bad), env=env, cwd=tmp_path
+    )
+    assert english.returncode == 6
+    assert english.stderr.splitlines() == [
+        f"The roster file {bad} has 1 problem(s); nothing was loaded:",
+        f"  {bad}:{line}: groups[0].villages[0].lat: must be between -90 and 90",
+    ]
+    missing = tmp_path / "nowhere.yaml"
+    done = await asyncio.to_thread(
+        run_xuncha, "roster", "check", str(missing), env=env, cwd=tmp_path
+    )
+    assert done.returncode == 6
+    assert done.stderr.splitlines()[1:] == [f"  {missing}：读不出来：没有这个文件"]
     # roster load refuses the same file before it touches (or creates) a database.
     done = await asyncio.to_thread(run_xuncha, "roster", "load", str(bad), env=env, cwd=tmp_path)
     assert done.returncode == 6

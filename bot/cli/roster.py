@@ -13,7 +13,7 @@ from bot.cli.failures import CliFailure, ExitCode, fail
 from bot.cli.i18n import helps, say
 
 if TYPE_CHECKING:
-    from storage.roster import ParsedRoster
+    from storage.roster import ParsedRoster, RosterProblem
 
 # The commented example, shipped with the package (examples/roster.example.yaml links to it).
 TEMPLATE = "roster.example.yaml"
@@ -119,5 +119,14 @@ def _bad(file: Path, exc: Exception) -> CliFailure:
     return fail(
         ExitCode.BAD_ROSTER,
         say("roster.bad", file=file, count=len(problems)),
-        *(f"  {problem}" for problem in problems),
+        *(f"  {said_problem(problem)}" for problem in problems),
     )
+
+
+def said_problem(problem: "RosterProblem") -> str:
+    """One roster problem in the operator's language: FILE:LINE: FIELD: what is wrong."""
+    where = problem.source if problem.line is None else f"{problem.source}:{problem.line}"
+    message = say(f"roster.problem.{problem.code}", **dict(problem.values))
+    if not problem.field:
+        return say("roster.problem.nofield", where=where, message=message)
+    return say("roster.problem", where=where, field=problem.field, message=message)

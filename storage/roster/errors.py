@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from storage.roster.wording import Values, english
 
 # A place in the parsed document: mapping keys and sequence indexes, e.g. ("groups", 0, "code").
 Loc = tuple[str | int, ...]
@@ -16,7 +19,21 @@ class RosterProblem:
     source: str
     line: int | None
     field: str
-    message: str
+    # What is wrong, for the command line's catalog (roster.problem.CODE) and its values.
+    code: str
+    values: Values = ()
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in English."""
+        return english(self.code, self.values)
+
+    @classmethod
+    def of(
+        cls, source: str, line: int | None, field: str, code: str, /, **values: Any
+    ) -> RosterProblem:
+        """The problem `code` with its values."""
+        return cls(source, line, field, code, tuple(values.items()))
 
     def __str__(self) -> str:
         """Render as FILE:LINE: FIELD: problem."""

@@ -81,8 +81,11 @@ async def _check_overlaps(session: AsyncSession, parsed: ParsedRoster) -> None:
     problems = [
         parsed.problem(
             where[village_code],
-            f"village {village_code!r} is already covered by round {round_code} "
-            f"({starts_on.isoformat()} to {ends_on.isoformat()}), whose dates overlap",
+            "overlap",
+            village=village_code,
+            round=round_code,
+            starts=starts_on.isoformat(),
+            ends=ends_on.isoformat(),
         )
         for village_code, round_code, starts_on, ends_on in (await session.exec(statement)).all()
     ]
@@ -130,10 +133,12 @@ def _read(path: Path) -> str:
         # utf-8-sig: editors on Windows like to start files with a byte-order mark.
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        problem = "cannot be read: it is not UTF-8 text"
+        problem = RosterProblem.of(str(path), None, "", "not_utf8")
+    except FileNotFoundError:
+        problem = RosterProblem.of(str(path), None, "", "no_file")
     except OSError as exc:
-        problem = f"cannot be read: {exc.strerror or exc}"
-    raise RosterError([RosterProblem(str(path), None, "", problem)])
+        problem = RosterProblem.of(str(path), None, "", "unreadable", reason=exc.strerror or exc)
+    raise RosterError([problem])
 
 
 def parse_roster_path(path: Path) -> ParsedRoster:

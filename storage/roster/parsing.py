@@ -17,6 +17,7 @@ from storage.roster.errors import (
     sorted_unique,
 )
 from storage.roster.shape import ParsedRoster, RosterSpec
+from storage.roster.wording import PLAIN_TYPES, RosterValueError
 
 
 class _RosterLoader(yaml.SafeLoader):
@@ -62,36 +63,27 @@ def _index(
             _index(item, child, lines, duplicates, ancestors)
 
 
-_PLAIN_MESSAGES = {
-    "dict_type": "must be a mapping (key: value)",
-    "model_type": "must be a mapping (key: value)",
-    "list_type": "must be a list",
-    "string_type": "must be text (put it in quotes if it looks like a number or a date)",
-    "bool_type": "must be true or false",
-    "int_type": "must be a whole number",
-    "float_type": "must be a number",
-}
-
-
-def _message(error: Any) -> str:
-    """A short English message for one pydantic error."""
+def _problem(error: Any) -> tuple[str, dict[str, Any]]:
+    """The problem code and values of one pydantic error (wording: storage/roster/wording.py)."""
     kind = error["type"]
     if kind == "missing":
-        return "is required but missing"
+        return "missing", {}
     if kind == "extra_forbidden":
-        return "is not a known field"
+        return "extra", {}
     if kind == "model_type" and not error["loc"]:
-        return "the file must be a mapping with round, groups, departments and categories"
+        return "root_type", {}
     if kind == "value_error":
-        return str(error["ctx"]["error"])
+        cause = error["ctx"]["error"]
+        if isinstance(cause, RosterValueError):
+            return cause.code, dict(cause.values)
+        return "pydantic", {"text": str(cause)}
     if kind == "literal_error":
-        return f"must be one of {error['ctx']['expected']}, got {error['input']!r}"
-    plain = _PLAIN_MESSAGES.get(kind)
-    if plain is None:
-        return str(error["msg"])
+        return "literal", {"expected": error["ctx"]["expected"], "got": error["input"]}
+    if kind not in PLAIN_TYPES:
+        return "pydantic", {"text": str(error["msg"])}
     if isinstance(error["input"], str | int | float | bool):
-        return f"{plain}, got {error['input']!r}"
-    return plain
+        return f"{kind}_got", {"got": error["input"]}
+    return kind, {}
 
 
 def _scalar_code(item: object) -> str | None:
@@ -140,7 +132,7 @@ def parse_roster(text: str, source: str) -> ParsedRoster:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise RosterError([RosterProblem(source, 1, "", "the file is empty")])
+            raise RosterError([RosterProblem.of(source, 1, "", "empty")])
         lines[()] = node.start_mark.line + 1
         _index(node, (), lines, duplicate_keys)
         data = loader.construct_document(node)
@@ -148,20 +140,20 @@ def parse_roster(text: str, source: str) -> ParsedRoster:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         what = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
-        raise RosterError([RosterProblem(source, line, "", f"YAML syntax: {what}")]) from None
+        raise RosterError([RosterProblem.of(source, line, "", "yaml_syntax", what=what)]) from None
     except yaml.YAMLError as exc:
-        raise RosterError([RosterProblem(source, 1, "", f"YAML: {exc}")]) from None
+        raise RosterError([RosterProblem.of(source, 1, "", "yaml", what=str(exc))]) from None
     finally:
         loader.dispose()
 
-    def at(loc: Loc, message: str, line: int | None = None) -> RosterProblem:
-        return RosterProblem(source, line or line_of(lines, loc), field_name(loc), message)
-
-    problems = [at(loc, "is given twice in this mapping", line) for loc, line in duplicate_keys]
-    for loc, first, kind, code in _duplicate_codes(data):
-        problems.append(
-            at(loc, f"{kind} code {code!r} is used twice (first at line {line_of(lines, first)})")
+    def at(loc: Loc, what: str, line: int | None = None, /, **values: Any) -> RosterProblem:
+        return RosterProblem.of(
+            source, line or line_of(lines, loc), field_name(loc), what, **values
         )
+
+    problems = [at(loc, "duplicate_key", line) for loc, line in duplicate_keys]
+    for loc, first, kind, code in _duplicate_codes(data):
+        problems.append(at(loc, f"duplicate_{kind}", code=code, line=line_of(lines, first)))
     spec: RosterSpec | None = None
     try:
         spec = RosterSpec.model_validate(data)
@@ -170,30 +162,31 @@ def parse_roster(text: str, source: str) -> ParsedRoster:
             loc = tuple(error["loc"])
             # A missing field has no line of its own: name the mapping it is missing from.
             line_loc = loc[:-1] if error["type"] == "missing" else loc
-            problems.append(at(loc, _message(error), line_of(lines, line_loc)))
+            code, values = _problem(error)
+            problems.append(at(loc, code, line_of(lines, line_loc), **values))
     if spec is not None:
-        problems += [at(loc, message) for loc, message in dispatch_problems(spec)]
+        problems += [
+            at(loc, what, None, **values) for loc, what, values in dispatch_problems(spec)
+        ]
     if problems or spec is None:
         raise RosterError(sorted_unique(problems))
     return ParsedRoster(source, spec, lines)
 
 
-def dispatch_problems(spec: RosterSpec) -> Iterator[tuple[Loc, str]]:
+def dispatch_problems(spec: RosterSpec) -> Iterator[tuple[Loc, str, dict[str, Any]]]:
     """What is wrong with the 派单目录: an unknown category or department, or one it cannot be."""
     categories = {code: sensitive for code, _zh, _en, _d, sensitive in spec.category_rows()}
     departments = {d.code: d for d in spec.departments}
     for code, entry in spec.dispatch.items():
         if code not in categories:
             known = ", ".join(categories)
-            yield ("dispatch", code), f"category {code!r} is not one of the round's ({known})"
+            yield ("dispatch", code), "unknown_category", {"code": code, "known": known}
         elif categories[code]:
-            yield (
-                ("dispatch", code),
-                f"category {code!r} is sensitive: it is only transferred, never handed off",
-            )
+            yield ("dispatch", code), "sensitive_category", {"code": code}
         department = departments.get(entry.department)
         if department is None:
             yield (
                 ("dispatch", code, "department"),
-                f"department {entry.department!r} is not in departments:",
+                "unknown_department",
+                {"department": entry.department},
             )

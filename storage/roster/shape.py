@@ -23,6 +23,7 @@ from storage.categories import DEFAULT_CATEGORIES, SENSITIVE_CODES
 from storage.ladder import DEFAULT as DEFAULT_LADDER
 from storage.ladder import MAX_BEFORE_DAYS, Ladder
 from storage.roster.errors import Loc, RosterProblem, field_name, line_of
+from storage.roster.wording import RosterValueError
 
 RoundKind = Literal["regular", "special", "targeted", "township-village", "elevated"]
 ROUND_KINDS: tuple[str, ...] = get_args(RoundKind)
@@ -43,7 +44,7 @@ def _matching(pattern: re.Pattern[str]) -> AfterValidator:
 
     def check(value: str) -> str:
         if not pattern.fullmatch(value):
-            raise ValueError(f"{value!r} must match {pattern.pattern}")
+            raise RosterValueError("match", value=value, pattern=pattern.pattern)
         return value
 
     return AfterValidator(check)
@@ -52,7 +53,7 @@ def _matching(pattern: re.Pattern[str]) -> AfterValidator:
 def _non_empty(value: str) -> str:
     """Refuse an empty text."""
     if not value:
-        raise ValueError("must not be empty")
+        raise RosterValueError("not_empty")
     return value
 
 
@@ -61,11 +62,11 @@ def _iso_date(value: object) -> object:
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or not DATE.fullmatch(value):
-        raise ValueError(f"must be a date like 2023-02-27, got {value!r}")
+        raise RosterValueError("date_format", value=value)
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a real date") from None
+        raise RosterValueError("not_a_date", value=value) from None
 
 
 def _time_zone(value: str) -> str:
@@ -73,7 +74,7 @@ def _time_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not a known IANA time zone (e.g. Asia/Shanghai)") from None
+        raise RosterValueError("time_zone", value=value) from None
     return value
 
 
@@ -83,18 +84,18 @@ def _between(low: float, high: float) -> AfterValidator:
     def check(value: float | None) -> float | None:
         # Written so that NaN fails too.
         if value is not None and not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g}")
+            raise RosterValueError("between", low=low, high=high)
         return value
 
     return AfterValidator(check)
 
 
-def _some(what: str) -> AfterValidator:
-    """A validator that a list, when given, is not empty; `what` names what it must list."""
+def _some(code: str) -> AfterValidator:
+    """A validator that a list, when given, is not empty; `code` is the problem when it is."""
 
     def check(value: list[Any] | None) -> list[Any] | None:
         if value is not None and not value:
-            raise ValueError(f"must list at least one {what}")
+            raise RosterValueError(code)
         return value
 
     return AfterValidator(check)
@@ -134,7 +135,7 @@ class RoundSpec(_Spec):
         """A round ends on or after the day it starts."""
         starts_on = info.data.get("starts_on")
         if isinstance(starts_on, date) and value < starts_on:
-            raise ValueError(f"must not be before starts_on ({starts_on.isoformat()})")
+            raise RosterValueError("before_start", starts_on=starts_on.isoformat())
         return value
 
 
@@ -151,7 +152,7 @@ class VillageSpec(_Spec):
     def _both_coordinates(self) -> VillageSpec:
         """A point needs both coordinates; one alone is a typo."""
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("lat and lon must be given together")
+            raise RosterValueError("lat_lon")
         return self
 
 
@@ -161,7 +162,7 @@ class GroupSpec(_Spec):
     code: Code
     name: Text
     # A group without villages could never receive a complaint.
-    villages: Annotated[list[VillageSpec], _some("village")]
+    villages: Annotated[list[VillageSpec], _some("some_village")]
 
 
 class DepartmentSpec(_Spec):
@@ -186,7 +187,7 @@ class CategorySpec(_Spec):
     def _positive(cls, value: int) -> int:
         """A due date is at least a day away."""
         if value < 1:
-            raise ValueError("must be at least 1")
+            raise RosterValueError("at_least", low=1)
         return value
 
     @property
@@ -200,7 +201,7 @@ def _at_least(low: int) -> AfterValidator:
 
     def check(value: int) -> int:
         if value < low:
-            raise ValueError(f"must be at least {low}")
+            raise RosterValueError("at_least", low=low)
         return value
 
     return AfterValidator(check)
@@ -224,7 +225,7 @@ class LadderSpec(_Spec):
     def _not_too_early(cls, value: int) -> int:
         """The sweep looks at most a month ahead."""
         if value > MAX_BEFORE_DAYS:
-            raise ValueError(f"must be at most {MAX_BEFORE_DAYS}")
+            raise RosterValueError("at_most", high=MAX_BEFORE_DAYS)
         return value
 
     def ladder(self) -> Ladder:
@@ -258,12 +259,10 @@ class RosterSpec(_Spec):
 
     round: RoundSpec
     # A round without groups could never receive a complaint.
-    groups: Annotated[list[GroupSpec], _some("group")]
+    groups: Annotated[list[GroupSpec], _some("some_group")]
     departments: list[DepartmentSpec] = []
     # Absent: the default categories. An empty list would leave residents nothing to choose.
-    categories: Annotated[
-        list[CategorySpec] | None, _some("category (omit the key for the defaults)")
-    ] = None
+    categories: Annotated[list[CategorySpec] | None, _some("some_category")] = None
     # Absent: storage/ladder.py's defaults.
     ladder: LadderSpec | None = None
     # Absent: 签收 within 24 hours.
@@ -298,6 +297,8 @@ class ParsedRoster:
     spec: RosterSpec
     lines: dict[Loc, int]
 
-    def problem(self, loc: Loc, message: str) -> RosterProblem:
-        """A problem at `loc`, with the line of the nearest place the file has."""
-        return RosterProblem(self.source, line_of(self.lines, loc), field_name(loc), message)
+    def problem(self, loc: Loc, code: str, /, **values: Any) -> RosterProblem:
+        """The problem `code` at `loc`, with the line of the nearest place the file has."""
+        return RosterProblem.of(
+            self.source, line_of(self.lines, loc), field_name(loc), code, **values
+        )

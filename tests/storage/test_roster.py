@@ -30,6 +30,7 @@ from storage.roster import (
     load_roster_path,
     parse_roster,
 )
+from storage.roster.wording import ENGLISH as ENGLISH_WORDING
 from tests.helpers.cli import ENGLISH
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "roster_wd2023.yaml"
@@ -481,6 +482,9 @@ async def test_a_broken_file_is_refused_with_file_line_and_field(
     assert len(caught.value.problems) == 1, str(caught.value)
     problem = caught.value.problems[0]
     assert (problem.source, problem.line, problem.field) == (str(path), line, field)
+    # The command line says it from its catalog by code; English is the code's own wording.
+    assert problem.code in ENGLISH_WORDING
+    assert problem.message == ENGLISH_WORDING[problem.code].format(**dict(problem.values))
     assert await snapshot(database) == before
 
 
