@@ -126,7 +126,7 @@ def test_help_has_no_placeholders(language: str) -> None:
         ["roster", "load"],
     ]
     commands += [["roster", "check"], ["link-code"], ["export"], ["qr"], ["outbox", "status"]]
-    commands += [["block"], ["block", "list"], ["unblock"]]
+    commands += [["block"], ["block", "list"], ["unblock"], ["try"]]
     for args in commands:
         result = runner.invoke(app, [*args, "--help"])
         assert result.exit_code == 0, result.output

@@ -15,12 +15,14 @@ import aiohttp
 START_SECONDS = 90
 
 
-async def start_try(*args: str) -> asyncio.subprocess.Process:
-    """`python -m bot try ARGS` with its output piped."""
+async def start_try(*args: str, lang: str = "zh") -> asyncio.subprocess.Process:
+    """`python -m bot --lang LANG try ARGS` with its output piped."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
+        "--lang",
+        lang,
         "try",
         *args,
         stdout=asyncio.subprocess.PIPE,
@@ -78,6 +80,20 @@ async def test_a_busy_port_is_named_with_what_to_do(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         process = await start_try("--port", str(port), "--dir", str(tmp_path / "try"))
         out, err = await asyncio.wait_for(process.communicate(), START_SECONDS)
-    assert process.returncode == 3
-    assert f"端口 {port} 已被占用" in err.decode()
+        english = await start_try("--port", str(port), "--dir", str(tmp_path / "en"), lang="en")
+        en_out, en_err = await asyncio.wait_for(english.communicate(), START_SECONDS)
+    # A port taken is a wrong option (2), not a database problem (3).
+    assert process.returncode == 2
+    assert err.decode().splitlines()[-1] == (
+        f"❌ 端口 {port} 已被占用。请换一个端口，例如：xuncha try --port {port + 1}"
+    )
     assert "Traceback" not in err.decode() + out.decode()
+    assert english.returncode == 2
+    assert en_out.decode().splitlines() == [
+        "Starting the try-out (simulated Telegram, no network, no bot token needed)…"
+    ]
+    assert en_err.decode().splitlines()[-1] == (
+        f"❌ Port {port} is already in use. Pick another one, for example: "
+        f"xuncha try --port {port + 1}"
+    )
+    assert "Traceback" not in en_err.decode() + en_out.decode()
