@@ -108,6 +108,7 @@ async def detail(
     ).first()
     assert group is not None and village is not None
     sees_identity = viewer.sees_identity(complaint)
+    withheld = viewer.withholds_words(bool(category and category.sensitive))
     statement = (
         select(TimelineEvent)
         .where(TimelineEvent.complaint_id == complaint.id)
@@ -124,9 +125,9 @@ async def detail(
             action=event.action,
             from_status=event.from_status,
             to_status=event.to_status,
-            note=event.note or "",
+            note="" if withheld else event.note or "",
             public=event.public,
-            has_photo=event.photo_file_id is not None,
+            has_photo=event.photo_file_id is not None and not withheld,
         )
         for event in (await session.exec(statement)).all()
     ]
@@ -143,8 +144,8 @@ async def detail(
         village=village.name,
         township=village.township,
         category=name or (category.name_zh if category else complaint.category_code),
-        description=complaint.description or "",
-        address=complaint.address or "",
+        description="" if withheld else complaint.description or "",
+        address="" if withheld else complaint.address or "",
         latitude=complaint.latitude,
         longitude=complaint.longitude,
         village_latitude=village.latitude,
@@ -154,10 +155,10 @@ async def detail(
         due_on=complaint.due_on,
         overdue=is_overdue(complaint, today),
         department=department.name if department else "",
-        resolution=complaint.resolution or "",
+        resolution="" if withheld else complaint.resolution or "",
         satisfaction=complaint.satisfaction or "",
-        photos=len(complaint.photo_file_ids),
-        voice=complaint.voice_file_id is not None,
+        photos=0 if withheld else len(complaint.photo_file_ids),
+        voice=complaint.voice_file_id is not None and not withheld,
         events=events,
     )
 
@@ -170,8 +171,22 @@ async def media_file_id(
     complaint = await visible_complaint(session=session, viewer=viewer, number=number)
     if complaint is None:
         return None
+    if viewer.withholds_words(await _sensitive(session, complaint)):
+        return None
     if kind == "voice":
         return complaint.voice_file_id
     if kind == "photo" and 0 <= index < len(complaint.photo_file_ids):
         return complaint.photo_file_ids[index]
     return None
+
+
+async def _sensitive(session: AsyncSession, complaint: Complaint) -> bool:
+    """Whether the complaint's category is a sensitive one of its round."""
+    category = (
+        await session.exec(
+            select(Category).where(
+                Category.round_id == complaint.round_id, Category.code == complaint.category_code
+            )
+        )
+    ).first()
+    return bool(category and category.sensitive)

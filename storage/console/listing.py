@@ -117,6 +117,19 @@ def conditions(viewer: Viewer, filters: Filters, *, today: date, postgres: bool)
         clauses.append(col(Complaint.filed_at) < end)
     if filters.search and filters.search.strip():
         clauses.append(_contains(filters.search.strip(), postgres))
+        if viewer.withholds_words(True):
+            # Words kept from the viewer are not searched either: a hit would tell them.
+            sensitive = (
+                sa_select(col(Category.id))
+                .where(
+                    col(Category.round_id) == col(Complaint.round_id),
+                    col(Category.code) == col(Complaint.category_code),
+                    col(Category.sensitive).is_(True),
+                )
+                .correlate(Complaint)
+                .exists()
+            )
+            clauses.append(~sensitive)
     return clauses
 
 
@@ -181,6 +194,7 @@ async def list_complaints(
             col(Category.name_zh),
             col(Category.name_en),
             col(Department.name),
+            col(Category.sensitive),
         )
         .join(InspectionGroup, col(InspectionGroup.id) == col(Complaint.group_id))
         .join(Village, col(Village.id) == col(Complaint.village_id))
@@ -198,7 +212,7 @@ async def list_complaints(
         .offset((page - 1) * PAGE_SIZE)
     )
     rows = []
-    for complaint, group, village, name_zh, name_en, department in (
+    for complaint, group, village, name_zh, name_en, department, sensitive in (
         await session.exec(statement)  # type: ignore[call-overload]
     ).all():
         category = (name_en if viewer.language == "en" else name_zh) or complaint.category_code
@@ -213,7 +227,9 @@ async def list_complaints(
                 department=department or "",
                 due_on=complaint.due_on,
                 overdue=is_overdue(complaint, today),
-                description=complaint.description or "",
+                description=""
+                if viewer.withholds_words(bool(sensitive))
+                else complaint.description or "",
                 latitude=complaint.latitude,
                 longitude=complaint.longitude,
                 identity=identity_of(viewer, complaint),

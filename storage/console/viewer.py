@@ -55,6 +55,15 @@ class Viewer:
             return complaint.department_id == self.department_id
         return True
 
+    def withholds_words(self, sensitive: bool) -> bool:
+        """Whether a complaint's words (description, notes, media) are kept from this viewer.
+
+        The office's ledger is the shareable one, which carries no words of a complaint in a
+        sensitive category (干部作风, 问题线索): they could tell who spoke. The console keeps to
+        it. A department sees a sensitive complaint only when it was transferred to it.
+        """
+        return sensitive and self.target == "office"
+
     def sees_identity(self, complaint: Complaint) -> bool:
         """Only the owning group, and only for a named complaint (as on its card)."""
         return (

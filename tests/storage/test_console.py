@@ -355,3 +355,38 @@ async def test_sorting_and_a_count_that_stops_at_its_cap(
     capped = await page()
     assert (capped.total, capped.more, capped.pages) == (4, True, 1)
     assert not (await page(status="rejected")).more
+
+
+async def test_the_office_never_reads_nor_finds_the_words_of_a_sensitive_complaint(
+    database: Database,
+) -> None:
+    # The office's ledger is the shareable one: no words of 干部作风 or 问题线索 (they could
+    # tell who spoke); the console keeps to it, the owning group still reads them.
+    world = await example_world(database)
+    words = "村干部吃拿卡要，收了低保户的好处费"
+    row = await file(database, 1001, category="conduct", description=words)
+    assert row.id is not None
+    await act(
+        world,
+        workflow.transfer,
+        row.id,
+        actor=INSPECTOR,
+        expected="new",
+        department_id=world.department_id("discipline"),
+    )
+    office = await _viewer(database, "office", world.round_id)
+    g3 = await _viewer(database, "group", world.groups["g3"].id or 0)
+    assert await _numbers(database, office, search="好处费") == set()
+    assert await _numbers(database, g3, search="好处费") == {row.number}
+    async with database.snapshot() as session:
+        page = await console.list_complaints(
+            session=session, viewer=office, filters=Filters(), now=LATER
+        )
+        shown = await console.detail(session=session, viewer=office, number=row.number, now=LATER)
+        own = await console.detail(session=session, viewer=g3, number=row.number, now=LATER)
+    (listed,) = [r for r in page.rows if r.number == row.number]
+    assert listed.description == ""
+    assert shown is not None and own is not None
+    assert shown.description == "" and shown.photos == 0
+    assert all(event.note == "" for event in shown.events)
+    assert own.description == words
