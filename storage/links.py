@@ -46,8 +46,37 @@ CODE_LIFETIME = timedelta(hours=24)
 UNLINKED = "chat unlinked before this was sent"
 
 
+# Why a link cannot be issued, by code; the command line says them from its catalog
+# (bot/cli/locales, keys link.error.CODE), this is their English wording (str() of the error).
+LINK_ERRORS: dict[str, str] = {
+    "no_round": "no round with code {round!r}; load its roster first",
+    "office_needs_round": "--office needs the round's code, e.g. --office WD2023-1",
+    "unknown_target": "unknown link target {target!r}: use group, department or office",
+    "group_code_needed": "a group code is needed",
+    "department_code_needed": "a department code is needed",
+    "no_group": "no group with code {code!r} in any round",
+    "no_department": "no department with code {code!r} in any round",
+    "no_group_in_round": "no group with code {code!r} in round {round}",
+    "no_department_in_round": "no department with code {code!r} in round {round}",
+    "group_in_several": (
+        "group {code!r} is in several rounds starting the same day ({rounds}); "
+        "name one with --round"
+    ),
+    "department_in_several": (
+        "department {code!r} is in several rounds starting the same day ({rounds}); "
+        "name one with --round"
+    ),
+}
+
+
 class LinkError(Exception):
-    """A link code that cannot be issued; str() is an operator-facing English message."""
+    """A link code that cannot be issued: a code of LINK_ERRORS and its values; str() is the
+    English wording."""
+
+    def __init__(self, code: str, /, **values: Any) -> None:
+        self.code = code
+        self.values = values
+        super().__init__(LINK_ERRORS[code].format(**values))
 
 
 @dataclass
@@ -78,7 +107,7 @@ async def _round_by_code(session: AsyncSession, round_code: str) -> Round:
     statement = select(Round).where(Round.code == round_code.strip())
     round_ = (await session.exec(statement)).first()
     if round_ is None:
-        raise LinkError(f"no round with code {round_code!r}; load its roster first")
+        raise LinkError("no_round", round=round_code)
     return round_
 
 
@@ -88,14 +117,14 @@ async def _target_id(
     """The id of what a code will link, and a description of it for messages."""
     if target == "office":
         if not round_code:
-            raise LinkError("--office needs the round's code, e.g. --office WD2023-1")
+            raise LinkError("office_needs_round")
         round_ = await _round_by_code(session, round_code)
         assert round_.id is not None
         return round_.id, f"the office of round {round_.code} ({round_.name})"
     if target not in ("group", "department"):
-        raise LinkError(f"unknown link target {target!r}: use group, department or office")
+        raise LinkError("unknown_target", target=target)
     if not code:
-        raise LinkError(f"a {target} code is needed")
+        raise LinkError(f"{target}_code_needed")
     model: Any = InspectionGroup if target == "group" else Department
     statement = (
         select(model, Round)
@@ -108,14 +137,12 @@ async def _target_id(
         statement = statement.where(col(Round.id) == round_.id)
     rows = (await session.exec(statement)).all()
     if not rows:
-        where = f"round {round_code}" if round_code else "any round"
-        raise LinkError(f"no {target} with code {code!r} in {where}")
+        if round_code:
+            raise LinkError(f"no_{target}_in_round", code=code, round=round_code)
+        raise LinkError(f"no_{target}", code=code)
     if len(rows) > 1 and rows[0][1].starts_on == rows[1][1].starts_on:
         rounds = ", ".join(r.code for _row, r in rows if r.starts_on == rows[0][1].starts_on)
-        raise LinkError(
-            f"{target} {code!r} is in several rounds starting the same day ({rounds}); "
-            "name one with --round"
-        )
+        raise LinkError(f"{target}_in_several", code=code, rounds=rounds)
     row, round_ = rows[0]
     return row.id, f"{target} {row.code} ({row.name}) of round {round_.code}"
 

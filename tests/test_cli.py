@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from bot.cli import build_app
 from bot.cli.i18n import LANGUAGES, catalog, from_arguments, from_locale
+from storage.links import LINK_ERRORS
 from storage.roster.wording import ENGLISH
 from tests.helpers.cli import CHINESE, run_xuncha
 
@@ -26,6 +27,7 @@ FILLED = {
     "click.heading.{}": ("options", "commands", "arguments"),
     "click.kind.{}": ("argument", "option", "parameter"),
     "roster.problem.{}": tuple(ENGLISH),
+    "link.error.{}": tuple(LINK_ERRORS),
 }
 
 
@@ -126,7 +128,7 @@ def test_help_has_no_placeholders(language: str) -> None:
         ["roster", "load"],
     ]
     commands += [["roster", "check"], ["link-code"], ["export"], ["qr"], ["outbox", "status"]]
-    commands += [["block"], ["block", "list"], ["unblock"], ["try"]]
+    commands += [["block"], ["block", "list"], ["unblock"], ["try"], ["console-link"]]
     for args in commands:
         result = runner.invoke(app, [*args, "--help"])
         assert result.exit_code == 0, result.output

@@ -103,6 +103,15 @@ async def test_what_does_not_exist(database_url: str) -> None:
     result = await xuncha(database_url, "link-code", "--group", "g3", "--round", "XX")
     assert result.exit_code == 1
     assert "no round with code 'XX'" in result.output
+    # In Chinese the reason is Chinese too (storage gives a code, the catalog the words).
+    result = await xuncha(database_url, "--lang", "zh", "link-code", "--group", "g9")
+    assert result.exit_code == 1
+    assert "无法生成链接码：任何轮次里都没有代码为 'g9' 的巡察组" in result.output
+    assert "no group" not in result.output
+    result = await xuncha(
+        database_url, "--lang", "zh", "link-code", "--group", "g3", "--round", "XX"
+    )
+    assert "没有代码为 'XX' 的轮次；请先导入它的名册" in result.output
     assert await stored_codes(database_url) == []
 
 
@@ -122,3 +131,17 @@ async def test_it_never_creates_a_database_and_says_where_it_looked(tmp_path: Pa
     assert f"No database at {tmp_path / 'elsewhere.db'}." in result.output
     assert "run xuncha db upgrade" in result.output
     assert not (tmp_path / "elsewhere.db").exists()
+
+
+async def test_console_link_says_what_is_missing_in_the_operators_language(
+    database_url: str,
+) -> None:
+    result = await xuncha(database_url, "--lang", "zh", "console-link")
+    assert result.exit_code == 2
+    assert "请在 --group 代码、--department 代码、--office 轮次代码 中选一个。" in result.output
+    result = await xuncha(database_url, "--lang", "zh", "console-link", "--group", "g3")
+    assert result.exit_code == 2
+    assert "没有设置 CONSOLE_URL：工作台没有开启。" in result.output
+    result = await xuncha(database_url, "console-link", "--group", "g3")
+    assert result.exit_code == 2
+    assert "CONSOLE_URL is not set: the console is off" in result.output

@@ -1,6 +1,5 @@
-"""`xuncha console-link`: a one-time login link to the console (工作台) for an operator."""
-
-from __future__ import annotations
+"""`xuncha console-link`: a one-time login link to the console (工作台) for an operator (no
+`from __future__`: see bot/cli/exports.py)."""
 
 import asyncio
 from dataclasses import dataclass
@@ -10,14 +9,37 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import load_settings, use_database
+from bot.cli.failures import ExitCode, fail
+from bot.cli.i18n import helps, say
+from bot.cli.links import said_link_error
 
 
 def register(app: typer.Typer) -> None:
     """Add console-link."""
-    # short_help: click would cut the docstring at 45 characters.
-    app.command("console-link", short_help="Print a one-time login link to the console")(
-        console_link
-    )
+    Code = Annotated[
+        str | None, typer.Option("--group", metavar=say("meta.code"), help=say("link.opt.group"))
+    ]
+    Department = Annotated[
+        str | None,
+        typer.Option("--department", metavar=say("meta.code"), help=say("link.opt.department")),
+    ]
+    Office = Annotated[
+        str | None,
+        typer.Option("--office", metavar=say("meta.round"), help=say("console.opt.office")),
+    ]
+    Round = Annotated[
+        str | None,
+        typer.Option("--round", metavar=say("meta.round"), help=say("link.opt.round")),
+    ]
+
+    @app.command("console-link", **helps("console.help"))
+    def console_link_command(
+        group: Code = None,
+        department: Department = None,
+        office: Office = None,
+        round_code: Round = None,
+    ) -> None:
+        console_link(group, department, office, round_code)
 
 
 @dataclass(frozen=True)
@@ -53,18 +75,7 @@ async def operator_link(
 
 
 def console_link(
-    group: Annotated[
-        str | None, typer.Option("--group", help="An inspection group's code, e.g. g3.")
-    ] = None,
-    department: Annotated[
-        str | None, typer.Option("--department", help="A department's code, e.g. water.")
-    ] = None,
-    office: Annotated[
-        str | None, typer.Option("--office", help="A round's code: the office's view.")
-    ] = None,
-    round_code: Annotated[
-        str | None, typer.Option("--round", help="The round of --group/--department.")
-    ] = None,
+    group: str | None, department: str | None, office: str | None, round_code: str | None
 ) -> None:
     """Print a one-time login link to the console (valid 10 minutes, works once)."""
     chosen = [
@@ -73,15 +84,11 @@ def console_link(
         if value is not None
     ]
     if len(chosen) != 1:
-        typer.echo(
-            "give exactly one of --group CODE, --department CODE or --office ROUND", err=True
-        )
-        raise typer.Exit(2)
+        raise fail(ExitCode.USAGE, say("link.choose_one"))
     ((target, value),) = chosen
     settings = load_settings()
     if not settings.console_url:
-        typer.echo("CONSOLE_URL is not set: the console is off", err=True)
-        raise typer.Exit(2)
+        raise fail(ExitCode.USAGE, say("console.off"))
     from datetime import UTC
 
     from storage.links import LinkError
@@ -101,7 +108,6 @@ def console_link(
             )
         )
     except LinkError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
+        raise fail(ExitCode.NOT_DONE, say("console.failed", reason=said_link_error(exc))) from exc
     typer.echo(issued.url)
-    typer.echo(f"opens the console as {issued.what}; valid 10 minutes, works once.")
+    typer.echo(say("console.opens", what=issued.what))

@@ -3,13 +3,16 @@ bot/cli/exports.py)."""
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.common import load_settings, use_database
 from bot.cli.failures import ExitCode, fail
 from bot.cli.i18n import helps, say
+
+if TYPE_CHECKING:
+    from storage.links import LinkError
 
 
 def register(app: typer.Typer) -> None:
@@ -69,7 +72,7 @@ def link_code(
             )
         )
     except LinkError as exc:
-        raise fail(ExitCode.NOT_DONE, say("link.failed", reason=exc)) from exc
+        raise fail(ExitCode.NOT_DONE, say("link.failed", reason=said_link_error(exc))) from exc
     until = issued.local_expiry.strftime("%Y-%m-%d %H:%M %Z")
     typer.echo(say("link.code", code=issued.code))
     typer.echo(say("link.what", what=issued.what))
@@ -82,3 +85,8 @@ def link_code(
             zone=issued.timezone,
         )
     )
+
+
+def said_link_error(exc: "LinkError") -> str:
+    """Why a link cannot be issued, in the operator's language."""
+    return say(f"link.error.{exc.code}", **exc.values)
