@@ -10,14 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from handlers.ledger_file import UnsupportedFormat, format_of, write_ledger
 from storage import ledger
 from storage.db import Database
 
+# Why an export cannot be made, by code; the command line says them from its catalog (keys
+# export.error.CODE), this is their English wording (str() of the error).
+EXPORT_ERRORS: dict[str, str] = {
+    "no_round": "no round {round!r} in the database (rounds: {rounds})",
+    "no_round_at_all": "no round {round!r} in the database (load a roster first)",
+}
+
 
 class ExportError(Exception):
-    """An export that cannot be made; str() is an operator-facing message."""
+    """An export that cannot be made: a code of EXPORT_ERRORS and its values; str() is the
+    English wording."""
+
+    def __init__(self, code: str, /, **values: Any) -> None:
+        self.code = code
+        self.values = values
+        super().__init__(EXPORT_ERRORS[code].format(**values))
 
 
 __all__ = ["ExportError", "ExportResult", "UnsupportedFormat", "export_round", "format_of"]
@@ -54,10 +68,9 @@ async def export_round(
             round_ = await ledger.round_by_code(session=session, code=round_code)
             if round_ is None or round_.id is None:
                 known = await ledger.round_codes(session=session)
-                raise ExportError(
-                    f"no round {round_code!r} in the database"
-                    + (f" (rounds: {', '.join(known)})" if known else " (load a roster first)")
-                )
+                if known:
+                    raise ExportError("no_round", round=round_code, rounds=", ".join(known))
+                raise ExportError("no_round_at_all", round=round_code)
             summary = await ledger.ledger_summary(session=session, round_id=round_.id, now=now)
             rows = ledger.ledger_rows(
                 session=session, round_id=round_.id, shareable=shareable, now=now

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.poster_page import PAGE_H_MM, PAGE_W_MM, PT_TO_MM, Page
@@ -36,8 +37,43 @@ BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+# Why posters cannot be made, by code; the command line says them from its catalog (keys
+# qr.error.CODE), this is their English wording (str() of the error).
+POSTER_ERRORS: dict[str, str] = {
+    "bad_username": (
+        "{name!r} is not a Telegram bot username (letters, digits and _, 5-32 characters)"
+    ),
+    "bad_village_codes": (
+        "these village codes cannot be in a Telegram deep link (start=v_CODE allows only "
+        "A-Z a-z 0-9 _ - and at most 62 characters of code): {codes}; give them such codes in "
+        "the roster and load it again"
+    ),
+    "no_round": "no round {round!r} in the database (rounds: {rounds})",
+    "no_round_at_all": "no round {round!r} in the database (load a roster first)",
+    "no_villages": "round {round!r} has no villages: nothing to print",
+    "no_username": (
+        "the bot's username is needed for the deep links: pass --bot-username NAME, "
+        "or set TELEGRAM_BOT_TOKEN so that it can be asked from Telegram (getMe)"
+    ),
+    "token_rejected": (
+        "the Bot API at {where} rejected TELEGRAM_BOT_TOKEN (getMe); check the token, "
+        "or pass --bot-username NAME"
+    ),
+    "no_answer": (
+        "could not ask the Bot API at {where} for the bot's username (getMe): {reason}; "
+        "pass --bot-username NAME"
+    ),
+}
+
+
 class PosterError(Exception):
-    """Posters that cannot be made; str() is an operator-facing message."""
+    """Posters that cannot be made: a code of POSTER_ERRORS and its values; str() is the
+    English wording."""
+
+    def __init__(self, code: str, /, **values: Any) -> None:
+        self.code = code
+        self.values = values
+        super().__init__(POSTER_ERRORS[code].format(**values))
 
 
 @dataclass(frozen=True)
@@ -59,9 +95,7 @@ def clean_username(name: str) -> str:
     """A bot username as given (with or without @), or PosterError if Telegram would refuse it."""
     username = name.strip().removeprefix("@")
     if not BOT_USERNAME.fullmatch(username):
-        raise PosterError(
-            f"{name!r} is not a Telegram bot username (letters, digits and _, 5-32 characters)"
-        )
+        raise PosterError("bad_username", name=name)
     return username
 
 
@@ -73,12 +107,7 @@ def check_links(infos: Sequence[PosterInfo]) -> None:
         if not START_PARAMETER.fullmatch(f"v_{info.village_code}")
     ]
     if bad:
-        raise PosterError(
-            "these village codes cannot be in a Telegram deep link (start=v_CODE allows only "
-            "A-Z a-z 0-9 _ - and at most 62 characters of code): "
-            + ", ".join(repr(code) for code in bad)
-            + "; give them such codes in the roster and load it again"
-        )
+        raise PosterError("bad_village_codes", codes=", ".join(repr(code) for code in bad))
 
 
 # --- data and the bot's username ----------------------------------------------------------
@@ -91,11 +120,15 @@ async def load_posters(database_url: str, *, round_code: str) -> list[PosterInfo
         async with database.transaction() as session:
             infos = await poster_data(session=session, round_code=round_code)
     except UnknownRound as exc:
-        raise PosterError(str(exc)) from exc
+        if exc.known:
+            raise PosterError(
+                "no_round", round=exc.round_code, rounds=", ".join(exc.known)
+            ) from exc
+        raise PosterError("no_round_at_all", round=exc.round_code) from exc
     finally:
         await database.dispose()
     if not infos:
-        raise PosterError(f"round {round_code!r} has no villages: nothing to print")
+        raise PosterError("no_villages", round=round_code)
     check_links(infos)
     return infos
 
@@ -108,26 +141,17 @@ async def bot_username_from_telegram(settings: Settings) -> str:
 
     token = settings.telegram_bot_token.strip()
     if not token:
-        raise PosterError(
-            "the bot's username is needed for the deep links: pass --bot-username NAME, "
-            "or set TELEGRAM_BOT_TOKEN so that it can be asked from Telegram (getMe)"
-        )
+        raise PosterError("no_username")
     where = settings.api_root
     try:
         bot = plain_bot(settings, token)
         async with bot:
             username = bot.username
     except InvalidToken as exc:
-        raise PosterError(
-            f"the Bot API at {where} rejected TELEGRAM_BOT_TOKEN (getMe); check the token, "
-            "or pass --bot-username NAME"
-        ) from exc
+        raise PosterError("token_rejected", where=where) from exc
     except (TelegramError, OSError) as exc:
         reason = str(exc).replace(token, "<token>") or type(exc).__name__
-        raise PosterError(
-            f"could not ask the Bot API at {where} for the bot's username (getMe): {reason}; "
-            "pass --bot-username NAME"
-        ) from exc
+        raise PosterError("no_answer", where=where, reason=reason) from exc
     return clean_username(username)
 
 

@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 
 from bot.cli import build_app
 from bot.cli.i18n import LANGUAGES, catalog, from_arguments, from_locale
+from bot.export import EXPORT_ERRORS
+from bot.posters import POSTER_ERRORS
 from storage.links import LINK_ERRORS
 from storage.roster.wording import ENGLISH
 from tests.helpers.cli import CHINESE, run_xuncha
@@ -28,6 +30,8 @@ FILLED = {
     "click.kind.{}": ("argument", "option", "parameter"),
     "roster.problem.{}": tuple(ENGLISH),
     "link.error.{}": tuple(LINK_ERRORS),
+    "export.error.{}": tuple(EXPORT_ERRORS),
+    "qr.error.{}": tuple(POSTER_ERRORS),
 }
 
 

@@ -176,4 +176,10 @@ async def test_an_unknown_round_is_refused(
     assert result.exit_code == 1
     assert "no round 'WD2099-9'" in result.output
     assert "rounds: WD2023-1" in result.output
+    chinese = await xuncha(
+        database_url, "--lang", "zh", "export", "--round", "WD2099-9", "--out", str(out)
+    )
+    assert chinese.exit_code == 1
+    assert "数据库里没有轮次 'WD2099-9'（现有轮次：WD2023-1）" in chinese.output
+    assert "no round" not in chinese.output
     assert not out.exists()

@@ -165,6 +165,21 @@ async def test_an_unknown_round_is_a_clear_error(
     )
     assert result.exit_code == 1
     assert "no round 'WD2024-9' in the database (rounds: WD2023-1)" in result.output
+    chinese = await xuncha(
+        database_url,
+        "--lang",
+        "zh",
+        "qr",
+        "--round",
+        "WD2024-9",
+        "--out",
+        str(out),
+        "--bot-username",
+        BOT,
+    )
+    assert chinese.exit_code == 1
+    assert "数据库里没有轮次 'WD2024-9'（现有轮次：WD2023-1）" in chinese.output
+    assert "no round" not in chinese.output
     assert not out.exists()
 
 

@@ -72,7 +72,10 @@ def export(round_code: str, out: Path, *, shareable: bool) -> None:
             )
         )
     except ExportError as exc:
-        raise fail(ExitCode.NOT_DONE, say("export.failed", reason=exc)) from exc
+        raise fail(
+            ExitCode.NOT_DONE,
+            say("export.failed", reason=say(f"export.error.{exc.code}", **exc.values)),
+        ) from exc
     done = {"rows": result.rows, "round": result.round_code, "out": out}
     if result.shareable:
         typer.echo(say("export.done.shareable", **done))
@@ -105,7 +108,8 @@ def qr(round_code: str, out: Path, *, bot_username: str | None, language: str) -
         )
         written = write_posters(infos, bot_username=username, out=out, language=language)
     except PosterError as exc:
-        raise fail(_poster_exit_code(exc), say("qr.failed", reason=exc)) from exc
+        reason = say(f"qr.error.{exc.code}", **exc.values)
+        raise fail(_poster_exit_code(exc), say("qr.failed", reason=reason)) from exc
     for files in written:
         typer.echo(f"{files.village_code}: {files.link}")
     typer.echo(say("qr.done", count=len(written), round=infos[0].round_code, out=out))
