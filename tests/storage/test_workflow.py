@@ -777,7 +777,8 @@ async def test_merge_makes_the_duplicates_resident_follow_the_target(world: Worl
         (EVENT, RESIDENT),
         (EVENT, NEIGHBOUR),
     ]
-    # But only the target's own resident rates it.
+    # The duplicate's resident may answer the survey too, but only as a follower: their
+    # answer is recorded for the group and moves nothing; only the target's own resident's does.
     rating = await run(
         world,
         workflow.rate,
@@ -785,7 +786,9 @@ async def test_merge_makes_the_duplicates_resident_follow_the_target(world: Worl
         resident_telegram_id=NEIGHBOUR,
         satisfaction="satisfied",
     )
-    assert rating.refusal == Refusal.not_allowed
+    assert (rating.refusal, rating.detail) == (None, "follower")
+    row = await complaint(world.database, target)
+    assert (row.status, row.satisfaction) == ("resolved", None)
 
 
 async def test_a_chain_of_merges_reaches_every_resident_once(world: World) -> None:
