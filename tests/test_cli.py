@@ -32,6 +32,7 @@ FILLED = {
     "link.error.{}": tuple(LINK_ERRORS),
     "export.error.{}": tuple(EXPORT_ERRORS),
     "qr.error.{}": tuple(POSTER_ERRORS),
+    "roster.kept.{}": ("group", "department", "category"),
 }
 
 

@@ -94,8 +94,8 @@ def roster_load(file: Path) -> None:
         typer.echo(say("roster.updated", round=summary.round_code, counts=counts))
     else:
         typer.echo(say("roster.unchanged", round=summary.round_code))
-    for note in summary.notes:
-        typer.echo(say("roster.note", note=note))
+    for kind, code in summary.kept:
+        typer.echo(say("roster.note", note=say(f"roster.kept.{kind}", code=code)))
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -30,6 +30,8 @@ class RosterSummary:
     departments: int
     categories: int
     notes: list[str] = field(default_factory=list)
+    # What the notes are about: (kind, code) of a group, department or category kept in use.
+    kept: list[tuple[str, str]] = field(default_factory=list)
 
     def __str__(self) -> str:
         """A short English summary for the command line."""
@@ -119,6 +121,7 @@ async def apply_roster(*, session: AsyncSession, parsed: ParsedRoster) -> Roster
         departments=len(spec.departments),
         categories=len(spec.category_rows()),
         notes=sync.notes,
+        kept=sync.kept,
     )
 
 

@@ -64,6 +64,8 @@ class Sync:
         self.spec = parsed.spec
         self.changed = False
         self.notes: list[str] = []
+        # The same notes as (kind, code), for the command line to say in its own words.
+        self.kept: list[tuple[str, str]] = []
 
     def _put(
         self, model: type[RowT], row: RowT | None, keys: dict[str, Any], values: dict[str, Any]
@@ -88,6 +90,7 @@ class Sync:
         for code, row in sorted(rows.items()):
             if await uses(code, row):
                 self.notes.append(f"{kind} {code} is no longer in the file but is kept: {users}")
+                self.kept.append((kind, code))
                 continue
             await self.session.delete(row)
             self.changed = True

@@ -274,6 +274,7 @@ async def test_removed_rows_are_kept_only_while_complaints_refer_to_them(
         "category road is no longer in the file but is kept: complaints use it",
     ]
     assert str(summary).splitlines()[1:] == [f"note: {note}" for note in summary.notes]
+    assert summary.kept == [("group", "g5"), ("department", "dgh"), ("category", "road")]
     after = await snapshot(database)
     # g5 is kept but covers nothing any more; g7 is gone; hexi stays as a village.
     assert after["link"] == [("g3", "xiaodian"), ("g3", "youyue"), ("g3", "yuejia")]
