@@ -7,7 +7,7 @@ A chat serves one thing (storage/serving.py). Linking a chat posts the cards of 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -187,18 +187,37 @@ async def issue_code(
     return link
 
 
-async def describe(*, session: AsyncSession, link: LinkCode) -> str:
-    """What a code links, in English, for the operator."""
+# What a code links, by code; the command line says them from its catalog (link.links.CODE),
+# this is their English wording (describe()).
+LINK_TARGETS: dict[str, str] = {
+    "office": "the office of round {round} ({name})",
+    "office_gone": "an office",
+    "group": "group {code} ({name}) of round {round}",
+    "department": "department {code} ({name}) of round {round}",
+    "group_gone": "a group that no longer exists",
+    "department_gone": "a department that no longer exists",
+}
+
+
+async def describe_parts(*, session: AsyncSession, link: LinkCode) -> tuple[str, dict[str, str]]:
+    """What a code links: a code of LINK_TARGETS and its values."""
     if link.target == "office":
         round_ = await session.get(Round, link.target_id)
-        return f"the office of round {round_.code} ({round_.name})" if round_ else "an office"
+        if round_ is None:
+            return "office_gone", {}
+        return "office", {"round": round_.code, "name": round_.name}
     model: Any = InspectionGroup if link.target == "group" else Department
     row = await session.get(model, link.target_id)
-    if row is None:
-        return f"a {link.target} that no longer exists"
-    round_ = await session.get(Round, row.round_id)
-    round_text = f" of round {round_.code}" if round_ is not None else ""
-    return f"{link.target} {row.code} ({row.name}){round_text}"
+    round_ = await session.get(Round, row.round_id) if row is not None else None
+    if row is None or round_ is None:
+        return f"{link.target}_gone", {}
+    return link.target, {"code": row.code, "name": row.name, "round": round_.code}
+
+
+async def describe(*, session: AsyncSession, link: LinkCode) -> str:
+    """What a code links, in English, for the operator."""
+    what, values = await describe_parts(session=session, link=link)
+    return LINK_TARGETS[what].format(**values)
 
 
 async def redeem(
@@ -306,6 +325,9 @@ class IssuedCode:
     what: str
     expires_at: datetime
     timezone: str
+    # What it links as a code of LINK_TARGETS and values, for the command line's catalog.
+    what_code: str = ""
+    what_values: dict[str, str] = field(default_factory=dict)
 
     @property
     def local_expiry(self) -> datetime:
@@ -334,12 +356,15 @@ async def issue_code_at(
             link = await issue_code(
                 session=session, target=target, round_code=round_code, code=code, now=now
             )
+            what_code, what_values = await describe_parts(session=session, link=link)
             return IssuedCode(
                 code=link.code,
                 target=link.target,
-                what=await describe(session=session, link=link),
+                what=LINK_TARGETS[what_code].format(**what_values),
                 expires_at=link.expires_at,
                 timezone=await _timezone(session, link),
+                what_code=what_code,
+                what_values=what_values,
             )
     finally:
         await database.dispose()

@@ -16,7 +16,7 @@ from bot.cli import build_app
 from bot.cli.i18n import LANGUAGES, catalog, from_arguments, from_locale
 from bot.export import EXPORT_ERRORS
 from bot.posters import POSTER_ERRORS
-from storage.links import LINK_ERRORS
+from storage.links import LINK_ERRORS, LINK_TARGETS
 from storage.roster.wording import ENGLISH
 from tests.helpers.cli import CHINESE, run_xuncha
 
@@ -33,6 +33,7 @@ FILLED = {
     "export.error.{}": tuple(EXPORT_ERRORS),
     "qr.error.{}": tuple(POSTER_ERRORS),
     "roster.kept.{}": ("group", "department", "category"),
+    "link.links.{}": tuple(LINK_TARGETS),
 }
 
 

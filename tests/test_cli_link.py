@@ -83,7 +83,12 @@ async def test_department_and_office_codes(database_url: str) -> None:
     assert office.exit_code == 0, office.output
     assert "the office of round WD2023-1" in office.output
     assert "in the round office's chat" in office.output
-    assert sorted(c.target for c in await stored_codes(database_url)) == ["department", "office"]
+    chinese = await xuncha(database_url, "--lang", "zh", "link-code", "--department", "water")
+    assert chinese.exit_code == 0, chinese.output
+    assert "接入：轮次 WD2023-1 的责任单位 water（区水利局）" in chinese.output
+    assert "of round" not in chinese.output
+    stored = sorted(c.target for c in await stored_codes(database_url))
+    assert stored == ["department", "department", "office"]
 
 
 async def test_exactly_one_target(database_url: str) -> None:

@@ -75,7 +75,7 @@ def link_code(
         raise fail(ExitCode.NOT_DONE, say("link.failed", reason=said_link_error(exc))) from exc
     until = issued.local_expiry.strftime("%Y-%m-%d %H:%M %Z")
     typer.echo(say("link.code", code=issued.code))
-    typer.echo(say("link.what", what=issued.what))
+    typer.echo(say("link.what", what=say(f"link.links.{issued.what_code}", **issued.what_values)))
     typer.echo(
         say(
             "link.how",
