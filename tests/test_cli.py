@@ -74,6 +74,7 @@ async def test_clicks_own_words_are_chinese_in_zh_and_english_in_en(tmp_path: Pa
             assert english not in zh.stdout, (args, zh.stdout)
     top = await asyncio.to_thread(run_xuncha, "--help", env=env, cwd=tmp_path)
     assert "命令：" in top.stdout and "[选项] 命令 [参数]...\n" in top.stdout
+    assert "  try           不注册机器人，在浏览器里试用（模拟 Telegram）\n" in top.stdout
     en = await asyncio.to_thread(
         run_xuncha, "--lang", "en", "roster", "--help", env=env, cwd=tmp_path
     )
