@@ -217,7 +217,7 @@ def test_typed_text_is_escaped() -> None:
         assert "<script>" not in timeline_entry("en", view.event)
 
 
-def test_resolved_has_the_survey_for_its_own_resident_only() -> None:
+def test_resolved_asks_the_survey_of_its_resident_and_as_a_follower_of_a_duplicate_s() -> None:
     view = event_view("resolved", note="修好了", status="resolved")
     (call,) = render_resident_event(view, "zh")
     found = buttons(call[1])
@@ -229,11 +229,13 @@ def test_resolved_has_the_survey_for_its_own_resident_only() -> None:
         t("zh", "survey.button.unsolved"),
     ]
     assert all(SURVEY.match(data) for _, data in found)
-    # The resident of a duplicate hears it too, about their own number, but is not surveyed.
+    # The resident of a duplicate hears it too, about their own number, and is asked as a
+    # follower (their answer goes to the group and moves nothing; docs/DESIGN.md).
     (call,) = render_resident_event(view, "en", chat_id=DUPLICATE_RESIDENT)
-    assert buttons(call[1]) == []
+    assert [data for _, data in buttons(call[1])] == ["sv:7:y", "sv:7:p", "sv:7:n"]
     assert "WD2023-1-0009" in call[1]["text"] and "WD2023-1-0007" in call[1]["text"]
     assert "修好了" in call[1]["text"]
+    assert t("en", "survey.ask_follower") in call[1]["text"]
 
 
 def test_no_survey_once_the_complaint_moved_on() -> None:
@@ -249,10 +251,11 @@ def test_resolved_with_a_photo() -> None:
     assert method == "sendPhoto" and params["photo"] == "PHOTO1"
     assert "修好了" in params["caption"] and "WD2023-1-0007" in params["caption"]
     assert [d for _, d in buttons(params)] == ["sv:7:y", "sv:7:p", "sv:7:n"]
-    # A duplicate's resident sees the photo too, without the survey.
+    # A duplicate's resident sees the photo too, with the follower's survey.
     ((method, params),) = render_resident_event(view, "en", chat_id=DUPLICATE_RESIDENT)
     assert method == "sendPhoto" and params["photo"] == "PHOTO1"
-    assert "WD2023-1-0009" in params["caption"] and buttons(params) == []
+    assert "WD2023-1-0009" in params["caption"]
+    assert [d for _, d in buttons(params)] == ["sv:7:y", "sv:7:p", "sv:7:n"]
     # Too long for a caption: the photo, then the text with the survey.
     long_view = event_view(
         "resolved", note="修" * (CAPTION_MAX + 10), status="resolved", photo_file_id="PHOTO1"
