@@ -17,8 +17,7 @@ from storage.lifecycle import Act
 from storage.models import Handoff
 from storage.workflow import dispatches, steps
 from storage.workflow.base import Action, Actor, Outcome, Refusal, S
-from storage.workflow.handoffs import at_department, department_actor, sign_implied
-from storage.workflow.publish import publish
+from storage.workflow.handoffs import as_department, at_department, sign_implied
 
 # A clue's notes are short: what the commission says, not its file.
 CLUE_NOTE_MAX = 500
@@ -57,19 +56,15 @@ async def receive_clue(
     if not made:
         return Outcome(found.complaint, Refusal.nothing_to_do, "received")
     await sign_implied(session, found, actor, now)
-    complaint = found.complaint
-    complaint.updated_at = now
-    event = await steps.record(
+    return await as_department(
         session,
-        complaint,
-        department_actor(actor, found.department),
+        found,
+        actor,
         Action.clue_received,
         now,
         public=False,
         note=cleaned,
     )
-    await publish(session, complaint, event, now, tell_group=True)
-    return Outcome(complaint, event_id=event.id)
 
 
 async def close_clue(
@@ -98,10 +93,10 @@ async def close_clue(
     await sign_implied(session, found, actor, now)
     assert complaint.id is not None
     await dispatches.end(session, complaint.id, now, done=True)
-    event = await steps.record(
+    return await as_department(
         session,
-        complaint,
-        department_actor(actor, found.department),
+        found,
+        actor,
         Action.clue_closed,
         now,
         public=True,
@@ -109,5 +104,3 @@ async def close_clue(
         to_status=S.closed,
         note=cleaned,
     )
-    await publish(session, complaint, event, now, tell_group=True)
-    return Outcome(complaint, event_id=event.id)

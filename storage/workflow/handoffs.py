@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
@@ -81,6 +82,27 @@ def department_actor(actor: Actor, department: Department) -> Actor:
     return Actor("department", actor.telegram_id, actor.name or department.name)
 
 
+async def as_department(
+    session: AsyncSession,
+    found: AtDepartment,
+    actor: Actor,
+    action: Action,
+    now: datetime,
+    *,
+    tell_group: bool = True,
+    **event: Any,
+) -> Outcome:
+    """Record the department's act on the complaint's timeline and publish it (the cards, the
+    residents, and under the group's card unless `tell_group` is false)."""
+    complaint = found.complaint
+    complaint.updated_at = now
+    recorded = await steps.record(
+        session, complaint, department_actor(actor, found.department), action, now, **event
+    )
+    await publish(session, complaint, recorded, now, tell_group=tell_group)
+    return Outcome(complaint, event_id=recorded.id)
+
+
 async def sign_implied(
     session: AsyncSession, found: AtDepartment, actor: Actor, now: datetime
 ) -> None:
@@ -125,18 +147,15 @@ async def sign(
     if not made:
         await session.refresh(found.handoff)
         return Outcome(found.complaint, Refusal.nothing_to_do, found.handoff.signed_by_name)
-    complaint = found.complaint
-    complaint.updated_at = now
-    event = await steps.record(
+    return await as_department(
         session,
-        complaint,
-        department_actor(actor, found.department),
+        found,
+        actor,
         Action.signed,
         now,
+        tell_group=False,
         public=False,
     )
-    await publish(session, complaint, event, now)
-    return Outcome(complaint, event_id=event.id)
 
 
 async def send_back(
@@ -176,18 +195,16 @@ async def send_back(
         return_note=cleaned,
         ended_at=now,
     )
-    event = await steps.record(
+    return await as_department(
         session,
-        complaint,
-        department_actor(actor, found.department),
+        found,
+        actor,
         Action.returned,
         now,
         public=True,
         from_status=S.handed_off,
         to_status=S.accepted,
     )
-    await publish(session, complaint, event, now, tell_group=True)
-    return Outcome(complaint, event_id=event.id)
 
 
 def round_today(round_: Round | None, now: datetime) -> date:
@@ -245,18 +262,15 @@ async def request_extension(
     if not made:
         return Outcome(complaint, Refusal.nothing_to_do, "pending")
     await sign_implied(session, found, actor, now)
-    complaint.updated_at = now
-    event = await steps.record(
+    return await as_department(
         session,
-        complaint,
-        department_actor(actor, found.department),
+        found,
+        actor,
         Action.extension_requested,
         now,
         public=False,
         note=cleaned,
     )
-    await publish(session, complaint, event, now, tell_group=True)
-    return Outcome(complaint, event_id=event.id)
 
 
 async def post_progress(
@@ -280,17 +294,13 @@ async def post_progress(
     if isinstance(found, Outcome):
         return found
     await sign_implied(session, found, actor, now)
-    complaint = found.complaint
-    complaint.updated_at = now
-    event = await steps.record(
+    return await as_department(
         session,
-        complaint,
-        department_actor(actor, found.department),
+        found,
+        actor,
         Action.progress,
         now,
         public=True,
         note=cleaned,
         photo_file_ids=list(photo_file_ids) or None,
     )
-    await publish(session, complaint, event, now, tell_group=True)
-    return Outcome(complaint, event_id=event.id)
