@@ -20,7 +20,7 @@ from handlers import flood
 from handlers.context import UpdateScope, current_scope
 from handlers.errors import apologise
 from handlers.members import members_of, prefetch
-from storage import updates
+from storage import outbox, updates
 from storage.clock import Clock, SystemClock
 from storage.db import Database
 
@@ -68,6 +68,9 @@ class XunchaApplication(Application):
     may_lead: Callable[[], bool]
     # Residents sending faster than a person types (bot/flood.py), counted in this process.
     flood_gate: FloodGate
+    # The running sender's way to take chats at once (bot/sender.py `deliver_now`); None in a
+    # process that does not send now (a standby): the wake-up is all it does.
+    deliver_now: Callable[[frozenset[int]], None] | None = None
 
     def attach(
         self,
@@ -150,10 +153,11 @@ class XunchaApplication(Application):
                 if scope.error is not None:
                     raise _HandlerFailed from scope.error
                 updates.mark_processed(session=session, update_id=update.update_id, now=scope.now)
+                due = outbox.due_after_commit(session)
         except _HandlerFailed:
             await self._after_failure(update)
             return "failed"
-        await self._finish(scope)
+        await self._finish(scope, due)
         return "handled"
 
     def _flood_verdict(self, update: Update) -> Verdict:
@@ -200,11 +204,17 @@ class XunchaApplication(Application):
             finally:
                 current_scope.reset(token)
             updates.mark_processed(session=session, update_id=update.update_id, now=scope.now)
-        await self._finish(scope)
+            due = outbox.due_after_commit(session)
+        await self._finish(scope, due)
 
-    async def _finish(self, scope: UpdateScope) -> None:
-        """After commit: wake the outbox sender and run deferred actions."""
-        if scope.wrote_outbox:
+    async def _finish(self, scope: UpdateScope, due: frozenset[int]) -> None:
+        """After commit: hand the chats whose rows are due to the sender (or wake it) and run
+        deferred actions."""
+        if due and self.deliver_now is not None:
+            # The rows are committed, so a crash loses nothing; sent now, not at the next look
+            # at the whole outbox (which still takes anything this misses).
+            self.deliver_now(due)
+        elif scope.wrote_outbox or due:
             self.outbox_wakeup.set()
         for action in scope.after_commit:
             try:

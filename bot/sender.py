@@ -5,47 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 
 from bot.delivery import Delivery, deliver
+from bot.outbox_jobs import Job, record_cards, record_sent, render_job
 from bot.ratelimit import RateLimits
 from handlers import outbox_views
-from handlers.calls import Call, readdress
-from storage import cards, chat_migration, lost_chats, outbox, pacing
+from handlers.calls import readdress
+from storage import chat_migration, lost_chats, outbox, outbox_delivery, pacing
 from storage.clock import Clock
 from storage.db import Database
-from storage.models import CardMessage, Complaint, OutboxMessage
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-# A burst message shows at most this many cards (Telegram allows 100 buttons a message).
-MAX_CARDS_PER_MESSAGE = 8
-BURST_LOOKAHEAD = 200
 # How often the sender looks for rows written by other processes or due for a retry.
 IDLE_POLL_SECONDS = 1.0
 
-
-@dataclass
-class Job:
-    """One outbox row, rendered into the calls that deliver it."""
-
-    row: OutboxMessage
-    calls: list[Call]
-    # Other pending rows whose content this row's send brings up to date.
-    covered: list[int] = field(default_factory=list)
-    broken: bool = False
-    # Calls of this row delivered by earlier attempts (a retry does not repeat them).
-    done: int = 0
-    # What each card message delivered by this job shows now (CardMessage.shown).
-    shown: dict[int, str] = field(default_factory=dict)
-    # Calls made by this attempt (a new leader's pacing counts them: storage/pacing.py).
-    made: int = 0
+# A job delivered in full: what the next read's transaction records first.
+Sent = tuple[Job, Delivery, dict[int, int]]
 
 
 class NotLeading(Exception):
@@ -78,6 +60,9 @@ class OutboxSender:
         self.wakeup = wakeup
         self.limits = limits or RateLimits()
         self._workers: dict[int, asyncio.Task[None]] = {}
+        # Chats told of new rows while their worker runs: it looks once more before it ends.
+        self._again: set[int] = set()
+        self._running = False
 
     @property
     def busy(self) -> bool:
@@ -91,6 +76,7 @@ class OutboxSender:
 
     async def run(self) -> None:
         """Deliver until cancelled."""
+        self._running = True
         try:
             while True:
                 try:
@@ -101,9 +87,33 @@ class OutboxSender:
                     await asyncio.wait_for(self.wakeup.wait(), IDLE_POLL_SECONDS)
                 self.wakeup.clear()
         finally:
-            for task in self._workers.values():
+            self._running = False
+            workers = list(self._workers.values())
+            for task in workers:
                 task.cancel()
-            await asyncio.gather(*self._workers.values(), return_exceptions=True)
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    def deliver_now(self, chat_ids: Iterable[int]) -> None:
+        """Send these chats' due rows now (an update's rows, just committed), without waiting
+        for the next look at the whole outbox; a chat's running worker looks once more."""
+        if not self._running or not self.may_send():
+            return
+        for chat_id in chat_ids:
+            if self.busy_with(chat_id):
+                self._again.add(chat_id)
+            else:
+                self._start(chat_id)
+
+    def _start(self, chat_id: int) -> None:
+        """A worker for the chat (there is none running)."""
+        task = asyncio.create_task(self._work_chat(chat_id), name=f"outbox-chat-{chat_id}")
+        self._workers[chat_id] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._workers.get(chat_id) is done:
+                del self._workers[chat_id]
+
+        task.add_done_callback(forget)
 
     async def seed_pacing(self) -> int:
         """Count into the pacing what the outbox says was sent in the last window (by another
@@ -121,65 +131,76 @@ class OutboxSender:
         if not self.may_send():
             return
         async with self.database.transaction() as session:
-            chats = await outbox.due_chats(session=session, now=self.clock.now())
+            chats = await outbox_delivery.due_chats(session=session, now=self.clock.now())
         for chat_id in chats:
-            task = self._workers.get(chat_id)
-            if task is None or task.done():
-                self._workers[chat_id] = asyncio.create_task(
-                    self._work_chat(chat_id), name=f"outbox-chat-{chat_id}"
-                )
+            if not self.busy_with(chat_id):
+                self._start(chat_id)
 
     async def _work_chat(self, chat_id: int) -> None:
         """Send one chat's due rows in order until none is due."""
         try:
-            while True:
+            job = await self._next(chat_id)
+            while job is not None:
                 if not self.may_send():
                     return
-                job = await self._prepare(chat_id)
-                if job is None:
-                    return
                 outcome, card_messages = await self._send(job)
+                if outcome.kind == "sent":
+                    # Recorded in the transaction that reads the chat's next row.
+                    job = await self._next(chat_id, sent=(job, outcome, card_messages))
+                    continue
                 await self._record(job, outcome, card_messages)
                 if outcome.kind in ("retry", "migrated", "forbidden"):
                     # Later rows of this chat wait for this one: per-chat order is kept. A
                     # migrated chat's rows have moved to its new id, and its own worker; a
                     # chat the bot was removed from is skipped until it is back.
                     return
+                job = await self._next(chat_id)
         except NotLeading:
             log.info("outbox worker for chat %s stopped: not the leader", chat_id)
         except Exception:
             # The next dispatch starts a new worker for this chat; the row is still pending.
             log.exception("outbox worker for chat %s failed", chat_id)
 
-    async def _prepare(self, chat_id: int) -> Job | None:
-        """Read the chat's next due row and render it from the current state."""
-        async with self.database.transaction() as session:
-            row = await outbox.head_of_chat(session=session, chat_id=chat_id)
-            if row is None or row.next_attempt_at > self.clock.now():
-                return None
-            if row.kind == outbox.API:
-                # The row's chat is the one to call, whatever the params say (a row moved to a
-                # supergroup's new id, a caller that left chat_id out).
-                params = {**row.payload.get("params", {}), "chat_id": row.chat_id}
-                call = Call(str(row.payload.get("method", "")), params)
-                return Job(row=row, calls=[call])
-            if row.kind != outbox.LEDGER:
-                covered: list[int] = []
-                if row.kind == outbox.CARD:
-                    covered = await self._cover_card_rows(session, row)
-                try:
-                    calls = await outbox_views.render(session=session, row=row)
-                except DBAPIError:
-                    # The database, not the row: the worker ends, the row stays pending and
-                    # the next dispatch tries again.
+    async def _next(self, chat_id: int, sent: Sent | None = None) -> Job | None:
+        """Record a delivered job (if any) and read the chat's next due row, rendered from the
+        state now, in one transaction; None when nothing is due."""
+        while True:
+            self._again.discard(chat_id)
+            try:
+                moved, row, job = await self._record_and_read(chat_id, sent)
+            except Exception:
+                if sent is None:
                     raise
-                except Exception:
-                    log.exception("outbox row %s (%s) could not be rendered", row.id, row.kind)
-                    return Job(row=row, calls=[], covered=[], broken=True)
-                done = int(row.payload.get("done", 0))
-                return Job(row=row, calls=calls, covered=covered, done=done)
-        # Only now, with this write transaction (and on SQLite the write lock) let go.
-        return await self._prepare_ledger(row)
+                # Reading the next row failed (the database): what was sent is recorded on
+                # its own, or it would go out again.
+                async with self.database.transaction() as session:
+                    await record_sent(session, *sent, self.clock.now())
+                raise
+            if moved:
+                assert sent is not None
+                log.info("outbox row %s moved from chat %s while sent", sent[0].row.id, chat_id)
+                self.wakeup.set()
+                return None
+            if row is not None and row.kind == outbox.LEDGER:
+                # Only now, with the write transaction (and on SQLite the write lock) let go.
+                return await self._prepare_ledger(row)
+            if job is not None or chat_id not in self._again:
+                return job
+            sent = None
+
+    async def _record_and_read(
+        self, chat_id: int, sent: Sent | None
+    ) -> tuple[bool, OutboxMessage | None, Job | None]:
+        """One transaction: record `sent`, then read and render the chat's next due row (the
+        ledger is rendered later, outside it); (whether the sent row had moved, row, job)."""
+        async with self.database.transaction() as session:
+            now = self.clock.now()
+            if sent is not None and not await record_sent(session, *sent, now):
+                return True, None, None
+            row = await outbox_delivery.next_due(session=session, chat_id=chat_id, now=now)
+            if row is None or row.kind == outbox.LEDGER:
+                return False, row, None
+            return False, row, await render_job(session, row, self.limits)
 
     async def _prepare_ledger(self, row: OutboxMessage) -> Job:
         """Write a ledger row's file from a read-only snapshot: nobody waits while it is written.
@@ -199,32 +220,11 @@ class OutboxSender:
         if payload != row.payload:
             assert row.id is not None
             async with self.database.transaction() as session:
-                await outbox.record_payload(session=session, row_id=row.id, payload=payload)
+                await outbox_delivery.record_payload(
+                    session=session, row_id=row.id, payload=payload
+                )
             row.payload = payload
         return Job(row=row, calls=calls, done=int(row.payload.get("done", 0)))
-
-    async def _cover_card_rows(self, session: AsyncSession, row: OutboxMessage) -> list[int]:
-        """Combine a burst of new cards into this row's message; list rows this send covers."""
-        complaint = await session.get(Complaint, row.complaint_id) if row.complaint_id else None
-        if complaint is None or complaint.group_card_id is None:
-            return []
-        card = await session.get(CardMessage, complaint.group_card_id)
-        if card is not None and card.message_id is None and card.id is not None:
-            unsent = await cards.unsent_cards(
-                session=session, chat_id=row.chat_id, limit=BURST_LOOKAHEAD
-            )
-            # Behind: more new cards wait than half of what the chat's window still lets out
-            # (the other half stays free for edits and prompts while the burst lasts).
-            if len(unsent) > max(self.limits.remaining(row.chat_id) // 2, 1):
-                shown = await cards.card_complaint_ids(session=session, card_id=card.id)
-                room = MAX_CARDS_PER_MESSAGE - len(shown)
-                others = [other for other in unsent if other.id != card.id][: max(room, 0)]
-                await cards.combine_cards(session=session, into=card, others=others)
-        shown = await cards.card_complaint_ids(session=session, card_id=complaint.group_card_id)
-        rows = await cards.pending_card_rows(
-            session=session, chat_id=row.chat_id, complaint_ids=shown
-        )
-        return [row_id for row_id in rows if row_id != row.id]
 
     async def _send(self, job: Job) -> tuple[Delivery, dict[int, int]]:
         """Make the job's calls in order; stop at the first that is not delivered."""
@@ -234,10 +234,10 @@ class OutboxSender:
         job.shown = {}
         outcome = Delivery("sent")
         for call in job.calls[job.done :]:
-            slot = await self.limits.take_slot(job.row.chat_id)
+            slot = await self.limits.take_slot(job.row.chat_id, call.method)
             if not self.may_send():
                 raise NotLeading
-            job.made += 1
+            job.made += slot.counted
             try:
                 outcome = await deliver(self.bot, call, attempts=job.row.attempts)
             finally:
@@ -254,7 +254,7 @@ class OutboxSender:
         return outcome, card_messages
 
     async def _record(self, job: Job, outcome: Delivery, card_messages: dict[int, int]) -> None:
-        """Write the outcome of a delivery attempt."""
+        """Write the outcome of an attempt that did not deliver the whole row."""
         row = job.row
         assert row.id is not None
         now = self.clock.now()
@@ -263,7 +263,7 @@ class OutboxSender:
         if moved_to == row.chat_id:
             moved_to = None
         async with self.database.transaction() as session:
-            if await outbox.chat_of_row(session=session, row_id=row.id) != row.chat_id:
+            if await outbox_delivery.chat_of_row(session=session, row_id=row.id) != row.chat_id:
                 # The chat was upgraded to a supergroup while this went to its old id: the
                 # row (and its card) moved to the new chat and are still to be sent there.
                 log.info("outbox row %s moved from chat %s while being sent", row.id, row.chat_id)
@@ -275,28 +275,8 @@ class OutboxSender:
             if outcome.kind == "forbidden":
                 lost = await lost_chats.mark_lost(session=session, chat_id=row.chat_id, now=now)
                 waits = lost.linked
-            for card_id, message_id in card_messages.items():
-                await cards.record_card_message(
-                    session=session, card_id=card_id, chat_id=row.chat_id, message_id=message_id
-                )
-            for card_id, shown in job.shown.items():
-                await cards.record_shown(
-                    session=session, card_id=card_id, chat_id=row.chat_id, shown=shown
-                )
-            if outcome.kind == "sent":
-                if job.made > 1:
-                    await outbox.record_payload(
-                        session=session,
-                        row_id=row.id,
-                        payload=pacing.with_calls(row.payload, job.made),
-                    )
-                await outbox.mark_sent(
-                    session=session, row_id=row.id, now=now, message_id=outcome.message_id
-                )
-                await cards.mark_covered(
-                    session=session, row_ids=job.covered, by_row=row.id, now=now
-                )
-            elif moved_to is not None:
+            await record_cards(session, job, card_messages)
+            if moved_to is not None:
                 # Everything keyed by the old id moves, this row included, due at once.
                 await chat_migration.migrate_chat(
                     session=session,
@@ -306,7 +286,7 @@ class OutboxSender:
                     readdress=readdress,
                 )
             elif outcome.kind == "retry" or waits:
-                await outbox.mark_retry(
+                await outbox_delivery.mark_retry(
                     session=session,
                     row_id=row.id,
                     error=outcome.error or "",
@@ -314,7 +294,7 @@ class OutboxSender:
                     payload={**row.payload, "done": job.done} if job.done else None,
                 )
             else:
-                await outbox.mark_failed(
+                await outbox_delivery.mark_failed(
                     session=session, row_id=row.id, error=outcome.error or "", now=now
                 )
         if outcome.kind == "retry":

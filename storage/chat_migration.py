@@ -184,6 +184,8 @@ async def migrate_chat(
         rendered=bool(serving),
         readdress=readdress,
     )
+    # The moved rows may go to the new id once this commits.
+    outbox.note_due(session=session, chat_id=new_chat_id)
     if not serving:
         await _move_prompts(session, old_chat_id, None)
         return ChatMigration(old_chat_id, new_chat_id, None, rows)

@@ -120,6 +120,8 @@ async def came_back(
     """A row whose chat was lost has a chat again (the bot back, or a new chat linked): the
     office is told. The caller has cleared the mark (set_chat does)."""
     back = await _describe(session, row, lost_at)
+    # What waited for the chat may go once this commits.
+    outbox.note_due(session=session, chat_id=back.chat_id)
     await _tell_office(session, row, back, NoticeKind.chat_back, now)
     log.warning(
         "%s %s (round %s) has chat %s again: what waited for it goes out",

@@ -17,6 +17,14 @@ from storage.models import (
     OutboxStatus,
     TimelineEvent,
 )
+from storage.outbox_delivery import chat_of_row as chat_of_row
+from storage.outbox_delivery import due_chats as due_chats
+from storage.outbox_delivery import head_of_chat as head_of_chat
+from storage.outbox_delivery import mark_failed as mark_failed
+from storage.outbox_delivery import mark_retry as mark_retry
+from storage.outbox_delivery import mark_sent as mark_sent
+from storage.outbox_delivery import next_due as next_due
+from storage.outbox_delivery import record_payload as record_payload
 from storage.serving import lost_chat_ids
 
 # Kinds rendered from the current state when sent (see handlers/outbox_views.py).
@@ -70,7 +78,22 @@ def _enqueue(
         priority=priority,
     )
     session.add(row)
+    note_due(session=session, chat_id=chat_id)
     return row
+
+
+# Where a session keeps the chats its transaction queued rows for (or made rows of due).
+_DUE_CHATS = "outbox_due_chats"
+
+
+def note_due(*, session: AsyncSession, chat_id: int) -> None:
+    """Note that this transaction makes rows of the chat due (queued, moved, a chat back)."""
+    session.info.setdefault(_DUE_CHATS, set()).add(chat_id)
+
+
+def due_after_commit(session: AsyncSession) -> frozenset[int]:
+    """The chats whose rows this transaction made due: the sender may take them at once."""
+    return frozenset(session.info.get(_DUE_CHATS, ()))
 
 
 def _about(
@@ -178,37 +201,6 @@ def enqueue_ledger(
     )
 
 
-async def due_chats(*, session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
-    """Chats whose next row may go now, oldest first (a chat waiting out a retry is skipped,
-    and so is a linked chat the bot was removed from: its rows wait, storage/lost_chats.py)."""
-    # Only a retried row has a future next_attempt_at, and it heads its chat: a chat whose
-    # latest next_attempt_at is still ahead is blocked, so it takes no worker slot.
-    statement = (
-        select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first"))
-        .where(
-            OutboxMessage.status == OutboxStatus.pending,
-            col(OutboxMessage.chat_id).not_in(lost_chat_ids()),
-        )
-        .group_by(col(OutboxMessage.chat_id))
-        .having(func.max(OutboxMessage.next_attempt_at) <= now)
-        .order_by(func.min(OutboxMessage.id))
-        .limit(limit)
-    )
-    rows = (await session.exec(statement)).all()
-    return [chat_id for chat_id, _ in rows]
-
-
-async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage | None:
-    """The next row of a chat: by priority, then strictly in the order written."""
-    statement = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.chat_id == chat_id)
-        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
-        .limit(1)
-    )
-    return (await session.exec(statement)).first()
-
-
 async def unsent_cards(*, session: AsyncSession, chat_id: int, limit: int) -> list[CardMessage]:
     """Group cards waiting to be sent to a chat (storage.cards.unsent_cards)."""
     # Imported here: storage.cards queues its rows through this module.
@@ -223,63 +215,6 @@ async def pending_count(*, session: AsyncSession, chat_id: int) -> int:
         OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.pending
     )
     return (await session.exec(statement)).one()
-
-
-async def chat_of_row(*, session: AsyncSession, row_id: int) -> int | None:
-    """The chat a row is addressed to now (it moves when its chat changes id)."""
-    row = await session.get(OutboxMessage, row_id)
-    return row.chat_id if row is not None else None
-
-
-async def _update_row(*, session: AsyncSession, row_id: int, **values: Any) -> None:
-    """Write delivery fields of one row, counting the attempt."""
-    await session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id)
-        .values(attempts=OutboxMessage.attempts + 1, **values)
-    )
-
-
-async def record_payload(*, session: AsyncSession, row_id: int, payload: dict[str, Any]) -> None:
-    """Keep what preparing a row produced (a written file, say), so a retry reuses it."""
-    await session.exec(
-        update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(payload=payload)
-    )
-
-
-async def mark_sent(
-    *, session: AsyncSession, row_id: int, now: datetime, message_id: int | None
-) -> None:
-    """Record a successful delivery."""
-    await _update_row(
-        session=session,
-        row_id=row_id,
-        status=OutboxStatus.sent,
-        sent_at=now,
-        message_id=message_id,
-    )
-
-
-async def mark_retry(
-    *,
-    session: AsyncSession,
-    row_id: int,
-    error: str,
-    retry_at: datetime,
-    payload: dict[str, Any] | None = None,
-) -> None:
-    """Record a failed attempt that will be tried again at `retry_at` (with its progress)."""
-    values: dict[str, Any] = {"last_error": error, "next_attempt_at": retry_at}
-    if payload is not None:
-        values["payload"] = payload
-    await _update_row(session=session, row_id=row_id, **values)
-
-
-async def mark_failed(*, session: AsyncSession, row_id: int, error: str, now: datetime) -> None:
-    """Record a permanent failure: the row is not tried again."""
-    await _update_row(
-        session=session, row_id=row_id, status=OutboxStatus.failed, last_error=error, sent_at=now
-    )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
 
-# Payload key of a row whose send took more than one call (kept by `record_calls`).
+# Payload key of a row whose send took other than one counted call (kept by `with_calls`).
 CALLS_KEY = "calls"
 
 
@@ -39,11 +39,12 @@ async def recent_sends(
     for chat_id, sent_at, payload in (await session.exec(statement)).all():
         if sent_at is None:
             continue
+        # No key: one call; 0: calls the pacing does not count (an edit in a private chat).
         calls = payload.get(CALLS_KEY, 1) if isinstance(payload, dict) else 1
-        sends.extend(RecentSend(chat_id, sent_at) for _ in range(max(int(calls), 1)))
+        sends.extend(RecentSend(chat_id, sent_at) for _ in range(max(int(calls), 0)))
     return sends
 
 
 def with_calls(payload: dict[str, object], calls: int) -> dict[str, object]:
-    """The payload of a row whose send took `calls` calls (recorded only above one)."""
+    """The payload of a row whose send took `calls` counted calls (recorded unless one)."""
     return {**payload, CALLS_KEY: calls}

@@ -1,0 +1,131 @@
+"""Delivering the outbox: which chats have rows due, a chat's next row, what became of a send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import OutboxMessage, OutboxStatus
+from storage.serving import lost_chat_ids
+
+
+async def due_chats(*, session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
+    """Chats whose next row may go now, oldest first (a chat waiting out a retry is skipped,
+    and so is a linked chat the bot was removed from: its rows wait, storage/lost_chats.py)."""
+    # Only a retried row has a future next_attempt_at, and it heads its chat: a chat whose
+    # latest next_attempt_at is still ahead is blocked, so it takes no worker slot.
+    statement = (
+        select(OutboxMessage.chat_id, func.min(OutboxMessage.id).label("first"))
+        .where(
+            OutboxMessage.status == OutboxStatus.pending,
+            col(OutboxMessage.chat_id).not_in(lost_chat_ids()),
+        )
+        .group_by(col(OutboxMessage.chat_id))
+        .having(func.max(OutboxMessage.next_attempt_at) <= now)
+        .order_by(func.min(OutboxMessage.id))
+        .limit(limit)
+    )
+    rows = (await session.exec(statement)).all()
+    return [chat_id for chat_id, _ in rows]
+
+
+async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage | None:
+    """The next row of a chat: by priority, then strictly in the order written."""
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.chat_id == chat_id)
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
+        .limit(1)
+    )
+    return (await session.exec(statement)).first()
+
+
+async def next_due(*, session: AsyncSession, chat_id: int, now: datetime) -> OutboxMessage | None:
+    """The chat's next row if it may go now: not waiting out a retry, not for a lost chat."""
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.chat_id == chat_id)
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
+        .limit(1)
+    )
+    if chat_id < 0:
+        # Only group chats are ever lost (a resident who blocked the bot fails for good).
+        statement = statement.where(col(OutboxMessage.chat_id).not_in(lost_chat_ids()))
+    row = (await session.exec(statement)).first()
+    if row is None or row.next_attempt_at > now:
+        return None
+    return row
+
+
+async def chat_of_row(*, session: AsyncSession, row_id: int) -> int | None:
+    """The chat a row is addressed to now (it moves when its chat changes id)."""
+    row = await session.get(OutboxMessage, row_id)
+    return row.chat_id if row is not None else None
+
+
+async def _update_row(*, session: AsyncSession, row_id: int, **values: Any) -> None:
+    """Write delivery fields of one row, counting the attempt."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(attempts=OutboxMessage.attempts + 1, **values)
+    )
+
+
+async def record_payload(*, session: AsyncSession, row_id: int, payload: dict[str, Any]) -> None:
+    """Keep what preparing a row produced (a written file, say), so a retry reuses it."""
+    await session.exec(
+        update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(payload=payload)
+    )
+
+
+async def mark_sent(
+    *,
+    session: AsyncSession,
+    row_id: int,
+    now: datetime,
+    message_id: int | None,
+    chat_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Record a successful delivery (with the payload when given); False when `chat_id` is
+    given and the row is no longer addressed to it (it moved while being sent: not marked)."""
+    values: dict[str, Any] = {
+        "status": OutboxStatus.sent,
+        "sent_at": now,
+        "message_id": message_id,
+        "attempts": OutboxMessage.attempts + 1,
+    }
+    if payload is not None:
+        values["payload"] = payload
+    statement = update(OutboxMessage).where(col(OutboxMessage.id) == row_id)
+    if chat_id is not None:
+        statement = statement.where(col(OutboxMessage.chat_id) == chat_id)
+    result = await session.exec(statement.values(**values))
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+async def mark_retry(
+    *,
+    session: AsyncSession,
+    row_id: int,
+    error: str,
+    retry_at: datetime,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Record a failed attempt that will be tried again at `retry_at` (with its progress)."""
+    values: dict[str, Any] = {"last_error": error, "next_attempt_at": retry_at}
+    if payload is not None:
+        values["payload"] = payload
+    await _update_row(session=session, row_id=row_id, **values)
+
+
+async def mark_failed(*, session: AsyncSession, row_id: int, error: str, now: datetime) -> None:
+    """Record a permanent failure: the row is not tried again."""
+    await _update_row(
+        session=session, row_id=row_id, status=OutboxStatus.failed, last_error=error, sent_at=now
+    )
