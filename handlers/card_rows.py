@@ -39,12 +39,14 @@ async def chat_language(session: AsyncSession, chat_id: int, kind: str) -> str |
     return language_for(role.language, DEFAULT_LANGUAGE)
 
 
-async def _view(session: AsyncSession, row: OutboxMessage) -> CardView | None:
+async def _view(
+    session: AsyncSession, row: OutboxMessage, *, similar: bool = True
+) -> CardView | None:
     """The row's complaint as cards show it (None: no complaint)."""
     found = complaint_id(row)
     if found is None:
         return None
-    return await triage.card_view(session=session, complaint_id=found)
+    return await triage.card_view(session=session, complaint_id=found, similar=similar)
 
 
 # What CardMessage.shown holds once a card's buttons were taken off: no render equals it.
@@ -85,18 +87,20 @@ async def _show(
 
 async def group_card(session: AsyncSession, row: OutboxMessage) -> list[Call]:
     """The group's card: sent the first time (with every complaint it shows), else edited."""
-    view = await _view(session, row)
-    if view is None or view.group_card_id is None:
+    found = complaint_id(row)
+    card_id = await triage.group_card_of(session=session, complaint_id=found) if found else None
+    if card_id is None:
         return []
     language = await chat_language(session, row.chat_id, "group")
     if language is None:
         return []
-    views = await triage.cards_of_message(session=session, card_id=view.group_card_id)
+    # The row's complaint is among those its card shows: one set of views renders them all.
+    shown = await triage.cards_of_message(session=session, card_id=card_id)
+    view = next(v for v in shown if v.complaint_id == found)
     # Only complaints of the group this chat serves, whatever a stale card row may hold.
-    views = [v for v in views if v.group_chat_id == row.chat_id] or [view]
+    views = [v for v in shown if v.group_chat_id == row.chat_id] or [view]
     text, markup = cards.card_message(views, language)
-    card_id, message_id = view.group_card_id, view.group_card_message_id
-    return await _show(session, row.chat_id, text, markup, card_id, message_id)
+    return await _show(session, row.chat_id, text, markup, card_id, view.group_card_message_id)
 
 
 async def department_card(session: AsyncSession, row: OutboxMessage) -> list[Call]:
@@ -115,7 +119,7 @@ async def department_card(session: AsyncSession, row: OutboxMessage) -> list[Cal
 async def attachments(session: AsyncSession, row: OutboxMessage) -> list[Call]:
     """The location, photos and voice of a complaint, as replies under its group card (and a
     clue's under the commission's card)."""
-    view = await _view(session, row)
+    view = await _view(session, row, similar=False)
     if view is None:
         return []
     if view.department_chat_id == row.chat_id:

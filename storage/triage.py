@@ -269,14 +269,24 @@ def _is_default(category: Category | None, department: Department | None) -> boo
     return department.code == category.department_code
 
 
-async def card_view(*, session: AsyncSession, complaint_id: int) -> CardView | None:
-    """The card of one complaint."""
+async def card_view(
+    *, session: AsyncSession, complaint_id: int, similar: bool = True
+) -> CardView | None:
+    """The card of one complaint; `similar=False` leaves out its followers and likely
+    duplicates (a lookup of its own), for what shows neither (the attachments under it)."""
     complaint = await session.get(Complaint, complaint_id)
     if complaint is None:
         return None
     (view,) = await _views(session, [complaint])
-    await similar_cards.annotate(session, [view], [complaint])
+    if similar:
+        await similar_cards.annotate(session, [view], [complaint])
     return view
+
+
+async def group_card_of(*, session: AsyncSession, complaint_id: int) -> int | None:
+    """The CardMessage id of a complaint's group card (None: no complaint, or no card)."""
+    complaint = await session.get(Complaint, complaint_id)
+    return complaint.group_card_id if complaint is not None else None
 
 
 async def cards_of_message(*, session: AsyncSession, card_id: int) -> list[CardView]:
