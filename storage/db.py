@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is used again.
+PING_AFTER_IDLE_SECONDS = 10.0
 # Execution option marking the engine view that `Database.snapshot` reads through.
 SNAPSHOT_OPTION = "xuncha_snapshot"
 
@@ -63,6 +66,32 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled connection only when it sat idle for a while (PING_AFTER_IDLE_SECONDS).
+
+    pool_pre_ping pings at every checkout, and asyncpg's ping is three round trips (BEGIN,
+    an empty query, ROLLBACK): under a crowd that was most of the statements of a step. A
+    connection the server closed while idle (a restart, an idle timeout) is what a ping
+    finds; one that breaks while in use fails its statement, which is retried like any other
+    failed update or send.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            # The pool throws this connection away and checks out another.
+            raise exc.DisconnectionError(f"pooled connection is gone: {error}") from error
+
+
 class Database:
     """An engine plus the rule for transactions on it."""
 
@@ -74,11 +103,11 @@ class Database:
             database = self.url.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-        else:
-            kwargs["pool_pre_ping"] = True
         self.engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _prepare_sqlite(self.engine)
+        else:
+            _ping_when_idle(self.engine)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
