@@ -137,11 +137,13 @@ class XunchaApplication(Application):
                 # Replicas: one chat's updates one at a time, whichever process has them; a
                 # second copy of an update then finds the first one's mark below.
                 await updates.take_turn(session=session, key=chat_key(update))
-                if await updates.is_processed(session=session, update_id=update.update_id):
+                now = self.clock.now()
+                # Marked handled first: it commits (or rolls back) with the update's effects.
+                if not await updates.claim(session=session, update_id=update.update_id, now=now):
                     log.info("update %s was already handled; ignoring it", update.update_id)
                     return "duplicate"
                 scope = UpdateScope(
-                    session=session, now=self.clock.now(), default_language=self.default_language
+                    session=session, now=now, default_language=self.default_language
                 )
                 token = current_scope.set(scope)
                 try:
@@ -152,7 +154,6 @@ class XunchaApplication(Application):
                     raise scope.error
                 if scope.error is not None:
                     raise _HandlerFailed from scope.error
-                updates.mark_processed(session=session, update_id=update.update_id, now=scope.now)
                 due = outbox.due_after_commit(session)
         except _HandlerFailed:
             await self._after_failure(update)
@@ -193,17 +194,15 @@ class XunchaApplication(Application):
         that marks it handled (a second copy of it finds the mark and changes nothing)."""
         async with self.database.transaction() as session:
             await updates.take_turn(session=session, key=chat_key(update))
-            if await updates.is_processed(session=session, update_id=update.update_id):
+            now = self.clock.now()
+            if not await updates.claim(session=session, update_id=update.update_id, now=now):
                 return
-            scope = UpdateScope(
-                session=session, now=self.clock.now(), default_language=self.default_language
-            )
+            scope = UpdateScope(session=session, now=now, default_language=self.default_language)
             token = current_scope.set(scope)
             try:
                 answer(update, scope)
             finally:
                 current_scope.reset(token)
-            updates.mark_processed(session=session, update_id=update.update_id, now=scope.now)
             due = outbox.due_after_commit(session)
         await self._finish(scope, due)
 

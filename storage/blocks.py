@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -82,6 +83,12 @@ def _active(now: datetime) -> ColumnElement[bool]:
         col(ResidentBlock.lifted_at).is_(None),
         or_(col(ResidentBlock.until).is_(None), col(ResidentBlock.until) > now),
     )
+
+
+def in_force(resident_id: Any, now: datetime) -> Any:
+    """Whether a block is in force on the resident at `now`, as a column (`resident_id` may be
+    a column: the arrival asks it with the resident's own row)."""
+    return exists().where(col(ResidentBlock.resident_id) == resident_id, _active(now))
 
 
 async def active_block(

@@ -9,7 +9,6 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -130,10 +129,9 @@ async def next_number(*, session: AsyncSession, round_: Round) -> int:
         .returning(col(Round.last_number))
         .execution_options(synchronize_session=False)
     )
-    # The row lock this UPDATE takes serialises concurrent filings in the same round.
-    seq = int((await session.exec(statement)).scalar_one())
-    set_committed_value(round_, "last_number", seq)
-    return seq
+    # The row lock this UPDATE takes serialises concurrent filings in the same round. `round_`
+    # is the roster's cached copy (storage/roster/facts.py): its counter is not kept there.
+    return int((await session.exec(statement)).scalar_one())
 
 
 async def file_complaint(
@@ -155,13 +153,13 @@ async def file_complaint(
     if missing is not None:
         return _send_back(draft, missing, now)
     assert draft.village_id is not None
-    village = await session.get(Village, draft.village_id)
+    village = await villages.village(session=session, village_id=draft.village_id)
     coverage = await villages.open_coverage(session=session, village_id=draft.village_id, now=now)
     if village is None or coverage is None:
         contact = await villages.office_contact(session=session, village_id=draft.village_id)
         return Filing(FilingOutcome.closed, village=village, contact=contact, draft=draft)
-    round_, group = coverage.round, coverage.group
-    assert round_.id is not None and group.id is not None
+    round_ = coverage.round
+    assert round_.id is not None
     categories = await villages.categories(session=session, round_id=round_.id)
     category = next((c for c in categories if c.code == draft.category_code), None)
     if category is None:
@@ -196,7 +194,7 @@ async def file_complaint(
         number=f"{round_.code}-{seq:04d}",
         round_id=round_.id,
         seq=seq,
-        group_id=group.id,
+        group_id=coverage.group_id,
         village_id=draft.village_id,
         category_code=category.code,
         resident_id=None if recorded else resident_id,
@@ -237,7 +235,8 @@ async def file_complaint(
     await session.flush()
     # Share-locked: a chat migration (chat_migration.migrate_chat) moving the group's chat waits
     # for this transaction's card, or this waits for the move and reads the new chat.
-    await session.refresh(group, with_for_update={"read": True})
+    group = await session.get(InspectionGroup, coverage.group_id, with_for_update={"read": True})
+    assert group is not None
     if group.chat_id is not None:
         # The group's card (and the location, photos and voice under it), sent after commit.
         await cards.post_group_card(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import select
+from sqlalchemy import select as sa_select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import blocks, drafts
 from storage.blocks import Barrier
 from storage.models import Draft, Resident
+from storage.roster import facts as roster_facts
 
 
 @dataclass
@@ -35,26 +38,46 @@ async def arrive(
     now: datetime,
 ) -> Arrival:
     """Create or refresh the resident from their Telegram profile; load (or expire) the draft."""
-    # `language` is what Telegram's language_code maps to: it does not override a language
-    # the resident chose with /lang.
-    statement = select(Resident).where(Resident.telegram_id == telegram_id)
-    resident = (await session.exec(statement)).first()
-    if resident is None:
+    # One statement for what every update needs: the resident, their draft, whether a block
+    # is in force, whether an expired draft's mark waits, and the roster's version.
+    statement: Any = (
+        sa_select(
+            Resident,
+            Draft,
+            blocks.in_force(col(Resident.id), now),
+            drafts.mark_exists(col(Resident.id)),
+            roster_facts.version_column(),
+        )
+        .outerjoin(Draft, col(Draft.resident_id) == col(Resident.id))
+        .where(col(Resident.telegram_id) == telegram_id)
+    )
+    row = (await session.exec(statement)).first()
+    if row is None:
         resident = Resident(telegram_id=telegram_id, language=language, created_at=now)
         session.add(resident)
-    # Assigning equal values writes nothing: unchanged profiles cost no UPDATE.
+        draft, blocked, marked = None, False, False
+    else:
+        resident, draft, blocked, marked, version = row
+        roster_facts.note_version(session, version)
+    # `language` is what Telegram's language_code maps to: it does not override a language
+    # the resident chose with /lang. Assigning equal values writes nothing: unchanged
+    # profiles cost no UPDATE (and a changed one is flushed with the step's own changes).
     resident.first_name = first_name
     resident.last_name = last_name or ""
     resident.username = username
     if not resident.language_chosen:
         resident.language = language
-    await session.flush()
+    if resident.id is None:
+        await session.flush()
     assert resident.id is not None
-    barrier = await blocks.barrier(session=session, resident_id=resident.id, now=now)
-    if barrier is not None:
-        # Blocked: the draft is left as it is (not even expired) until the block ends.
-        return Arrival(resident=resident, draft=None, expired=False, barrier=barrier)
-    draft, expired = await drafts.current(session=session, resident_id=resident.id, now=now)
+    if blocked:
+        barrier = await blocks.barrier(session=session, resident_id=resident.id, now=now)
+        if barrier is not None:
+            # Blocked: the draft is left as it is (not even expired) until the block ends.
+            return Arrival(resident=resident, draft=None, expired=False, barrier=barrier)
+    draft, expired = await drafts.settle(
+        session=session, resident_id=resident.id, draft=draft, marked=bool(marked), now=now
+    )
     return Arrival(resident=resident, draft=draft, expired=expired)
 
 

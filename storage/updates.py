@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +25,24 @@ async def take_turn(*, session: AsyncSession, key: int) -> None:
 async def is_processed(*, session: AsyncSession, update_id: int) -> bool:
     """Whether the effects of this update were already committed."""
     return await session.get(ProcessedUpdate, update_id) is not None
+
+
+async def claim(*, session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Mark the update handled, first thing in its transaction; False when it already was.
+
+    One statement instead of a look-up and a later insert: it commits with the update's effects
+    or rolls back with them. A second copy in flight waits on the first one's row (PostgreSQL)
+    or on the write lock (SQLite), and then finds it.
+    """
+    values = {"update_id": update_id, "processed_at": now}
+    table: Any = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        statement: Any = pg_insert(table).values(values).on_conflict_do_nothing()
+    else:
+        statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
+    result = await session.exec(statement.returning(table.c.update_id))
+    return result.first() is not None
 
 
 def mark_processed(*, session: AsyncSession, update_id: int, now: datetime) -> None:

@@ -1,4 +1,7 @@
-"""Villages, townships and the rounds that cover them, as the resident's conversation sees them."""
+"""Villages, townships and the rounds that cover them, as the resident's conversation sees them.
+
+All from the roster's facts cached per process (storage/roster/facts.py): no statement per step.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Category, GroupVillage, InspectionGroup, Round, Village
+from storage.models import Category, Round, Village
+from storage.roster.facts import facts
 
 # A shared location suggests the nearest village of an open round at most this far away.
 NEARBY_KM = 5.0
@@ -20,10 +22,14 @@ EARTH_RADIUS_KM = 6371.0088
 
 @dataclass(frozen=True)
 class Coverage:
-    """The open round and the group that take a village's complaints."""
+    """The open round and the group that take a village's complaints.
+
+    The round is the roster's cached copy (storage/roster/facts.py); the group is named by id:
+    its chat changes on linking, so whoever needs it reads the row.
+    """
 
     round: Round
-    group: InspectionGroup
+    group_id: int
 
 
 @dataclass(frozen=True)
@@ -54,39 +60,31 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-async def _covered(
-    *, session: AsyncSession, village_id: int | None = None
-) -> list[tuple[Village, InspectionGroup, Round]]:
-    """Every (village, group, round) triple, optionally of one village, in roster order."""
-    statement = (
-        select(Village, InspectionGroup, Round)
-        .join(GroupVillage, col(GroupVillage.village_id) == col(Village.id))
-        .join(InspectionGroup, col(InspectionGroup.id) == col(GroupVillage.group_id))
-        .join(Round, col(Round.id) == col(InspectionGroup.round_id))
-        .order_by(col(Village.id), col(Round.starts_on).desc())
-    )
-    if village_id is not None:
-        statement = statement.where(col(Village.id) == village_id)
-    return [(v, g, r) for v, g, r in (await session.exec(statement)).all()]
-
-
 async def open_coverage(
     *, session: AsyncSession, village_id: int, now: datetime
 ) -> Coverage | None:
     """The open round (and its group) covering a village at `now`, if any."""
-    for _village, group, round_ in await _covered(session=session, village_id=village_id):
-        if is_open(round_, now):
-            return Coverage(round=round_, group=group)
+    known = await facts(session)
+    for cover in known.covers.get(village_id, []):
+        if is_open(cover.round, now):
+            return Coverage(round=cover.round, group_id=cover.group_id)
     return None
+
+
+async def village(*, session: AsyncSession, village_id: int) -> Village | None:
+    """A village by id (from the roster's cached facts: read it, never change it)."""
+    return (await facts(session)).villages.get(village_id)
 
 
 async def open_villages(*, session: AsyncSession, now: datetime) -> list[Village]:
     """Villages covered by an open round, in roster order."""
-    seen: dict[int, Village] = {}
-    for village, _group, round_ in await _covered(session=session):
-        if village.id is not None and village.id not in seen and is_open(round_, now):
-            seen[village.id] = village
-    return list(seen.values())
+    known = await facts(session)
+    open_rounds = {r.id for r in known.rounds if is_open(r, now)}
+    return [
+        village
+        for village_id, village in known.villages.items()
+        if any(c.round.id in open_rounds for c in known.covers.get(village_id, []))
+    ]
 
 
 async def townships(*, session: AsyncSession, now: datetime) -> list[Township]:
@@ -113,7 +111,7 @@ async def township_choice(
     *, session: AsyncSession, anchor_id: int, now: datetime
 ) -> TownshipChoice | None:
     """The township of village `anchor_id` with its open villages (None if it has none)."""
-    anchor = await session.get(Village, anchor_id)
+    anchor = await village(session=session, village_id=anchor_id)
     if anchor is None:
         return None
     open_now = await open_villages(session=session, now=now)
@@ -134,21 +132,21 @@ async def nearest_open_village(
 ) -> tuple[Village, float] | None:
     """The open village nearest to a point, with its distance, if one is within reach."""
     best: tuple[Village, float] | None = None
-    for village in await open_villages(session=session, now=now):
-        if village.latitude is None or village.longitude is None:
+    for candidate in await open_villages(session=session, now=now):
+        if candidate.latitude is None or candidate.longitude is None:
             continue
-        km = distance_km(latitude, longitude, village.latitude, village.longitude)
+        km = distance_km(latitude, longitude, candidate.latitude, candidate.longitude)
         if km <= within_km and (best is None or km < best[1]):
-            best = (village, km)
+            best = (candidate, km)
     return best
 
 
 async def find_open_village(*, session: AsyncSession, text: str, now: datetime) -> Village | None:
     """An open village whose name or code is exactly `text` (ignoring case and spaces)."""
     wanted = _plain(text)
-    for village in await open_villages(session=session, now=now):
-        if wanted in (_plain(village.name), _plain(village.code)):
-            return village
+    for candidate in await open_villages(session=session, now=now):
+        if wanted in (_plain(candidate.name), _plain(candidate.code)):
+            return candidate
     return None
 
 
@@ -159,17 +157,16 @@ def _plain(text: str) -> str:
 
 async def village_by_code(*, session: AsyncSession, code: str) -> Village | None:
     """The village with this code (codes are compared without regard to case)."""
-    statement = select(Village).where(func.lower(col(Village.code)) == code.lower())
-    return (await session.exec(statement)).first()
+    return (await facts(session)).by_code.get(code.lower())
 
 
 async def office_contact(*, session: AsyncSession, village_id: int | None) -> str | None:
     """The contact of the latest round covering the village (any round without one)."""
+    known = await facts(session)
     if village_id is not None:
-        rounds = [r for _v, _g, r in await _covered(session=session, village_id=village_id)]
+        rounds = [cover.round for cover in known.covers.get(village_id, [])]
     else:
-        statement = select(Round).order_by(col(Round.starts_on).desc())
-        rounds = list((await session.exec(statement)).all())
+        rounds = known.rounds
     for round_ in rounds:
         if round_.contact:
             return round_.contact
@@ -178,9 +175,4 @@ async def office_contact(*, session: AsyncSession, village_id: int | None) -> st
 
 async def categories(*, session: AsyncSession, round_id: int) -> list[Category]:
     """A round's categories in the order residents see them."""
-    statement = (
-        select(Category)
-        .where(Category.round_id == round_id)
-        .order_by(col(Category.position), col(Category.id))
-    )
-    return list((await session.exec(statement)).all())
+    return list((await facts(session)).categories.get(round_id, []))

@@ -9,7 +9,14 @@ from storage.drafts.answers import (
     set_identity,
     set_phone,
 )
-from storage.drafts.expiry import DRAFT_TTL, current, expire_idle, expired_mark
+from storage.drafts.expiry import (
+    DRAFT_TTL,
+    current,
+    expire_idle,
+    expired_mark,
+    mark_exists,
+    settle,
+)
 from storage.drafts.location import confirm_location, set_address, set_location, skip_location
 from storage.drafts.recording import (
     Recording,
@@ -73,6 +80,7 @@ __all__ = [
     "group_chats",
     "is_current",
     "is_recorded",
+    "mark_exists",
     "restart",
     "set_address",
     "set_channel",
@@ -81,6 +89,7 @@ __all__ = [
     "set_phone",
     "set_reporter_name",
     "set_typed_phone",
+    "settle",
     "skip_location",
     "start",
     "start_recording",

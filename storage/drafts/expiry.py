@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import CursorResult, String, delete, exists, literal
+from sqlalchemy import cast as sql_cast
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,9 +16,12 @@ from storage.models import Draft, SentNotice
 DRAFT_TTL = timedelta(hours=24)
 
 
+MARK_PREFIX = "draft_expired:"
+
+
 def expired_mark(resident_id: int) -> str:
     """The SentNotice key left when the sweep deletes a resident's idle draft."""
-    return f"draft_expired:{resident_id}"
+    return f"{MARK_PREFIX}{resident_id}"
 
 
 async def current(
@@ -38,6 +42,29 @@ async def current(
     if draft is None and await _take_mark(session, resident_id):
         return None, True
     return draft, False
+
+
+async def settle(
+    *, session: AsyncSession, resident_id: int, draft: Draft | None, marked: bool, now: datetime
+) -> tuple[Draft | None, bool]:
+    """`current` for a draft already read (with whether the expiry mark is there, `marked`):
+    the arrival reads both with the resident in one statement."""
+    if draft is not None and now - draft.updated_at > DRAFT_TTL:
+        await session.delete(draft)
+        await session.flush()
+        if marked:
+            await _take_mark(session, resident_id)
+        return None, True
+    if draft is None and marked:
+        return None, await _take_mark(session, resident_id)
+    return draft, False
+
+
+def mark_exists(resident_id: Any) -> Any:
+    """Whether the resident's "draft expired" mark is there, as a column (`resident_id` may
+    be a column too)."""
+    key = literal(MARK_PREFIX) + sql_cast(resident_id, String)
+    return exists().where(col(SentNotice.key) == key)
 
 
 async def _take_mark(session: AsyncSession, resident_id: int) -> bool:

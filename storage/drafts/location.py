@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import villages
 from storage.drafts.steps import (
     ADDRESS_MAX,
     FAR_KM,
@@ -15,7 +16,7 @@ from storage.drafts.steps import (
     step_result,
     village_distance,
 )
-from storage.models import Draft, DraftStep, Village
+from storage.models import Draft, DraftStep
 from storage.typed_text import tidy, visible_length
 
 
@@ -23,7 +24,11 @@ async def set_location(
     *, session: AsyncSession, draft: Draft, latitude: float, longitude: float, now: datetime
 ) -> StepResult:
     """A shared location: kept, unless it is far from the village (then asked about first)."""
-    village = await session.get(Village, draft.village_id) if draft.village_id else None
+    village = (
+        await villages.village(session=session, village_id=draft.village_id)
+        if draft.village_id
+        else None
+    )
     km = village_distance(village, latitude, longitude) if village is not None else None
     if km is None or km <= FAR_KM:
         return await _located(session, draft, now, (latitude, longitude, None))

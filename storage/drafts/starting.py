@@ -40,7 +40,9 @@ async def restart(
     *, session: AsyncSession, draft: Draft, village_id: int | None, now: datetime
 ) -> StepResult:
     """Throw the running draft away and start a new one (with a village, if given)."""
-    village = await session.get(Village, village_id) if village_id else None
+    village = (
+        await villages.village(session=session, village_id=village_id) if village_id else None
+    )
     closed = await _closed(session, village, now)
     if closed is not None:
         return closed

@@ -128,7 +128,7 @@ async def view(*, session: AsyncSession, draft: Draft, now: datetime) -> DraftVi
     """Everything needed to render the draft's current question."""
     result = DraftView(draft=draft)
     if draft.village_id is not None:
-        result.village = await session.get(Village, draft.village_id)
+        result.village = await villages.village(session=session, village_id=draft.village_id)
         coverage = await villages.open_coverage(
             session=session, village_id=draft.village_id, now=now
         )
@@ -151,7 +151,9 @@ async def view(*, session: AsyncSession, draft: Draft, now: datetime) -> DraftVi
             now=now,
         )
     if draft.suggested_village_id is not None:
-        result.suggested = await session.get(Village, draft.suggested_village_id)
+        result.suggested = await villages.village(
+            session=session, village_id=draft.suggested_village_id
+        )
     if draft.step == DraftStep.village:
         result.townships = await villages.townships(session=session, now=now)
         if len(result.townships) == 1:

@@ -15,7 +15,7 @@ async def choose_village(
     *, session: AsyncSession, draft: Draft, village_id: int, now: datetime
 ) -> StepResult:
     """The resident picked a village with the buttons."""
-    village = await session.get(Village, village_id)
+    village = await villages.village(session=session, village_id=village_id)
     if village is None:
         return await step_result(session, draft, now, StepOutcome.unknown_village)
     return await _set_village(session, draft, village, now)
@@ -52,7 +52,11 @@ async def confirm_suggestion(
 ) -> StepResult:
     """Yes: the suggested village is the one; no: back to choosing with buttons."""
     suggested_id = draft.suggested_village_id
-    suggested = await session.get(Village, suggested_id) if suggested_id is not None else None
+    suggested = (
+        await villages.village(session=session, village_id=suggested_id)
+        if suggested_id is not None
+        else None
+    )
     draft.suggested_village_id = None
     if accept and suggested is not None:
         result = await _set_village(session, draft, suggested, now)

@@ -33,6 +33,7 @@ from storage.models.roster import (
     Department,
     GroupVillage,
     InspectionGroup,
+    RosterVersion,
     Round,
     Village,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "Resident",
     "ResidentBlock",
     "ReturnOutcome",
+    "RosterVersion",
     "Round",
     "SentNotice",
     "TimelineEvent",

@@ -99,3 +99,14 @@ class Category(RoundPart, table=True):
     position: int = 0
     # 派单目录: the department a hand-off of this category goes to by default (its code).
     department_code: str | None = Field(default=None, max_length=32)
+
+
+class RosterVersion(SQLModel, table=True):
+    """One row, bumped by every roster load that changes something: processes that cache the
+    roster's facts (storage/roster/facts.py) compare it to theirs, cheaply, in each transaction."""
+
+    __tablename__ = "roster_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+    loaded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

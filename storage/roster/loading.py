@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
 from storage.models import GroupVillage, InspectionGroup, Round, Village
+from storage.roster import facts
 from storage.roster.errors import Loc, RosterError, RosterProblem, sorted_unique
 from storage.roster.parsing import parse_roster
 from storage.roster.shape import ParsedRoster
@@ -111,6 +112,9 @@ async def apply_roster(*, session: AsyncSession, parsed: ParsedRoster) -> Roster
         # Any change to the roster counts as a change of the round, not just its own fields.
         round_row.updated_at = datetime.now(UTC)
         await session.flush()
+    if sync.changed or created:
+        # Every process's cache of the roster's facts reads them again once this commits.
+        await facts.bump(session, datetime.now(UTC))
     spec = parsed.spec
     return RosterSummary(
         round_code=spec.round.code,

@@ -13,6 +13,7 @@ from storage.db import Database
 from storage.drafts import EditField
 from storage.drafts import StepOutcome as Outcome
 from storage.models import Category, Draft, DraftStep, Resident, Village
+from storage.roster import facts as roster_facts
 from tests.storage.test_filing import NOW, SHANGHAI, seed_resident, seed_round
 
 XIAODIAN = (33.742, 113.351)
@@ -470,6 +471,8 @@ async def test_a_village_without_coordinates_takes_any_location(session: AsyncSe
     draft = await walk_to_identity(session)
     xiaodian = await village(session, "xiaodian")
     xiaodian.latitude = xiaodian.longitude = None
+    # Written here as a roster load would: processes read the roster's facts again.
+    await roster_facts.bump(session, NOW)
     result = await drafts.set_location(
         session=session, draft=draft, latitude=PARIS[0], longitude=PARIS[1], now=NOW
     )
