@@ -9,7 +9,7 @@ limits on) and a real `xuncha run` process (from `--code`, this checkout by defa
 
 - queued: QUEUED_CHATS private chats get QUEUED_ROWS ready messages each, written in one
   transaction as a sweep would; the clock and the bot's CPU (/proc) run until all are sent;
-- replies: REPLY_RESIDENTS residents each send /help, one after the other every 50 ms; each
+- replies: REPLY_RESIDENTS residents each send /help, one after the other every 200 ms; each
   reply's delay is from the update's arrival at the emulator to the reply's sendMessage.
 """
 
@@ -40,21 +40,26 @@ from tests.helpers.rosters import roster_with_dates  # noqa: E402
 QUEUED_CHATS = 200
 QUEUED_ROWS = 3
 REPLY_RESIDENTS = 100
+# Residents write this far apart: a light load, where a reply should follow at once.
+REPLY_EVERY = 0.2
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class CheckoutBot(BotProcess):
     """`python -m bot run` from a given checkout (its folder is where `bot` is imported from)."""
 
-    def __init__(self, code: Path, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, code: Path, *args: Any, profile: Path | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.code = code
+        self.profile = profile
 
     async def start(self) -> None:
         """Start the bot in the checkout's folder."""
         with self.log.open("ab") as log:
+            profiling = ["-m", "cProfile", "-o", str(self.profile)] if self.profile else []
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
+                *profiling,
                 "-m",
                 "bot",
                 "--verbose",
@@ -104,7 +109,7 @@ async def _replies(emu: BotApiEmulator, pid: int) -> tuple[list[float], float]:
     for person in people:
         asked[person.id] = time.time()
         emu.send_text(person, "/help")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(REPLY_EVERY)
 
     def answered() -> dict[int, float]:
         first: dict[int, float] = {}
@@ -120,7 +125,9 @@ async def _replies(emu: BotApiEmulator, pid: int) -> tuple[list[float], float]:
     return delays, (_cpu_seconds(pid) - before_cpu) * 1000 / len(people)
 
 
-async def _one_run(code: Path) -> tuple[float, float, list[float], float]:
+async def _one_run(
+    code: Path, profile: Path | None = None
+) -> tuple[float, float, list[float], float]:
     """A fresh database, emulator and bot; both scenarios."""
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'xuncha.db'}"
@@ -130,7 +137,7 @@ async def _one_run(code: Path) -> tuple[float, float, list[float], float]:
         try:
             async with BotApiEmulator(token=TOKEN, enforce_limits=True) as emu:
                 emu.flood_limits = True
-                bot = CheckoutBot(code, emu, url, Path(folder) / "bot.log")
+                bot = CheckoutBot(code, emu, url, Path(folder) / "bot.log", profile=profile)
                 await bot.start()
                 try:
                     await wait_for(lambda: leader_of([bot]) is bot, timeout=60, what="the bot")
@@ -156,11 +163,11 @@ def _p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-async def main(runs: int, code: Path) -> None:
+async def main(runs: int, code: Path, profile: Path | None) -> None:
     """Run, print the table."""
     results = []
     for run in range(1, runs + 1):
-        seconds, per_message, delays, per_update = await _one_run(code)
+        seconds, per_message, delays, per_update = await _one_run(code, profile)
         results.append((seconds, per_message, delays, per_update))
         print(
             f"run {run}: {QUEUED_CHATS * QUEUED_ROWS} queued sent in {seconds:.1f} s, "
@@ -187,5 +194,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose bot runs")
+    parser.add_argument("--profile", type=Path, help="the bot runs under cProfile, into this file")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.runs, arguments.code.resolve()))
+    asyncio.run(main(arguments.runs, arguments.code.resolve(), arguments.profile))
