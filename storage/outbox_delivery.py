@@ -105,7 +105,11 @@ async def mark_sent(
     statement = update(OutboxMessage).where(col(OutboxMessage.id) == row_id)
     if chat_id is not None:
         statement = statement.where(col(OutboxMessage.chat_id) == chat_id)
-    result = await session.exec(statement.values(**values))
+    # No object of the row is in this session (the sender's rows come from earlier ones):
+    # nothing to bring up to date in it.
+    result = await session.exec(
+        statement.values(**values).execution_options(synchronize_session=False)
+    )
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 

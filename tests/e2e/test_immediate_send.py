@@ -18,6 +18,7 @@ from bot import sender
 from bot.ratelimit import RateLimits
 from storage import outbox
 from storage.models import OutboxMessage, OutboxStatus
+from tests.helpers.group_flow import file, linked_chat
 from tests.helpers.harness import BotHarness, running_bot
 
 
@@ -35,6 +36,18 @@ async def test_a_reply_arrives_without_waiting_for_the_senders_poll(tmp_path: Pa
         harness.emu.send_text(resident, "/help")
         reply = await harness.emu.next_bot_message(resident, timeout=10)
         assert reply.text
+
+
+async def test_a_filed_complaints_card_reaches_the_group_without_waiting_for_the_poll(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path) as harness:
+        inspector = await linked_chat(harness)
+        # The conversation waits for every reply; the filing's card goes with its receipt.
+        _resident, number = await file(harness, first_name="村民")
+        await harness.settle()
+        shown = [m.text or "" for m in harness.emu.bot_messages(inspector.chat.id)]
+        assert any(number in text for text in shown), shown
 
 
 async def test_replies_to_quick_messages_all_arrive_in_order(tmp_path: Path) -> None:
