@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import BindParameter, ColumnElement, and_, exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -77,15 +77,16 @@ class BlockLine:
     timezone: str
 
 
-def _active(now: datetime) -> ColumnElement[bool]:
-    """The where clause of a block in force at `now`: not lifted, not run out."""
+def _active(now: datetime | BindParameter[Any]) -> ColumnElement[bool]:
+    """The where clause of a block in force at `now` (a moment, or a bound parameter): not
+    lifted, not run out."""
     return and_(
         col(ResidentBlock.lifted_at).is_(None),
         or_(col(ResidentBlock.until).is_(None), col(ResidentBlock.until) > now),
     )
 
 
-def in_force(resident_id: Any, now: datetime) -> Any:
+def in_force(resident_id: Any, now: datetime | BindParameter[Any]) -> Any:
     """Whether a block is in force on the resident at `now`, as a column (`resident_id` may be
     a column: the arrival asks it with the resident's own row)."""
     return exists().where(col(ResidentBlock.resident_id) == resident_id, _active(now))

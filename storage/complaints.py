@@ -145,8 +145,10 @@ async def file_complaint(
     """File a confirmed draft: number, complaint, first timeline event; the draft goes."""
     # All in the caller's transaction: the complaint exists exactly when it commits. A refusal
     # changes nothing (a missing answer only sends the draft back to that question).
-    statement = select(Draft).where(Draft.id == draft_id, Draft.resident_id == resident_id)
-    draft = (await session.exec(statement)).first()
+    # Most often the arrival loaded it already: the session's identity map has it.
+    draft = await session.get(Draft, draft_id)
+    if draft is not None and draft.resident_id != resident_id:
+        draft = None
     if draft is None or draft.step != DraftStep.confirm:
         return Filing(FilingOutcome.stale, draft=draft)
     missing = missing_step(draft)

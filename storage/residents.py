@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +29,26 @@ class Arrival:
     barrier: Barrier | None = None
 
 
+@functools.cache
+def _arrival() -> Any:
+    """One statement for what every update needs: the resident, their draft, whether a block
+    is in force, whether an expired draft's mark waits, and the roster's version.
+
+    Built once, with parameters `telegram_id` and `now`: building it is most of its cost.
+    """
+    return (
+        sa_select(
+            Resident,
+            Draft,
+            blocks.in_force(col(Resident.id), bindparam("now")),
+            drafts.mark_exists(col(Resident.id)),
+            roster_facts.version_column(),
+        )
+        .outerjoin(Draft, col(Draft.resident_id) == col(Resident.id))
+        .where(col(Resident.telegram_id) == bindparam("telegram_id"))
+    )
+
+
 async def arrive(
     *,
     session: AsyncSession,
@@ -38,20 +60,8 @@ async def arrive(
     now: datetime,
 ) -> Arrival:
     """Create or refresh the resident from their Telegram profile; load (or expire) the draft."""
-    # One statement for what every update needs: the resident, their draft, whether a block
-    # is in force, whether an expired draft's mark waits, and the roster's version.
-    statement: Any = (
-        sa_select(
-            Resident,
-            Draft,
-            blocks.in_force(col(Resident.id), now),
-            drafts.mark_exists(col(Resident.id)),
-            roster_facts.version_column(),
-        )
-        .outerjoin(Draft, col(Draft.resident_id) == col(Resident.id))
-        .where(col(Resident.telegram_id) == telegram_id)
-    )
-    row = (await session.exec(statement)).first()
+    params = {"telegram_id": telegram_id, "now": now}
+    row = (await session.exec(_arrival(), params=params)).first()
     if row is None:
         resident = Resident(telegram_id=telegram_id, language=language, created_at=now)
         session.add(resident)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import BigInteger, bindparam, delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -14,17 +15,35 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import ProcessedUpdate
 
 
+@functools.cache
+def _turn() -> Any:
+    """The chat's advisory lock (parameter `key`), built once."""
+    return select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
+
+
 async def take_turn(*, session: AsyncSession, key: int) -> None:
     """Wait until no other transaction handles an update of this chat (PostgreSQL: an
     advisory lock held to the end of the transaction; SQLite has one writer anyway)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        await session.exec(select(func.pg_advisory_xact_lock(key)))
+    if session.get_bind().dialect.name == "postgresql":
+        await session.exec(_turn(), params={"key": key})
 
 
 async def is_processed(*, session: AsyncSession, update_id: int) -> bool:
     """Whether the effects of this update were already committed."""
     return await session.get(ProcessedUpdate, update_id) is not None
+
+
+@functools.cache
+def _claim(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING, built once per dialect (parameters
+    `update_id`, `processed_at`)."""
+    table: Any = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values: dict[str, Any] = {
+        "update_id": bindparam("update_id", type_=table.c.update_id.type),
+        "processed_at": bindparam("processed_at", type_=table.c.processed_at.type),
+    }
+    return insert(table).values(values).on_conflict_do_nothing().returning(table.c.update_id)
 
 
 async def claim(*, session: AsyncSession, update_id: int, now: datetime) -> bool:
@@ -34,15 +53,9 @@ async def claim(*, session: AsyncSession, update_id: int, now: datetime) -> bool
     or rolls back with them. A second copy in flight waits on the first one's row (PostgreSQL)
     or on the write lock (SQLite), and then finds it.
     """
-    values = {"update_id": update_id, "processed_at": now}
-    table: Any = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        statement: Any = pg_insert(table).values(values).on_conflict_do_nothing()
-    else:
-        statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
-    result = await session.exec(statement.returning(table.c.update_id))
-    return result.first() is not None
+    statement = _claim(session.get_bind().dialect.name)
+    params = {"update_id": update_id, "processed_at": now}
+    return (await session.exec(statement, params=params)).first() is not None
 
 
 def mark_processed(*, session: AsyncSession, update_id: int, now: datetime) -> None:
