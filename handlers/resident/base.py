@@ -11,9 +11,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import filters
 
+from handlers import calls
 from handlers.chat import PRIVATE_BUTTONS, ButtonHandler, Chat, PtbCallback, answer_after_commit
 from handlers.context import BotContext
 from handlers.i18n import language_for
@@ -32,11 +33,45 @@ class Visit(Chat):
 
     resident: Resident
     draft: Draft | None
+    # An acknowledgement that also takes the reply keyboard away, waiting to lead the next
+    # message (`acknowledge`): one message instead of two wherever Telegram allows it.
+    note: str | None = None
 
     @property
     def language(self) -> str:
         """The resident's language."""
         return self.resident.language
+
+    def acknowledge(self, text: str) -> None:
+        """Say `text` and take the reply keyboard away, with the next message if it can."""
+        self.flush_note()
+        self.note = text
+
+    def send(
+        self,
+        text: str,
+        reply_markup: calls.Markup | None = None,
+        *,
+        reply_to: int | None = None,
+    ) -> None:
+        """Queue a message; a waiting acknowledgement leads it when its markup lets it take
+        the reply keyboard away too (none, or a reply keyboard, which replaces the old one).
+        A message can carry one markup only, so before inline buttons it goes on its own."""
+        note, self.note = self.note, None
+        if note is not None:
+            if reply_to is None and isinstance(
+                reply_markup, ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+            ):
+                text, reply_markup = f"{note}\n\n{text}", reply_markup or ReplyKeyboardRemove()
+            else:
+                super().send(note, ReplyKeyboardRemove())
+        super().send(text, reply_markup, reply_to=reply_to)
+
+    def flush_note(self) -> None:
+        """Send a waiting acknowledgement on its own (nothing followed it)."""
+        note, self.note = self.note, None
+        if note is not None:
+            super().send(note, ReplyKeyboardRemove())
 
     def replace(self, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> None:
         """Show new text and buttons in the pressed message (a new message if it is gone)."""
@@ -77,11 +112,12 @@ def resident_handler(*, after_expiry: bool) -> Callable[[Step], PtbCallback]:
                 answer_after_commit(context, update.callback_query, answer)
                 return
             if arrival.expired:
-                visit.say("draft.expired", ReplyKeyboardRemove())
+                visit.acknowledge(visit.text("draft.expired"))
             if arrival.expired and not after_expiry:
                 answer = visit.text("button.stale")
             else:
                 answer = await step(visit)
+            visit.flush_note()
             # Answered after commit, exactly once, whatever the step decided.
             answer_after_commit(context, update.callback_query, answer)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove
+from telegram import InlineKeyboardMarkup
 
 from handlers.channels import channel_name
 from handlers.i18n import catalog, t
@@ -264,8 +264,9 @@ def similar_notice(visit: Visit, view: DraftView) -> str:
 
 
 def acknowledge(visit: Visit, key: str, **values: Any) -> None:
-    """A short note that also takes the reply keyboard away (before an inline question)."""
-    visit.say(key, ReplyKeyboardRemove(), **values)
+    """A short note that also takes the reply keyboard away: it leads the next question when
+    that carries no inline buttons, else it goes on its own just before it."""
+    visit.acknowledge(visit.text(key, **values))
 
 
 def moved_on(visit: Visit, result: StepResult, note: str, problem: str) -> None:

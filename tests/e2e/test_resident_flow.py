@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,18 @@ async def test_every_way_of_choosing_in_both_languages(
     assert ("Filed as" in receipt) is (language == "en")
     (complaint,) = await complaints_of(bot, someone.user.id)
     assert complaint.description == description
+
+
+async def test_the_expiry_notice_leads_the_next_question_when_one_message_can_say_both(
+    bot: BotHarness,
+) -> None:
+    someone = person(bot, "张")
+    await someone.say("/start v_xiaodian")
+    bot.clock.advance(timedelta(hours=25))
+    messages = await someone.say("/start")
+    # One message: the notice, then the village question with its location keyboard (which
+    # replaces any old reply keyboard); the townships' buttons follow on their own.
+    first = messages[0]
+    assert "已超过24小时未操作" in (first.text or "") and "您要反映哪个村" in (first.text or "")
+    assert requests_location(first)
+    assert len(messages) == 2 and with_buttons(messages) is messages[1]
