@@ -27,6 +27,7 @@ from storage.models import (
     TimelineEvent,
     Village,
 )
+from storage.roster import facts as roster_facts
 from storage.similar import cards as similar_cards
 
 S = ComplaintStatus
@@ -154,16 +155,37 @@ async def views(session: AsyncSession, complaints: Sequence[Complaint]) -> list[
     return await _views(session, complaints)
 
 
+async def _roster_rows(
+    session: AsyncSession, complaints: Sequence[Complaint]
+) -> tuple[dict[int, Round], dict[int, Village], dict[tuple[int, str], Category]]:
+    """The complaints' rounds, villages and categories: from the roster's cached facts
+    (storage/roster/facts.py), read from the database only if one is not among them."""
+    cached = await roster_facts.facts(session)
+    rounds = {r.id: r for r in cached.rounds if r.id is not None}
+    if any(c.round_id not in rounds for c in complaints):
+        rounds = await _by_id(session, Round, (c.round_id for c in complaints))
+    villages = {c.village_id: cached.villages.get(c.village_id) for c in complaints}
+    found = {i: v for i, v in villages.items() if v is not None}
+    if len(found) < len(villages):
+        found = await _by_id(session, Village, villages)
+    categories = {
+        (category.round_id, category.code): category
+        for round_id in {c.round_id for c in complaints}
+        for category in cached.categories.get(round_id, [])
+    }
+    if any((c.round_id, c.category_code) not in categories for c in complaints):
+        statement = select(Category).where(col(Category.round_id).in_(set(rounds)))
+        categories = {(c.round_id, c.code): c for c in (await session.exec(statement)).all()}
+    return rounds, found, categories
+
+
 async def _views(session: AsyncSession, complaints: Sequence[Complaint]) -> list[CardView]:
     """Card views of complaints, in the given order, with a handful of queries in all."""
     if not complaints:
         return []
-    rounds: dict[int, Round] = await _by_id(session, Round, (c.round_id for c in complaints))
+    rounds, villages, categories = await _roster_rows(session, complaints)
     groups: dict[int, InspectionGroup] = await _by_id(
         session, InspectionGroup, (c.group_id for c in complaints)
-    )
-    villages: dict[int, Village] = await _by_id(
-        session, Village, (c.village_id for c in complaints)
     )
     departments_: dict[int, Department] = await _by_id(
         session, Department, (c.department_id for c in complaints)
@@ -176,8 +198,6 @@ async def _views(session: AsyncSession, complaints: Sequence[Complaint]) -> list
     targets: dict[int, Complaint] = await _by_id(
         session, Complaint, (c.merged_into_id for c in complaints)
     )
-    statement = select(Category).where(col(Category.round_id).in_(set(rounds)))
-    categories = {(c.round_id, c.code): c for c in (await session.exec(statement)).all()}
     tree = await _merged_tree(session, (c.id for c in complaints if c.id is not None))
     handoffs, returns = await dispatch_rows.latest_of(
         session, [c.id for c in complaints if c.id is not None]
