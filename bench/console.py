@@ -33,24 +33,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.export_memory import (  # noqa: E402
-    CHUNK,
-    ROSTER,
-    ROUND_CODE,
-    STATUSES,
-    _event,
-    _path,
-    description,
-)
+from bench._loading import CHUNK, complaint, fresh_database  # noqa: E402
+from bench.export_memory import ROSTER, ROUND_CODE  # noqa: E402
 
-OPTIONAL = (
-    "due_on",
-    "department_id",
-    "resolution",
-    "resolved_at",
-    "satisfaction",
-    "closed_at",
-)
 GOALS = {"list": 0.200, "overview": 0.300}
 LIST_VIEWS = {
     "list": "/list",
@@ -113,7 +98,6 @@ async def build(url: str, complaints: int, seed: int = 14) -> datetime:
                 ],
             )
         resident_ids = list((await conn.execute(select(Resident.id))).scalars())
-        weights = [share for _, share in STATUSES]
         # Filed over the round's first 30 days; "now" is the day after.
         seconds = 30 * 86400
         for first in range(1, complaints + 1, CHUNK):
@@ -122,53 +106,28 @@ async def build(url: str, complaints: int, seed: int = 14) -> datetime:
             for seq in range(first, min(first + CHUNK, complaints + 1)):
                 village_id, group_id = rng.choice(villages)
                 category = rng.choice(categories)
-                status = rng.choices([s for s, _ in STATUSES], weights)[0]
-                if category in ("conduct", "clue") and status in ("immediate", "handed_off"):
-                    status = "transferred"
-                filed = start + timedelta(seconds=int(seconds * (seq - 1) / complaints))
-                anonymous = rng.random() < 0.4
-                row: dict[str, Any] = {
-                    "id": seq,
-                    "number": f"{ROUND_CODE}-{seq:04d}",
-                    "round_id": round_.id,
-                    "seq": seq,
-                    "group_id": group_id,
-                    "village_id": village_id,
-                    "category_code": category,
-                    "resident_id": rng.choice(resident_ids),
-                    "status": status,
-                    "description": description(rng, category),
-                    "photo_file_ids": [],
-                    "latitude": 33.70 + rng.random() / 10 if rng.random() < 0.6 else None,
-                    "longitude": 113.30 + rng.random() / 10,
-                    "anonymous": anonymous,
-                    "reporter_name": None if anonymous else "王 秀英",
-                    "reporter_phone": None if anonymous else "+8613800000000",
-                    "filed_at": filed,
-                    "updated_at": filed,
-                    # Every row names every column (one executemany).
-                    **dict.fromkeys(OPTIONAL),
-                }
-                at = filed
-                events.append(_event(seq, at, "resident", "filed", None, "new"))
-                previous = "new"
-                for action, to in _path(rng, status):
-                    at += timedelta(hours=rng.randint(2, 72))
-                    events.append(_event(seq, at, "inspector", action, previous, to))
-                    previous = to
-                    if action in ("immediate", "handed_off"):
-                        row["due_on"] = (at + timedelta(days=7)).astimezone(zone).date()
-                    if action == "handed_off":
-                        row["department_id"] = rng.choice(plain)
-                    if action == "transferred":
-                        row["department_id"] = rng.choice(clue)
-                    if action == "resolved":
-                        row["resolution"] = "已整改。"
-                        row["resolved_at"] = at
-                    if action == "closed" and "resolved_at" in row:
-                        row["satisfaction"] = rng.choice(("satisfied", "basic", "unsatisfied"))
-                        row["closed_at"] = at
+                row, timeline = complaint(
+                    rng,
+                    complaint_id=seq,
+                    number=f"{ROUND_CODE}-{seq:04d}",
+                    round_id=round_.id,
+                    group_id=group_id,
+                    village_id=village_id,
+                    category=category,
+                    resident_id=rng.choice(resident_ids),
+                    filed=start + timedelta(seconds=int(seconds * (seq - 1) / complaints)),
+                    zone=zone,
+                    plain=plain,
+                    clue=clue,
+                    name="王 秀英",
+                    anonymous=rng.random() < 0.4,
+                    satisfactions=("satisfied", "basic", "unsatisfied"),
+                )
+                located = rng.random() < 0.6
+                row["latitude"] = 33.70 + rng.random() / 10 if located else None
+                row["longitude"] = 113.30 + rng.random() / 10
                 rows.append(row)
+                events += timeline
             await conn.execute(insert(Complaint), rows)
             await conn.execute(insert(TimelineEvent), events)
         await conn.execute(
@@ -278,38 +237,13 @@ async def run(
     server_url: str, complaints: int, requests: int, overview_requests: int, keep: bool
 ) -> None:
     """Build, measure, print, drop."""
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    server = make_url(server_url)
     name = f"xuncha_bench_console_{uuid.uuid4().hex[:8]}"
-
-    async def on_server(statement: str) -> None:
-        connection = await asyncpg.connect(
-            host=server.host or "127.0.0.1",
-            port=server.port or 5432,
-            user=server.username or "postgres",
-            password=server.password,
-            database=server.database or "postgres",
-        )
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    await on_server(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    try:
+    async with fresh_database(server_url, name, keep=keep) as url:
         began = time.perf_counter()
         now = await build(url, complaints)
         print(f"built {complaints} complaints in {time.perf_counter() - began:.0f} s ({name})")
         timings = await measure(url, now, requests, overview_requests)
         print(table(timings))
-    finally:
-        if keep:
-            print(f"kept {url}")
-        else:
-            await on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

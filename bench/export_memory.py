@@ -41,58 +41,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._loading import CHUNK, SENSITIVE, complaint, person  # noqa: E402
+
 ROSTER = ROOT / "tests" / "fixtures" / "roster_wd2023.yaml"
 ROUND_CODE = "WD2023-1"
-CHUNK = 5000
-
-PLACES = ("村东头", "二组", "村委会门口", "小学旁边", "老街", "三组机井", "村西桥头", "集市")
-PROBLEMS = {
-    "water": ("机井水压太低，浇不了地", "自来水发黄有异味", "说好的饮水井一直没打"),
-    "power": ("电压不稳，电器经常烧坏", "变压器老化，一到晚上就停电"),
-    "road": ("村道坑洼很多，下雨天没法走", "桥面裂缝越来越大"),
-    "gas": ("燃气管道一直没接通", "燃气表读数不对"),
-    "lights": ("路灯坏了三个月没人修", "新装的路灯只亮了一个月"),
-    "environment": ("建筑垃圾堆了半年没人清理", "污水直排进沟渠，气味很大"),
-    "subsidy": ("耕地地力保护补贴没有发到手", "低保审核不公开"),
-    "funds": ("村集体土地租金去向不明", "集体资产出租没有公示"),
-    "conduct": ("村干部办事拖拉，跑了五趟没办成", "办事要请吃饭"),
-    "clue": ("村干部优亲厚友，低保名额给了亲戚", "工程款被截留"),
-    "other": ("邻里纠纷调解不了", "宅基地审批一直没有结果"),
-}
-DETAILS = (
-    "已经反映过好几次了，一直没有结果。",
-    "村里老人多，出行很不方便，希望尽快解决。",
-    "附近住户都有意见，请巡察组帮忙督促。",
-    "去年也出现过同样的问题，修好没多久又坏了。",
-    "希望能给个答复，什么时候能解决。",
-    "家里孩子上学要经过这里，很危险。",
-)
-RESOLUTIONS = (
-    "已责成责任单位现场整改，群众确认问题解决。",
-    "已更换设备并试运行正常，建立了定期巡查制度。",
-    "已完成清理，并安排专人每周检查。",
-    "补贴已补发到位，并在村务公开栏公示。",
-)
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
-# (status, share) of the complaints, roughly a round near its end.
-STATUSES = (
-    ("new", 10),
-    ("accepted", 10),
-    ("immediate", 8),
-    ("handed_off", 12),
-    ("transferred", 4),
-    ("resolved", 10),
-    ("rejected", 6),
-    ("merged", 3),
-    ("closed", 37),
-)
-
-
-def description(rng: random.Random, category: str) -> str:
-    """A resident's description: a problem, where, and a few sentences more."""
-    text = f"{rng.choice(PLACES)}{rng.choice(PROBLEMS[category])}。"
-    return text + "".join(rng.choice(DETAILS) for _ in range(rng.randint(1, 8)))
 
 
 def build(path: Path, complaints: int, seed: int = 4) -> None:
@@ -127,126 +79,52 @@ def build(path: Path, complaints: int, seed: int = 4) -> None:
         residents = max(complaints // 3, 1)
         start = datetime.combine(round_.starts_on, datetime.min.time(), zone).astimezone(UTC)
         for first in range(0, residents, CHUNK):
-            conn.execute(
-                insert(Resident),
-                [
+            rows = []
+            for n in range(first, min(first + CHUNK, residents)):
+                first_name, last_name = person(rng)
+                rows.append(
                     {
                         "telegram_id": 10_000_000 + n,
                         "language": "zh",
                         "language_chosen": False,
-                        "first_name": rng.choice(SURNAMES),
-                        "last_name": "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
+                        "first_name": first_name,
+                        "last_name": last_name,
                         "created_at": start,
                     }
-                    for n in range(first, min(first + CHUNK, residents))
-                ],
-            )
+                )
+            conn.execute(insert(Resident), rows)
         resident_ids = list(conn.execute(select(Resident.id)).scalars())
         names = {r.id: f"{r.first_name} {r.last_name}" for r in conn.execute(select(Resident))}
-        weights = [share for _, share in STATUSES]
         seconds = int((round_.ends_on - round_.starts_on).days * 86400)
         for first in range(1, complaints + 1, CHUNK):
-            rows: list[dict[str, Any]] = []
+            complaint_rows: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
             for seq in range(first, min(first + CHUNK, complaints + 1)):
                 village_id, group_id = rng.choice(villages)
                 category = rng.choice(categories)
-                status = rng.choices([s for s, _ in STATUSES], weights)[0]
-                if category in ("conduct", "clue") and status in ("immediate", "handed_off"):
-                    status = "transferred"
-                filed = start + timedelta(seconds=int(seconds * (seq - 1) / complaints))
-                anonymous = rng.random() < 0.4 or category in ("conduct", "clue")
                 resident_id = rng.choice(resident_ids)
-                row: dict[str, Any] = {
-                    "id": seq,
-                    "number": f"{ROUND_CODE}-{seq:04d}",
-                    "round_id": round_.id,
-                    "seq": seq,
-                    "group_id": group_id,
-                    "village_id": village_id,
-                    "category_code": category,
-                    "resident_id": resident_id,
-                    "status": status,
-                    "description": description(rng, category),
-                    "photo_file_ids": [],
-                    "anonymous": anonymous,
-                    "reporter_name": None if anonymous else names[resident_id],
-                    "reporter_phone": None
-                    if anonymous or rng.random() < 0.5
-                    else f"+86138{rng.randrange(10**8):08d}",
-                    "filed_at": filed,
-                    "updated_at": filed,
-                    "due_on": None,
-                    "department_id": None,
-                    "resolution": None,
-                    "resolved_at": None,
-                    "satisfaction": None,
-                    "closed_at": None,
-                }
-                path_ = _path(rng, status)
-                at = filed
-                events.append(_event(seq, at, "resident", "filed", None, "new"))
-                previous = "new"
-                for action, to in path_:
-                    at += timedelta(hours=rng.randint(2, 72))
-                    events.append(_event(seq, at, "inspector", action, previous, to))
-                    previous = to
-                    if action in ("immediate", "handed_off"):
-                        row["due_on"] = (at + timedelta(days=7)).astimezone(zone).date()
-                    if action == "handed_off":
-                        row["department_id"] = rng.choice(plain_departments)
-                    if action == "transferred":
-                        row["department_id"] = rng.choice(clue_departments)
-                    if action == "resolved":
-                        row["resolution"] = rng.choice(RESOLUTIONS)
-                        row["resolved_at"] = at
-                    if action == "closed" and row["resolved_at"] is not None:
-                        row["satisfaction"] = rng.choice(("satisfied", "satisfied", "basic"))
-                        row["closed_at"] = at
-                row["updated_at"] = at
-                rows.append(row)
-            conn.execute(insert(Complaint), rows)
+                row, timeline = complaint(
+                    rng,
+                    complaint_id=seq,
+                    number=f"{ROUND_CODE}-{seq:04d}",
+                    round_id=round_.id,
+                    group_id=group_id,
+                    village_id=village_id,
+                    category=category,
+                    resident_id=resident_id,
+                    filed=start + timedelta(seconds=int(seconds * (seq - 1) / complaints)),
+                    zone=zone,
+                    plain=plain_departments,
+                    clue=clue_departments,
+                    name=names[resident_id],
+                    anonymous=rng.random() < 0.4 or category in SENSITIVE,
+                )
+                complaint_rows.append(row)
+                events += timeline
+            conn.execute(insert(Complaint), complaint_rows)
             conn.execute(insert(TimelineEvent), events)
         conn.execute(update(Round).where(Round.id == round_.id).values(last_number=complaints))
     engine.dispose()
-
-
-def _event(
-    complaint_id: int, at: datetime, actor: str, action: str, from_: str | None, to: str
-) -> dict[str, Any]:
-    return {
-        "complaint_id": complaint_id,
-        "at": at,
-        "actor": actor,
-        "action": action,
-        "from_status": from_,
-        "to_status": to,
-        "public": True,
-    }
-
-
-def _path(rng: random.Random, status: str) -> list[tuple[str, str]]:
-    """Timeline actions (action, status after) that lead to `status`."""
-    handled = (
-        [("immediate", "immediate")]
-        if rng.random() < 0.4
-        else [
-            ("accepted", "accepted"),
-            ("handed_off", "handed_off"),
-        ]
-    )
-    paths: dict[str, list[tuple[str, str]]] = {
-        "new": [],
-        "accepted": [("accepted", "accepted")],
-        "immediate": [("immediate", "immediate")],
-        "handed_off": [("accepted", "accepted"), ("handed_off", "handed_off")],
-        "transferred": [("transferred", "transferred")],
-        "resolved": [*handled, ("resolved", "resolved")],
-        "rejected": [("rejected", "rejected")],
-        "merged": [("merged", "merged")],
-        "closed": [*handled, ("resolved", "resolved"), ("closed", "closed")],
-    }
-    return paths[status]
 
 
 async def _export_watching_the_loop(url: str, out: Path) -> tuple[Any, float]:
