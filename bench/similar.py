@@ -40,6 +40,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._loading import on_server  # noqa: E402
+
 ZONE = ZoneInfo("Asia/Shanghai")
 STARTS = date(2023, 2, 27)
 GROUPS = 4
@@ -263,24 +265,6 @@ async def sweep(world: dict[str, Any]) -> tuple[float, int]:
         await session.close()
     await database.engine.dispose()
     return took, len(report.sent)
-
-
-async def on_server(url: str, statement: str) -> None:
-    """One statement on the server behind `url`, outside a transaction."""
-    import asyncpg
-
-    server = make_url(url)
-    connection = await asyncpg.connect(
-        host=server.host or "127.0.0.1",
-        port=server.port or 5432,
-        user=server.username or "postgres",
-        password=server.password,
-        database=server.database or "postgres",
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 def uptime() -> str:
