@@ -43,6 +43,12 @@ class Channel(StrEnum):
 RECORDED_CHANNELS = tuple(c for c in Channel if c != Channel.bot)
 
 
+# The statuses a group no longer works on (storage/triage.py's NOT_OPEN), written out for the
+# partial index of /open.
+NOT_OPEN_STATUSES = ("closed", "merged", "rejected", "transferred", "withdrawn")
+_STILL_OPEN = text("status NOT IN (" + ", ".join(f"'{s}'" for s in NOT_OPEN_STATUSES) + ")")
+
+
 class Complaint(SQLModel, table=True):
     """A filed complaint (反映/诉求) with everything the resident gave."""
 
@@ -58,6 +64,33 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_near", "round_id", "category_code", "latitude", "longitude"),
         # Who raised the same: the duplicates merged into a complaint (and its card's count).
         Index("ix_complaint_merged_into", "merged_into_id"),
+        # A group's /open: its complaints still worked on, oldest first (storage/triage.py).
+        Index(
+            "ix_complaint_group_open",
+            "group_id",
+            "filed_at",
+            "id",
+            postgresql_where=_STILL_OPEN,
+            sqlite_where=_STILL_OPEN,
+        ),
+        # A round's or a group's counts (/stats, the reports, the rates, 超期) read from the
+        # index alone: a group of 100,000 complaints without reading their rows, which their
+        # descriptions make wide.
+        Index(
+            "ix_complaint_counts",
+            "round_id",
+            "group_id",
+            "status",
+            "category_code",
+            "channel",
+            "satisfaction",
+            "resolution_state",
+            "village_id",
+            "filed_at",
+            "survey_asked_at",
+            "due_on",
+            "id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -125,6 +158,13 @@ class FollowUp(SQLModel, table=True):
 # The group's acts that answer a new complaint (storage/rates.py's 响应率).
 GROUP_ACTIONS = ("accepted", "immediate", "handed_off", "transferred", "rejected")
 _GROUP_ACTED = text("action IN (" + ", ".join(f"'{a}'" for a in GROUP_ACTIONS) + ")")
+# The events that decide a complaint's handling (storage/handling.py's is_handling_event).
+HANDLING_ACTIONS = ("immediate", "handed_off", "transferred", "rejected")
+_HANDLING_EVENT = text(
+    "action IN ("
+    + ", ".join(f"'{a}'" for a in HANDLING_ACTIONS)
+    + ") OR (action = 'accepted' AND from_status = 'rejected')"
+)
 
 
 class TimelineEvent(SQLModel, table=True):
@@ -140,6 +180,16 @@ class TimelineEvent(SQLModel, table=True):
             "at",
             postgresql_where=_GROUP_ACTED,
             sqlite_where=_GROUP_ACTED,
+        ),
+        # Each complaint's latest handling event (storage/handling.py), for /stats and the
+        # ledger, from the index alone.
+        Index(
+            "ix_timeline_event_handling",
+            "complaint_id",
+            "id",
+            "action",
+            postgresql_where=_HANDLING_EVENT,
+            sqlite_where=_HANDLING_EVENT,
         ),
     )
 
