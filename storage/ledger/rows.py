@@ -161,7 +161,7 @@ async def ledger_rows(
     marks = Marks(ladder_of(round_), now.astimezone(zone).date() if now is not None else None)
     # Any: SQLModel types an aliased model's attributes as plain values.
     target: Any = aliased(Complaint)
-    last = last_handling_events(round_id)
+    last = last_handling_events(round_id, group_id)
     # Any: SQLModel types an aliased model's attributes as plain values.
     handling_event: Any = aliased(TimelineEvent)
     statement = (
