@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import ladder
-from storage.handling import HANDLING, handling_of, is_handling_event
 from storage.models import (
-    Channel,
-    Complaint,
     ComplaintStatus,
     InspectionGroup,
     Round,
-    TimelineEvent,
 )
 from storage.notices import NoticeKind
 from storage.rates import rates_payload, round_rates
 from storage.schedule.clock import WEEKLY_AT, at_local, local_today
 from storage.schedule.digest import category_names
 from storage.schedule.memory import Rounds, Sweeping, SweepReport, rounds_near, row_id
+from storage.schedule.report_counts import answer_times, complaint_counts
 from storage.serving import linked_after
 from storage.similar.hotspots import round_hotspots
-from storage.triage import NOT_OPEN
 
 S = ComplaintStatus
-
-NO_ANSWER = "no_answer"
-# Events that end "new": the group's first answer to a complaint.
-FIRST_ANSWERS = frozenset({"accepted", "immediate", "handed_off", "transferred", "rejected"})
-SATISFACTIONS = ("satisfied", "basic", "unsatisfied", NO_ANSWER)
 
 
 def week_of_round(round_: Round, monday: date) -> int:
@@ -133,13 +121,6 @@ async def send_reports(
         sweeping.send(key, kind, round_id=round_.id, due_at=until, chat=chat_id, payload=payload)
 
 
-def _median_hours(values: list[timedelta]) -> float | None:
-    """The median of durations, in hours (None when there are none)."""
-    if not values:
-        return None
-    return round(statistics.median(v.total_seconds() for v in values) / 3600, 1)
-
-
 # Hot spots a report lists (the rest are counted).
 HOTSPOTS_LISTED = 10
 
@@ -161,76 +142,10 @@ async def round_report(
     filed and resolved in [since, until); for the office (no group), each group's total and
     open count.
     """
-    # Seven columns: more than sqlmodel's select() is typed for.
-    scope: Any = sa_select(
-        col(Complaint.id),
-        col(Complaint.group_id),
-        col(Complaint.status),
-        col(Complaint.category_code),
-        col(Complaint.satisfaction),
-        col(Complaint.filed_at),
-        col(Complaint.channel),
-    ).where(col(Complaint.round_id) == round_.id)
-    if group_id is not None:
-        scope = scope.where(col(Complaint.group_id) == group_id)
-    complaints = (await session.exec(scope)).all()
-    filed: dict[int, datetime] = {
-        cid: filed_at for cid, _g, _s, _c, _sat, filed_at, _ch in complaints
-    }
-
-    events = (
-        select(
-            TimelineEvent.complaint_id,
-            TimelineEvent.action,
-            TimelineEvent.from_status,
-            TimelineEvent.at,
-        )
-        .join(Complaint, col(Complaint.id) == col(TimelineEvent.complaint_id))
-        .where(
-            Complaint.round_id == round_.id,
-            col(TimelineEvent.action).in_([*FIRST_ANSWERS, "resolved"]),
-        )
-    )
-    if group_id is not None:
-        events = events.where(Complaint.group_id == group_id)
-    last_handling: dict[int, str | None] = {}
-    first_answer: dict[int, datetime] = {}
-    first_resolved: dict[int, datetime] = {}
-    resolved_in_week: set[int] = set()
-    for complaint_id, action, from_status, at in (
-        await session.exec(events.order_by(col(TimelineEvent.at), col(TimelineEvent.id)))
-    ).all():
-        if is_handling_event(action, from_status):
-            last_handling[complaint_id] = action
-        if action in FIRST_ANSWERS and from_status == S.new:
-            first_answer.setdefault(complaint_id, at)
-        if action == "resolved":
-            first_resolved.setdefault(complaint_id, at)
-            if since is not None and since <= at < until:
-                resolved_in_week.add(complaint_id)
-
-    by_status = {status.value: 0 for status in S}
-    by_code: Counter[str] = Counter()
-    handling = dict.fromkeys(HANDLING, 0)
-    satisfaction = dict.fromkeys(SATISFACTIONS, 0)
-    per_group: dict[int, list[int]] = {}
-    new_in_week = 0
-    by_channel = {channel.value: 0 for channel in Channel}
-    for cid, gid, status, category_code, rated, filed_at, channel in complaints:
-        by_status[status] = by_status.get(status, 0) + 1
-        by_channel[channel] = by_channel.get(channel, 0) + 1
-        by_code[category_code] += 1
-        how = handling_of(status, last_handling.get(cid))
-        if how is not None:
-            handling[how] += 1
-        if rated:
-            satisfaction[rated] = satisfaction.get(rated, 0) + 1
-        counts = per_group.setdefault(gid, [0, 0])
-        counts[0] += 1
-        if status not in NOT_OPEN:
-            counts[1] += 1
-        if since is not None and since <= filed_at < until:
-            new_in_week += 1
+    counts = await complaint_counts(session, row_id(round_), group_id, since, until)
+    times = await answer_times(session, row_id(round_), group_id, since, until)
+    by_code = counts.by_code
+    per_group = counts.per_group
 
     categories = await category_names(session, row_id(round_))
     by_category = [
@@ -241,18 +156,14 @@ async def round_report(
         {"code": code, "zh": code, "en": code, "count": n} for code, n in sorted(by_code.items())
     ]
     stats: dict[str, Any] = {
-        "total": len(complaints),
-        "by_status": by_status,
+        "total": counts.total,
+        "by_status": counts.by_status,
         "by_category": by_category,
-        "by_channel": by_channel,
-        "handling": handling,
-        "median_accept_hours": _median_hours(
-            [at - filed[cid] for cid, at in first_answer.items() if cid in filed]
-        ),
-        "median_resolve_hours": _median_hours(
-            [at - filed[cid] for cid, at in first_resolved.items() if cid in filed]
-        ),
-        "satisfaction": satisfaction,
+        "by_channel": counts.by_channel,
+        "handling": counts.handling,
+        "median_accept_hours": times.median_accept_hours,
+        "median_resolve_hours": times.median_resolve_hours,
+        "satisfaction": counts.satisfaction,
     }
     # 响应率, 解决率, 满意率 as of the report (storage/rates.py), units ranked.
     figures = await round_rates(
@@ -260,8 +171,8 @@ async def round_report(
     )
     stats["rates"] = rates_payload(figures)
     if since is not None:
-        stats["new_in_week"] = new_in_week
-        stats["resolved_in_week"] = len(resolved_in_week)
+        stats["new_in_week"] = counts.new_in_week
+        stats["resolved_in_week"] = times.resolved_in_week
     stats["flagged"] = await ladder.flagged(
         session, round_, local_today(round_, until), group_id=group_id
     )

@@ -21,7 +21,7 @@ from storage.schedule.memory import (
     rounds_of,
     row_id,
 )
-from storage.schedule.reports import NO_ANSWER
+from storage.schedule.report_counts import NO_ANSWER
 
 S = ComplaintStatus
 
