@@ -21,11 +21,13 @@ async def followed_ids(session: AsyncSession, resident_id: int) -> set[int]:
         ComplaintFollower.resident_id == resident_id
     )
     found = set((await session.exec(statement)).all())
+    # The resident's own complaints, and where those merged went: one query for both.
     own = select(Complaint.id, Complaint.merged_into_id).where(
-        Complaint.resident_id == resident_id, col(Complaint.merged_into_id).is_not(None)
+        Complaint.resident_id == resident_id
     )
-    merged = (await session.exec(own)).all()
-    frontier = {into for _cid, into in merged if into is not None}
+    mine = (await session.exec(own)).all()
+    owned = {cid for cid, _into in mine if cid is not None}
+    frontier = {into for _cid, into in mine if into is not None}
     seen: set[int] = set()
     # A duplicate merged into a duplicate: follow the chain to the complaint still handled.
     while frontier:
@@ -39,8 +41,6 @@ async def followed_ids(session: AsyncSession, resident_id: int) -> set[int]:
                 found.add(cid)
             elif into is not None and into not in seen:
                 frontier.add(into)
-    own_ids = select(Complaint.id).where(Complaint.resident_id == resident_id)
-    owned = {cid for cid in (await session.exec(own_ids)).all() if cid is not None}
     return found - owned
 
 
