@@ -255,6 +255,8 @@ class Replies:
     last: list[float]
     steps: int
     silent: int
+    # The step's last reply, by what the step was (start, cat, describe...).
+    by_label: dict[str, list[float]] = field(default_factory=dict)
 
 
 def replies_of(emu: BotApiEmulator, residents: list[Resident]) -> Replies:
@@ -274,6 +276,7 @@ def replies_of(emu: BotApiEmulator, residents: list[Resident]) -> Replies:
                 by_chat[chat].append(record.time)
     each: list[float] = []
     last: list[float] = []
+    by_label: dict[str, list[float]] = {}
     silent = 0
     for resident in residents:
         times = sorted(by_chat[resident.user.id])
@@ -287,7 +290,8 @@ def replies_of(emu: BotApiEmulator, residents: list[Resident]) -> Replies:
                 continue
             each.extend(mine)
             last.append(max(mine))
-    return Replies(each, last, sum(len(r.steps) for r in residents), silent)
+            by_label.setdefault(step.label, []).append(max(mine))
+    return Replies(each, last, sum(len(r.steps) for r in residents), silent, by_label)
 
 
 def cards_of(emu: BotApiEmulator, group_id: int, residents: list[Resident]) -> list[float]:
@@ -614,6 +618,12 @@ def _reply_rows(scenario: str, runs: list[Run]) -> None:
     )
     row("step -> each reply p99 (ms)", _spread([percentile(r.each, 0.99) for r in replies]))
     row("steps over the goal", ", ".join(str(sum(v > goal for v in r.last)) for r in replies))
+    for label in replies[0].by_label:
+        values = [v for r in replies for v in r.by_label.get(label, [])]
+        row(
+            f"  {label}: p50 / p99 (ms)",
+            f"{statistics.median(values) * 1000:.0f} / {percentile(values, 0.99) * 1000:.0f}",
+        )
     row("steps with no reply", ", ".join(str(r.silent) for r in replies))
     row("429 answers", ", ".join(str(r.too_many) for r in runs), "goal: 0")
     row("bot CPU per update (ms)", _spread([r.cpu_per_update for r in runs]))
