@@ -39,7 +39,7 @@ def chat_key(update: Update) -> int:
     """Updates of one chat (or user) are handled in order; others run side by side.
 
     Shared by both intakes (bot/intake.py, bot/webhook.py) and by the chat's turn across
-    replicas (storage/updates.py `take_turn`).
+    replicas (storage/updates.py `take_turn`, taken by `claim`).
     """
     if update.effective_chat is not None:
         return update.effective_chat.id
@@ -136,10 +136,12 @@ class XunchaApplication(Application):
             async with self.database.transaction() as session:
                 # Replicas: one chat's updates one at a time, whichever process has them; a
                 # second copy of an update then finds the first one's mark below.
-                await updates.take_turn(session=session, key=chat_key(update))
                 now = self.clock.now()
                 # Marked handled first: it commits (or rolls back) with the update's effects.
-                if not await updates.claim(session=session, update_id=update.update_id, now=now):
+                key = chat_key(update)
+                if not await updates.claim(
+                    session=session, update_id=update.update_id, now=now, turn=key
+                ):
                     log.info("update %s was already handled; ignoring it", update.update_id)
                     return "duplicate"
                 scope = UpdateScope(
@@ -193,9 +195,11 @@ class XunchaApplication(Application):
         """Only `answer` (queued in the outbox) for this update, in a transaction of its own
         that marks it handled (a second copy of it finds the mark and changes nothing)."""
         async with self.database.transaction() as session:
-            await updates.take_turn(session=session, key=chat_key(update))
             now = self.clock.now()
-            if not await updates.claim(session=session, update_id=update.update_id, now=now):
+            key = chat_key(update)
+            if not await updates.claim(
+                session=session, update_id=update.update_id, now=now, turn=key
+            ):
                 return
             scope = UpdateScope(session=session, now=now, default_language=self.default_language)
             token = current_scope.set(scope)

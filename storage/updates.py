@@ -36,25 +36,32 @@ async def is_processed(*, session: AsyncSession, update_id: int) -> bool:
 @functools.cache
 def _claim(dialect: str) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING, built once per dialect (parameters
-    `update_id`, `processed_at`)."""
+    `update_id`, `processed_at`, and on PostgreSQL `key`: the chat's turn is taken in the same
+    statement, before its row is inserted)."""
     table: Any = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    values: dict[str, Any] = {
-        "update_id": bindparam("update_id", type_=table.c.update_id.type),
-        "processed_at": bindparam("processed_at", type_=table.c.processed_at.type),
-    }
-    return insert(table).values(values).on_conflict_do_nothing().returning(table.c.update_id)
+    update_id = bindparam("update_id", type_=table.c.update_id.type)
+    processed_at = bindparam("processed_at", type_=table.c.processed_at.type)
+    if dialect != "postgresql":
+        values = {"update_id": update_id, "processed_at": processed_at}
+        statement: Any = sqlite_insert(table).values(values)
+    else:
+        turn = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger))).subquery()
+        rows = select(update_id, processed_at).select_from(turn)
+        statement = pg_insert(table).from_select(["update_id", "processed_at"], rows)
+    return statement.on_conflict_do_nothing().returning(table.c.update_id)
 
 
-async def claim(*, session: AsyncSession, update_id: int, now: datetime) -> bool:
-    """Mark the update handled, first thing in its transaction; False when it already was.
+async def claim(*, session: AsyncSession, update_id: int, now: datetime, turn: int) -> bool:
+    """Take the chat's turn (`take_turn`, key `turn`) and mark the update handled, first thing
+    in its transaction and in one statement; False when it already was handled.
 
-    One statement instead of a look-up and a later insert: it commits with the update's effects
-    or rolls back with them. A second copy in flight waits on the first one's row (PostgreSQL)
-    or on the write lock (SQLite), and then finds it.
+    It commits with the update's effects or rolls back with them. A second copy in flight waits
+    for the first one's turn (PostgreSQL) or the write lock (SQLite), and then finds its row:
+    ON CONFLICT looks at rows committed after the statement began, which a plain SELECT under
+    the same lock would not see.
     """
     statement = _claim(session.get_bind().dialect.name)
-    params = {"update_id": update_id, "processed_at": now}
+    params = {"update_id": update_id, "processed_at": now, "key": turn}
     return (await session.exec(statement, params=params)).first() is not None
 
 
