@@ -66,3 +66,24 @@ async def test_sent_outbox_rows_are_deleted_after_30_days_failed_ones_kept(
     async with database.transaction() as session:
         rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
         assert [r.payload["params"]["text"] for r in rows] == ["recent", "failed", "pending"]
+
+
+async def test_an_update_is_claimed_once_and_a_rolled_back_claim_leaves_it_unhandled(
+    database: Database,
+) -> None:
+    class Failed(Exception):
+        pass
+
+    try:
+        async with database.transaction() as session:
+            assert await updates.claim(session=session, update_id=7003, now=HANDLED, turn=42)
+            raise Failed
+    except Failed:
+        pass
+    async with database.transaction() as session:
+        assert not await updates.is_processed(session=session, update_id=7003)
+        assert await updates.claim(session=session, update_id=7003, now=HANDLED, turn=42)
+    async with database.transaction() as session:
+        # A second copy (Telegram again, or another replica) finds it handled.
+        assert not await updates.claim(session=session, update_id=7003, now=HANDLED, turn=42)
+        assert await updates.is_processed(session=session, update_id=7003)
