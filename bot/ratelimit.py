@@ -102,8 +102,6 @@ def counts(chat_id: int, method: str) -> bool:
     return method in COUNTED_OTHERS
 
 
-# The longest a sender sleeps before looking at the windows again.
-RECHECK_SECONDS = 0.25
 # Telegram's published limits, with a margin so the emulator's (and Telegram's) own
 # counting never sees us over them.
 GLOBAL = Window(count=28, seconds=1.0)
@@ -127,6 +125,7 @@ class RateLimits:
         self._group = group
         self._chats: dict[int, SlidingWindow] = {}
         self._monotonic = monotonic
+        self._overall_turn = asyncio.Lock()
 
     @property
     def longest(self) -> float:
@@ -174,13 +173,25 @@ class RateLimits:
         once, and counted nowhere, for a call Telegram does not count: `counts`)."""
         if not counts(chat_id, method):
             return Slot((), self._monotonic)
-        wait = self.wait(chat_id)
+        chat = self._chat(chat_id)
+        while True:
+            # The chat's own window first: only this chat's worker waits on it.
+            await self._wait_out(chat)
+            # The overall window one worker at a time, first come first served: the others
+            # wait their turn on the lock instead of all waking to look at the window.
+            async with self._overall_turn:
+                await self._wait_out(self._overall)
+                # No await between the last check and the claim: nobody overtakes.
+                if chat.wait(self._monotonic()) <= 0:
+                    return self.record(chat_id, in_flight=True)
+
+    async def _wait_out(self, window: SlidingWindow) -> None:
+        """Sleep until a send is within `window`. Its wait only grows meanwhile (a send in
+        flight counts as made "now" and is answered later), so it is never slept past."""
+        wait = window.wait(self._monotonic())
         while wait > 0:
-            # Looked at again soon: a send in flight may be answered any moment.
-            await asyncio.sleep(min(wait, RECHECK_SECONDS))
-            wait = self.wait(chat_id)
-        # No await between the last check and the claim: workers cannot overtake each other.
-        return self.record(chat_id, in_flight=True)
+            await asyncio.sleep(wait)
+            wait = window.wait(self._monotonic())
 
 
 def unpaced() -> RateLimits:
