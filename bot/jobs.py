@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from storage import schedule
@@ -95,3 +96,14 @@ def register(application: XunchaApplication) -> bool:
         return False
     queue.run_repeating(sweep_job, interval=INTERVAL, first=FIRST, name=JOB_NAME)
     return True
+
+
+def sweep_soon(application: XunchaApplication) -> None:
+    """Run the sweeps now (a process that just took the lead): what the old leader left
+    undone goes out at once, not at this process's next minute. The job itself is moved, so
+    two sweeps never run at once."""
+    queue = application.job_queue
+    if queue is None:
+        return
+    for job in queue.get_jobs_by_name(JOB_NAME):
+        job.job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=FIRST))

@@ -14,6 +14,7 @@ from typing import Any
 from telegram import BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 
+from bot import jobs
 from bot.app import build_application
 from bot.application import XunchaApplication
 from bot.config import Settings
@@ -193,6 +194,7 @@ class BotService:
         # An update's replies go out right after its commit (the sender asks may_send too).
         self.app.deliver_now = self.sender.deliver_now
         self.app.outbox_wakeup.set()
+        jobs.sweep_soon(self.app)
 
     def _halt(self) -> None:
         """Stop sending now (an in-flight call is cut off; its row stays pending) and polling."""
