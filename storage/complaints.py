@@ -27,6 +27,7 @@ from storage.models import (
     TimelineEvent,
     Village,
 )
+from storage.roster import facts as roster_facts
 
 DEFAULT_DAILY_LIMIT = 5
 MY_COMPLAINTS_LIMIT = 20
@@ -285,13 +286,20 @@ class ComplaintView:
 async def _views(
     session: AsyncSession, rows: list[tuple[Complaint, Round, Village]]
 ) -> list[ComplaintView]:
-    """Attach the category rows to complaints."""
-    round_ids = {r.id for _c, r, _v in rows}
-    categories: dict[tuple[int, str], Category] = {}
-    if round_ids:
+    """Attach the category rows to complaints: from the roster's cached facts (no statement
+    once the arrival read the roster version), from the database only if one is not there."""
+    if not rows:
+        return []
+    round_ids = {c.round_id for c, _r, _v in rows}
+    cached = await roster_facts.facts(session)
+    categories = {
+        (category.round_id, category.code): category
+        for round_id in round_ids
+        for category in cached.categories.get(round_id, [])
+    }
+    if any((c.round_id, c.category_code) not in categories for c, _r, _v in rows):
         statement = select(Category).where(col(Category.round_id).in_(round_ids))
-        for category in (await session.exec(statement)).all():
-            categories[(category.round_id, category.code)] = category
+        categories = {(c.round_id, c.code): c for c in (await session.exec(statement)).all()}
     return [
         ComplaintView(c, r, v, categories.get((c.round_id, c.category_code))) for c, r, v in rows
     ]

@@ -7,7 +7,10 @@ typed (the handler shows resident-made events without their notes).
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from typing import Any
+
+from sqlalchemy import false, func, null, true, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,17 +20,19 @@ from storage.models import Complaint, ComplaintFollower, TimelineEvent
 
 async def followed_ids(session: AsyncSession, resident_id: int) -> set[int]:
     """Complaints the resident joined, and those their own merged complaints ended up in."""
-    statement = select(ComplaintFollower.complaint_id).where(
-        ComplaintFollower.resident_id == resident_id
+    # The complaints joined, the resident's own and where those merged went: one statement
+    # (`own` tells the rows apart), each half by its resident_id index.
+    joined = sa_select(
+        col(ComplaintFollower.complaint_id), null().label("into"), false().label("own")
+    ).where(col(ComplaintFollower.resident_id) == resident_id)
+    own = sa_select(col(Complaint.id), col(Complaint.merged_into_id), true()).where(
+        col(Complaint.resident_id) == resident_id
     )
-    found = set((await session.exec(statement)).all())
-    # The resident's own complaints, and where those merged went: one query for both.
-    own = select(Complaint.id, Complaint.merged_into_id).where(
-        Complaint.resident_id == resident_id
-    )
-    mine = (await session.exec(own)).all()
-    owned = {cid for cid, _into in mine if cid is not None}
-    frontier = {into for _cid, into in mine if into is not None}
+    both: Any = union_all(joined, own)
+    rows: Any = (await session.exec(both)).all()
+    found = {cid for cid, _into, mine in rows if not mine}
+    owned = {cid for cid, _into, mine in rows if mine}
+    frontier = {into for _cid, into, mine in rows if mine and into is not None}
     seen: set[int] = set()
     # A duplicate merged into a duplicate: follow the chain to the complaint still handled.
     while frontier:
