@@ -29,6 +29,7 @@ from storage.models import (
     LinkCode,
     Round,
 )
+from storage.roster import facts as roster_facts
 from storage.serving import (
     LinkResult,
     chat_of,
@@ -327,11 +328,18 @@ async def chat_role(*, session: AsyncSession, chat_id: int) -> ChatRole | None:
         sa_select(literal(2), col(Round.id), col(Round.id), col(Round.name), col(Round.timezone))
         .where(col(Round.office_chat_id) == chat_id),
     ).subquery()  # fmt: skip
-    statement: Any = sa_select(served).order_by(served.c.rank, served.c.id).limit(1)
+    # With the roster version, as the resident's arrival reads it: a card's or a command's
+    # roster facts (storage/roster/facts.py) then cost no statement of their own.
+    statement: Any = (
+        sa_select(served, roster_facts.version_column())
+        .order_by(served.c.rank, served.c.id)
+        .limit(1)
+    )
     found: Any = (await session.exec(statement)).first()
     if found is None:
         return None
-    rank, id_, round_id, name, timezone = found
+    rank, id_, round_id, name, timezone, version = found
+    roster_facts.note_version(session, version)
     if rank == 0:
         return ChatRole("group", round_id, id_, None, name, timezone)
     if rank == 1:
