@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 from aiohttp import web
 from prometheus_client.exposition import choose_encoder
+from sqlalchemy.exc import DBAPIError
 
 from bot.application import XunchaApplication
 from bot.config import Settings
@@ -129,11 +130,21 @@ class HealthEndpoint:
         """Ask the database, and look at the intake."""
         error: str | None = None
         revisions: frozenset[str] | None = None
-        try:
-            async with asyncio.timeout(DB_TIMEOUT), self.app.database.snapshot() as session:
-                revisions = await schema_revisions(session=session)
-        except Exception as exc:
-            error = _short(exc)
+        for _attempt in range(2):
+            try:
+                async with asyncio.timeout(DB_TIMEOUT), self.app.database.snapshot() as session:
+                    revisions = await schema_revisions(session=session)
+                error = None
+                break
+            except DBAPIError as exc:
+                error = _short(exc)
+                # A pooled connection found dead (the server restarted, the database went) is
+                # thrown away: one more try on a fresh connection tells the real reason.
+                if not exc.connection_invalidated:
+                    break
+            except Exception as exc:
+                error = _short(exc)
+                break
         readiness = judge(
             role=self.role.role.value,
             polling=self.polling,
