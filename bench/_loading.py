@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 
+from bench import _machine as machine
+
 CHUNK = 5000
 
 PLACES = ("村东头", "二组", "村委会门口", "小学旁边", "老街", "三组机井", "村西桥头", "集市")
@@ -190,20 +192,7 @@ def complaint(
 
 async def on_server(url: str, statement: str) -> None:
     """One statement on the PostgreSQL server behind `url`, outside a transaction."""
-    import asyncpg
-
-    server = make_url(url)
-    connection = await asyncpg.connect(
-        host=server.host or "127.0.0.1",
-        port=server.port or 5432,
-        user=server.username or "postgres",
-        password=server.password,
-        database=server.database or "postgres",
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+    await machine.on_server(url, statement)
 
 
 def beside(url: str, name: str) -> str:

@@ -59,9 +59,9 @@ async def on_server(server: str, statement: str) -> list[tuple[object, ...]]:
 
     url = make_url(server)
     connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
         password=url.password,
         database=url.database or "postgres",
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import platform
 import statistics
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench._machine import cpu_model, on_server  # noqa: E402
 from emulator import BotApiEmulator  # noqa: E402
 from tests.helpers.harness import TOKEN, load_roster_text  # noqa: E402
 from tests.helpers.processes import BotProcess, leader_of, wait_for  # noqa: E402
@@ -41,24 +41,6 @@ from tests.helpers.rosters import roster_with_dates  # noqa: E402
 
 GOAL_SECONDS = 10.0
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-async def _on_server(server: str, statement: str) -> None:
-    """One statement on the server's maintenance database, outside a transaction."""
-    import asyncpg
-
-    url = make_url(server)
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 async def _one_run(emu: BotApiEmulator, bots: list[BotProcess]) -> float:
@@ -90,7 +72,7 @@ async def _one_run(emu: BotApiEmulator, bots: list[BotProcess]) -> float:
 async def main(runs: int, server: str) -> None:
     """Make the database, run, print, drop it."""
     name = f"xuncha_failover_{uuid.uuid4().hex[:10]}"
-    await _on_server(server, f'CREATE DATABASE "{name}"')
+    await on_server(server, f'CREATE DATABASE "{name}"')
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     await load_roster_text(url, roster_with_dates(today - timedelta(7), today + timedelta(30)))
@@ -109,7 +91,7 @@ async def main(runs: int, server: str) -> None:
             finally:
                 for bot in bots:
                     await bot.stop()
-    await _on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print()
     print(f"SIGKILL of the leader -> the standby's first send, {runs} runs:")
     print(
@@ -117,17 +99,8 @@ async def main(runs: int, server: str) -> None:
         f"max {max(times):.2f} s   (goal: < {GOAL_SECONDS:.0f} s)"
     )
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"  machine: {_cpu()}, {os.cpu_count()} cores, load average {load}")
+    print(f"  machine: {cpu_model()}, {os.cpu_count()} cores, load average {load}")
     print(f"  Python {platform.python_version()}, PostgreSQL at {make_url(server).host}")
-
-
-def _cpu() -> str:
-    """The processor's model name (Linux), else the architecture."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.machine()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import multiprocessing
 import os
 import platform
@@ -39,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench._machine import cpu_model, on_server  # noqa: E402
 from emulator import BotApiEmulator  # noqa: E402
 from storage import links  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -70,24 +70,6 @@ def _busy() -> None:
         pass
 
 
-async def _on_server(server: str, statement: str) -> None:
-    """One statement on the server's maintenance database, outside a transaction."""
-    import asyncpg
-
-    url = make_url(server)
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def _database(server: str | None, folder: Path) -> tuple[str, str | None]:
     """A fresh database with the example round open today: its URL and its server name."""
     if server is None:
@@ -95,7 +77,7 @@ async def _database(server: str | None, folder: Path) -> tuple[str, str | None]:
         name = None
     else:
         name = f"xuncha_burst_{uuid.uuid4().hex[:10]}"
-        await _on_server(server, f'CREATE DATABASE "{name}"')
+        await on_server(server, f'CREATE DATABASE "{name}"')
         url = make_url(server).set(database=name).render_as_string(hide_password=False)
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     await load_roster_text(url, roster_with_dates(today - timedelta(7), today + timedelta(30)))
@@ -140,7 +122,7 @@ async def _one_run(server: str | None, complaints: int, seconds: float) -> Run:
         finally:
             await database.dispose()
             if server is not None and name is not None:
-                await _on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _burst(
@@ -223,16 +205,7 @@ async def main(runs: int, server: str | None, load: bool, complaints: int) -> No
         f"{_spread([float(r.located) for r in results])}"
     )
     print(f"load average (1 min) after each run: {' '.join(loads)}")
-    print(f"machine: {_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-
-
-def _cpu() -> str:
-    """The processor's model name (Linux), else the architecture."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.machine()
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
 
 
 if __name__ == "__main__":

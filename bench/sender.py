@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._machine import cpu_seconds  # noqa: E402
 from emulator import BotApiEmulator  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -42,7 +43,6 @@ QUEUED_ROWS = 3
 REPLY_RESIDENTS = 100
 # Residents write this far apart: a light load, where a reply should follow at once.
 REPLY_EVERY = 0.2
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class CheckoutBot(BotProcess):
@@ -71,16 +71,10 @@ class CheckoutBot(BotProcess):
             )
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
 async def _queued(emu: BotApiEmulator, database: Database, pid: int) -> tuple[float, float]:
     """Ready messages to many chats at once: (seconds until all sent, CPU ms a message)."""
     people = [emu.add_user(first_name=f"居民{i}") for i in range(QUEUED_CHATS)]
-    before_cpu, before = _cpu_seconds(pid), len(emu.requests_of("sendMessage"))
+    before_cpu, before = cpu_seconds(pid), len(emu.requests_of("sendMessage"))
     started = time.monotonic()
     async with database.transaction() as session:
         for n in range(QUEUED_ROWS):
@@ -98,13 +92,13 @@ async def _queued(emu: BotApiEmulator, database: Database, pid: int) -> tuple[fl
     )
     seconds = time.monotonic() - started
     await asyncio.sleep(0.5)  # the last rows are marked sent
-    return seconds, (_cpu_seconds(pid) - before_cpu) * 1000 / total
+    return seconds, (cpu_seconds(pid) - before_cpu) * 1000 / total
 
 
 async def _replies(emu: BotApiEmulator, pid: int) -> tuple[list[float], float]:
     """Residents writing one after the other: (each reply's delay in ms, CPU ms an update)."""
     people = [emu.add_user(first_name=f"村民{i}") for i in range(REPLY_RESIDENTS)]
-    before_cpu = _cpu_seconds(pid)
+    before_cpu = cpu_seconds(pid)
     asked: dict[int, float] = {}
     for person in people:
         asked[person.id] = time.time()
@@ -122,7 +116,7 @@ async def _replies(emu: BotApiEmulator, pid: int) -> tuple[list[float], float]:
     await emu.wait_until(lambda: len(answered()) == len(people), timeout=120, interval=0.05)
     await asyncio.sleep(0.5)
     delays = [(at - asked[chat]) * 1000 for chat, at in answered().items()]
-    return delays, (_cpu_seconds(pid) - before_cpu) * 1000 / len(people)
+    return delays, (cpu_seconds(pid) - before_cpu) * 1000 / len(people)
 
 
 async def _one_run(
