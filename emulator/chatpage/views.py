@@ -56,7 +56,7 @@ def reply_keyboard(chat: Chat) -> list[list[dict[str, Any]]] | None:
             continue
         if "remove_keyboard" in markup:
             return None
-        return [
+        keys = [
             [
                 {"text": b, "location": False, "contact": False}
                 if isinstance(b, str)
@@ -69,7 +69,27 @@ def reply_keyboard(chat: Chat) -> list[list[dict[str, Any]]] | None:
             ]
             for row in markup.get("keyboard", [])
         ]
+        if markup.get("one_time_keyboard") and _used(chat, message, keys):
+            return None
+        return keys
     return None
+
+
+def _used(chat: Chat, shown: StoredMessage, keys: list[list[dict[str, Any]]]) -> bool:
+    """Whether someone answered with one of the keyboard's keys after it was shown: Telegram's
+    apps hide a one-time keyboard then (a typed text that is not a key does not hide it)."""
+    flat = [key for row in keys for key in row]
+    for message in chat.messages.values():
+        if message.message_id <= shown.message_id or message.from_bot or message.deleted:
+            continue
+        data = message.data
+        if (
+            ("location" in data and any(key["location"] for key in flat))
+            or ("contact" in data and any(key["contact"] for key in flat))
+            or any(data.get("text") == key["text"] for key in flat)
+        ):
+            return True
+    return False
 
 
 def message_view(message: StoredMessage, bot_name: str) -> dict[str, Any]:

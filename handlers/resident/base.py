@@ -36,16 +36,20 @@ class Visit(Chat):
     # An acknowledgement that also takes the reply keyboard away, waiting to lead the next
     # message (`acknowledge`): one message instead of two wherever Telegram allows it.
     note: str | None = None
+    # The resident answered with a key of the (one-time) reply keyboard: their app has hidden
+    # it, so the note may lead inline buttons too.
+    note_used: bool = False
 
     @property
     def language(self) -> str:
         """The resident's language."""
         return self.resident.language
 
-    def acknowledge(self, text: str) -> None:
-        """Say `text` and take the reply keyboard away, with the next message if it can."""
+    def acknowledge(self, text: str, *, used: bool = False) -> None:
+        """Say `text` and take the reply keyboard away, with the next message if it can;
+        `used`: the resident answered with one of the keyboard's keys."""
         self.flush_note()
-        self.note = text
+        self.note, self.note_used = text, used
 
     def send(
         self,
@@ -56,15 +60,18 @@ class Visit(Chat):
     ) -> None:
         """Queue a message; a waiting acknowledgement leads it when its markup lets it take
         the reply keyboard away too (none, or a reply keyboard, which replaces the old one).
-        A message can carry one markup only, so before inline buttons it goes on its own."""
+        A message carries one markup only: before inline buttons the acknowledgement goes on
+        its own, unless the keyboard was used (a one-time keyboard is hidden by then; the next
+        reply keyboard replaces it)."""
         note, self.note = self.note, None
-        if note is not None:
-            if reply_to is None and isinstance(
-                reply_markup, ReplyKeyboardMarkup | ReplyKeyboardRemove | None
-            ):
+        if note is not None and reply_to is None:
+            if isinstance(reply_markup, ReplyKeyboardMarkup | ReplyKeyboardRemove | None):
                 text, reply_markup = f"{note}\n\n{text}", reply_markup or ReplyKeyboardRemove()
-            else:
-                super().send(note, ReplyKeyboardRemove())
+                note = None
+            elif self.note_used:
+                text, note = f"{note}\n\n{text}", None
+        if note is not None:
+            super().send(note, ReplyKeyboardRemove())
         super().send(text, reply_markup, reply_to=reply_to)
 
     def flush_note(self) -> None:

@@ -286,7 +286,7 @@ async def on_text(visit: Visit) -> None:
         await recording.typed(visit, draft, text)
     elif draft.step == DraftStep.phone and keyboards.is_skip(text):
         result = await drafts.set_phone(session=session, draft=draft, phone=None, now=now)
-        render.moved_on(visit, result, "phone.skipped", "hint.phone")
+        render.moved_on(visit, result, "phone.skipped", "hint.phone", used=True)
     else:
         await hint(visit)
 
@@ -318,7 +318,7 @@ async def on_contact(visit: Visit) -> None:
         result = await drafts.set_phone(
             session=visit.session, draft=draft, phone=message.contact.phone_number, now=visit.now
         )
-        render.moved_on(visit, result, "phone.saved", "hint.phone")
+        render.moved_on(visit, result, "phone.saved", "hint.phone", used=True)
 
 
 @resident_handler(after_expiry=False)

@@ -21,7 +21,7 @@ async def typed(visit: Visit, draft: Draft, text: str) -> None:
     session, now = visit.session, visit.now
     if keyboards.is_skip(text):
         result = await drafts.skip_location(session=session, draft=draft, now=now)
-        render.moved_on(visit, result, "location.skipped", "hint.location")
+        render.moved_on(visit, result, "location.skipped", "hint.location", used=True)
         return
     result = await drafts.set_address(session=session, draft=draft, text=text, now=now)
     # Nothing visible was typed: say what the step takes.
@@ -37,7 +37,7 @@ async def shared(visit: Visit, draft: Draft, latitude: float, longitude: float) 
     if result.outcome == StepOutcome.far_location and result.view is not None:
         render.ask(visit, result.view)
         return
-    render.moved_on(visit, result, "location.saved", "hint.location")
+    render.moved_on(visit, result, "location.saved", "hint.location", used=True)
 
 
 @draft_button(keyboards.FAR_LOCATION, DraftStep.location_confirm)
@@ -48,7 +48,8 @@ async def on_far_location(visit: Visit, draft: Draft, found: re.Match[str]) -> s
         session=visit.session, draft=draft, accept=accept, now=visit.now
     )
     if accept:
-        render.moved_on(visit, result, "location.saved", "hint.location")
+        # The far location came from the keyboard's button, which hid it then.
+        render.moved_on(visit, result, "location.saved", "hint.location", used=True)
     elif result.view is not None:
         render.ask(visit, result.view)
     return None

@@ -263,17 +263,21 @@ def similar_notice(visit: Visit, view: DraftView) -> str:
     )
 
 
-def acknowledge(visit: Visit, key: str, **values: Any) -> None:
+def acknowledge(visit: Visit, key: str, *, used: bool = False, **values: Any) -> None:
     """A short note that also takes the reply keyboard away: it leads the next question when
-    that carries no inline buttons, else it goes on its own just before it."""
-    visit.acknowledge(visit.text(key, **values))
+    that carries no inline buttons, or when `used` (answered with a key of the keyboard), else
+    it goes on its own just before it."""
+    visit.acknowledge(visit.text(key, **values), used=used)
 
 
-def moved_on(visit: Visit, result: StepResult, note: str, problem: str) -> None:
-    """Answer a reply-keyboard step: take the keyboard away, then the next question."""
+def moved_on(
+    visit: Visit, result: StepResult, note: str, problem: str, *, used: bool = False
+) -> None:
+    """Answer a reply-keyboard step: take the keyboard away, then the next question; `used`:
+    the resident answered with one of the keyboard's keys."""
     assert result.view is not None
     if result.outcome == StepOutcome.ok:
-        acknowledge(visit, note)
+        acknowledge(visit, note, used=used)
         ask(visit, result.view)
     else:
         ask(visit, result.view, visit.text(problem, max=drafts.ADDRESS_MAX))

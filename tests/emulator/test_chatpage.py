@@ -148,6 +148,36 @@ async def test_reply_keyboard_requests_a_location_then_goes(
     assert chat["messages"][1]["location"] == {"lat": 33.742, "lon": 113.351}
 
 
+async def test_a_one_time_keyboard_hides_once_one_of_its_keys_is_used(
+    emu: BotApiEmulator, bot: Bot, page: ChatPage
+) -> None:
+    resident = emu.add_user("张大爷")
+    where = ReplyKeyboardMarkup(
+        [[KeyboardButton("发送我的位置", request_location=True)], [KeyboardButton("跳过")]],
+        one_time_keyboard=True,
+    )
+    await bot.send_message(resident.id, "问题发生在哪里？", reply_markup=where)
+    # Typing something that is not a key leaves the keyboard up, as Telegram's apps do.
+    status, _ = await post(
+        page, "api/send", {"user": resident.id, "chat": resident.id, "text": "村口"}
+    )
+    assert status == 200
+    assert (await get(page, f"api/chat/{resident.id}"))["keyboard"] is not None
+    status, _ = await post(
+        page,
+        "api/location",
+        {"user": resident.id, "chat": resident.id, "lat": 33.742, "lon": 113.351},
+    )
+    assert status == 200
+    assert (await get(page, f"api/chat/{resident.id}"))["keyboard"] is None
+    # A keyboard that is not one-time stays after use.
+    await bot.send_message(resident.id, "还在吗？", reply_markup=ReplyKeyboardMarkup([["跳过"]]))
+    await post(page, "api/send", {"user": resident.id, "chat": resident.id, "text": "跳过"})
+    assert (await get(page, f"api/chat/{resident.id}"))["keyboard"] == [
+        [{"text": "跳过", "location": False, "contact": False}]
+    ]
+
+
 async def test_a_shared_contact_carries_the_personas_phone(
     emu: BotApiEmulator, bot: Bot, page: ChatPage
 ) -> None:

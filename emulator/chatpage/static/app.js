@@ -207,9 +207,20 @@ class Pane {
     this.q(".chat-title").textContent = chat.title;
     const box = this.q(".messages");
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-    box.innerHTML = "";
-    if (!chat.messages.length) box.innerHTML = '<div class="empty">' + esc(t("empty")) + "</div>";
-    for (const message of chat.messages) box.appendChild(this.renderMessage(message, chat));
+    // A message that shows the same as before keeps its element: a button being pressed, or
+    // an element someone holds, is not swapped under them whenever another message changes.
+    const kept = new Map();
+    for (const el of box.querySelectorAll(":scope > .msg")) kept.set(el.dataset.id, el);
+    const nodes = chat.messages.map((message) => {
+      const shown = lang + "|" + this.userId + "|" + JSON.stringify(message);
+      const old = kept.get(String(message.id));
+      if (old && old.dataset.shown === shown) return old;
+      const el = this.renderMessage(message, chat);
+      el.dataset.shown = shown;
+      return el;
+    });
+    if (nodes.length) box.replaceChildren(...nodes);
+    else box.innerHTML = '<div class="empty">' + esc(t("empty")) + "</div>";
     if (atBottom || this.stick) box.scrollTop = box.scrollHeight;
     this.stick = false;
     this.renderKeyboard(chat.keyboard);
