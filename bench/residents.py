@@ -257,6 +257,9 @@ class Replies:
     silent: int
     # The step's last reply, by what the step was (start, cat, describe...).
     by_label: dict[str, list[float]] = field(default_factory=dict)
+    # Seconds from each step until a getUpdates of the bot took it (at the earliest: the
+    # request's start, or the step itself for a long poll that was waiting).
+    fetched: list[float] = field(default_factory=list)
 
 
 def replies_of(emu: BotApiEmulator, residents: list[Resident]) -> Replies:
@@ -274,6 +277,20 @@ def replies_of(emu: BotApiEmulator, residents: list[Resident]) -> Replies:
             chat = int(str(record.params.get("chat_id")))
             if chat in by_chat:
                 by_chat[chat].append(record.time)
+    taken: dict[int, list[float]] = {r.user.id: [] for r in residents}
+    for record in emu.server.requests:
+        if record.method.lower() != "getupdates" or not isinstance(record.result, list):
+            continue
+        for update in record.result:
+            body = update.get("message") or update.get("callback_query") or {}
+            user = (body.get("from") or {}).get("id")
+            if user in taken:
+                taken[user].append(record.time)
+    fetched: list[float] = []
+    for resident in residents:
+        # One update a step, taken in the order the resident made them.
+        for step, at in zip(resident.steps, taken[resident.user.id], strict=False):
+            fetched.append(max(at - step.at, 0.0))
     each: list[float] = []
     last: list[float] = []
     by_label: dict[str, list[float]] = {}
@@ -291,7 +308,7 @@ def replies_of(emu: BotApiEmulator, residents: list[Resident]) -> Replies:
             each.extend(mine)
             last.append(max(mine))
             by_label.setdefault(step.label, []).append(max(mine))
-    return Replies(each, last, sum(len(r.steps) for r in residents), silent, by_label)
+    return Replies(each, last, sum(len(r.steps) for r in residents), silent, by_label, fetched)
 
 
 def cards_of(emu: BotApiEmulator, group_id: int, residents: list[Resident]) -> list[float]:
@@ -617,6 +634,16 @@ def _reply_rows(scenario: str, runs: list[Run]) -> None:
         f"goal {name} <= {goal * 1000:.0f} ms",
     )
     row("step -> each reply p99 (ms)", _spread([percentile(r.each, 0.99) for r in replies]))
+    taken = [r for r in replies if r.fetched]
+    if taken:
+        row(
+            "step -> taken by the bot p50 (ms)",
+            _spread([statistics.median(r.fetched) for r in taken]),
+        )
+        row(
+            "step -> taken by the bot p99 (ms)",
+            _spread([percentile(r.fetched, 0.99) for r in taken]),
+        )
     row("steps over the goal", ", ".join(str(sum(v > goal for v in r.last)) for r in replies))
     for label in replies[0].by_label:
         values = [v for r in replies for v in r.by_label.get(label, [])]
