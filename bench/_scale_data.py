@@ -255,6 +255,10 @@ async def load(connection: Any, complaints: int, residents: int, seed: int = 12)
         complaints,
         linked,
     )
+    # The timeline facts stored on each complaint (storage/timeline_facts.py), filled in by the
+    # same statements as migration 0022 (COPY bypasses the workflow that keeps them).
+    for statement in _fill_in_facts():
+        await connection.execute(statement)
     print(f"  loaded in {time.perf_counter() - began:.0f} s; VACUUM ANALYZE", flush=True)
     # Settled tables, as autovacuum keeps them in service (visibility map, statistics).
     await connection.execute("VACUUM ANALYZE")
@@ -299,3 +303,16 @@ def _finish(
                 0,
             )
         )
+
+
+def _fill_in_facts() -> list[str]:
+    """Migration 0022's statements that fill in the stored facts on PostgreSQL."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "storage/migrations/versions/0022_timeline_facts.py"
+    spec = importlib.util.spec_from_file_location("migration_0022", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.POSTGRESQL)

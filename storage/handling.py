@@ -48,21 +48,6 @@ def _handling_event() -> Any:
     )
 
 
-def latest_handling_action(complaint_id: Any) -> Any:
-    """The action of the complaint's latest handling event (a scalar subquery; NULL: none).
-
-    One step back along ix_timeline_event_handling per complaint, read from the index alone:
-    for counts over a group, where grouping the round's whole timeline would cost more.
-    """
-    return (
-        sa_select(col(TimelineEvent.action))
-        .where(col(TimelineEvent.complaint_id) == complaint_id, _handling_event())
-        .order_by(col(TimelineEvent.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
 def last_handling_events(round_id: int, group_id: int | None = None) -> Any:
     """Per complaint of the round (of one group's, when given), the id of its latest handling
     event (a subquery)."""

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal_column, or_
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
@@ -41,7 +41,6 @@ from storage.models import (
     HandoffKind,
     InspectionGroup,
     ReturnOutcome,
-    TimelineEvent,
     Village,
 )
 from storage.rates_figures import (
@@ -56,16 +55,17 @@ RESPONSE_WINDOW = timedelta(hours=24)
 NO_ANSWER = "no_answer"
 
 
-def _complaint_response(complaint: Any, now: datetime) -> ColumnElement[Any]:
-    """A complaint's 响应 (from its columns and `first_act`, the group's first act):
-    responded / not_responded / awaiting; NULL for a merged one."""
-    first_act = complaint.first_act
-    return case(
-        (complaint.status == ComplaintStatus.merged, None),
-        (first_act <= Later(complaint.filed_at, RESPONSE_WINDOW), "responded"),
-        # Still inside its 24 hours and not acted on.
-        (and_(first_act.is_(None), complaint.filed_at > now - RESPONSE_WINDOW), "awaiting"),
-        else_="not_responded",
+def _complaint_responses(now: datetime) -> tuple[Any, ...]:
+    """Counts of a complaint group's 响应 (`acted_at` the group's first act): merged (left
+    out: in no share), responded (acted within 24 hours of filing), awaiting (still inside its
+    24 hours and not acted on); the rest of the group is not_responded."""
+    first_act, filed_at = col(Complaint.acted_at), col(Complaint.filed_at)
+    return (
+        (col(Complaint.status) == ComplaintStatus.merged).label("merged"),
+        func.count().filter(first_act <= Later(filed_at, RESPONSE_WINDOW)).label("responded"),
+        func.count()
+        .filter(and_(first_act.is_(None), filed_at > now - RESPONSE_WINDOW))
+        .label("awaiting"),
     )
 
 
@@ -87,7 +87,7 @@ def _handoff_response(now: datetime) -> ColumnElement[Any]:
 
 
 def _count_response(rates: Rates, verdict: str | None, count: int) -> None:
-    """Add `count` verdicts of _complaint_response or _handoff_response."""
+    """Add `count` verdicts (_complaint_responses' or _handoff_response's)."""
     if verdict == "responded":
         rates.responded += count
     elif verdict == "not_responded":
@@ -130,43 +130,18 @@ async def _complaint_counts(
     session: AsyncSession, round_id: int, now: datetime, group_id: int | None
 ) -> list[Any]:
     """The round's complaints counted by group, village, 响应 and 回访 (one aggregate)."""
-    # Each complaint with its group's first act: one join and one pass over the timeline.
-    acts = and_(
-        col(TimelineEvent.complaint_id) == col(Complaint.id),
-        # Written out, not bound: so that the planner, even with a prepared statement's generic
-        # plan, sees the partial index's condition (ix_timeline_event_group_act).
-        col(TimelineEvent.action).in_([literal_column(f"'{a}'") for a in GROUP_ACTIONS]),
-    )
-    columns = (
-        col(Complaint.group_id),
-        col(Complaint.village_id),
-        col(Complaint.status),
-        col(Complaint.filed_at),
-        col(Complaint.survey_asked_at).is_not(None).label("asked"),
-        col(Complaint.resolution_state),
-        col(Complaint.satisfaction),
-    )
-    each: Any = (
-        sa_select(*columns, func.min(col(TimelineEvent.at)).label("first_act"))
-        .select_from(Complaint)
-        .outerjoin(TimelineEvent, acts)
-        .where(col(Complaint.round_id) == round_id)
-        .group_by(col(Complaint.id))
+    # The group's first act is stored on the complaint (storage/timeline_facts.py): the
+    # counts come from ix_complaint_counts alone, not from a probe of the timeline per
+    # complaint; grouped by plain columns (a hash of a few hundred groups) and 响应 counted
+    # with FILTER, not grouped by a CASE the planner takes for one group per complaint.
+    keys = (col(Complaint.group_id), col(Complaint.village_id), *_survey_columns())
+    merged, responded, awaiting = _complaint_responses(now)
+    statement: Any = sa_select(*keys, merged, responded, awaiting, func.count().label("n")).where(
+        col(Complaint.round_id) == round_id
     )
     if group_id is not None:
-        each = each.where(col(Complaint.group_id) == group_id)
-    one = each.subquery()
-    verdict = _complaint_response(one.c, now).label("verdict")
-    keys = (
-        one.c.group_id,
-        one.c.village_id,
-        verdict,
-        one.c.asked,
-        one.c.resolution_state,
-        one.c.satisfaction,
-    )
-    statement: Any = sa_select(*keys, func.count().label("n")).group_by(*keys)
-    return list((await session.exec(statement)).all())
+        statement = statement.where(col(Complaint.group_id) == group_id)
+    return list((await session.exec(statement.group_by(*keys, merged))).all())
 
 
 async def _handoff_counts(
@@ -175,33 +150,33 @@ async def _handoff_counts(
     """The round's hand-offs counted by department and 响应; and the 回访 of the complaints
     by the department of their last hand-off (unless sent back with the group's consent)."""
     scope: list[Any] = [col(Complaint.round_id) == round_id, Handoff.kind == HandoffKind.handoff]
-    if group_id is not None:
-        scope.append(col(Complaint.group_id) == group_id)
     verdict = _handoff_response(now).label("verdict")
-    responses: Any = (
-        sa_select(col(Handoff.department_id), verdict, func.count().label("n"))
-        .join(Complaint, col(Complaint.id) == col(Handoff.complaint_id))
-        .where(*scope)
-        .group_by(col(Handoff.department_id), verdict)
-    )
-    last: Any = (
-        sa_select(func.max(col(Handoff.id)).label("id"))
-        .join(Complaint, col(Complaint.id) == col(Handoff.complaint_id))
-        .where(*scope)
-        .group_by(col(Handoff.complaint_id))
-        .subquery()
-    )
+    responses: Any = sa_select(col(Handoff.department_id), verdict, func.count().label("n"))
+    if group_id is not None:
+        # The group's hand-offs carry its id: read from ix_handoff_group alone, not the
+        # round's every hand-off joined to the group's complaints (a group is of one round).
+        scope += [col(Complaint.group_id) == group_id, col(Handoff.group_id) == group_id]
+        responses = responses.where(
+            col(Handoff.group_id) == group_id, Handoff.kind == HandoffKind.handoff
+        )
+    else:
+        responses = responses.join(
+            Complaint, col(Complaint.id) == col(Handoff.complaint_id)
+        ).where(*scope)
+    responses = responses.group_by(col(Handoff.department_id), verdict)
+    # Each complaint's last hand-off is stored on it (storage/timeline_facts.py): the group's
+    # complaints from ix_complaint_counts joined to the hand-offs they name (ix_handoff_group).
     keys = (col(Handoff.department_id), *_survey_columns())
     surveys: Any = (
         sa_select(*keys, func.count().label("n"))
-        .select_from(Handoff)
-        .join(last, last.c.id == col(Handoff.id))
-        .join(Complaint, col(Complaint.id) == col(Handoff.complaint_id))
+        .select_from(Complaint)
+        .join(Handoff, col(Handoff.id) == col(Complaint.last_handoff_id))
         .where(
+            *scope,
             or_(
                 col(Handoff.return_outcome).is_(None),
                 col(Handoff.return_outcome) != ReturnOutcome.accepted,
-            )
+            ),
         )
         .group_by(*keys)
     )
@@ -249,7 +224,10 @@ async def round_rates(
         units += [found.rates for found in (groups.get(row.group_id),) if found is not None]
         units += [found.rates for found in (villages.get(row.village_id),) if found is not None]
         for rates in units:
-            _count_response(rates, row.verdict, row.n)
+            if not row.merged:
+                _count_response(rates, "responded", row.responded)
+                _count_response(rates, "awaiting", row.awaiting)
+                _count_response(rates, "not_responded", row.n - row.responded - row.awaiting)
             _count_survey(rates, row.asked, row.resolution_state, row.satisfaction, row.n)
 
     handoffs = Rates()

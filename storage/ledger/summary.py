@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import ladder
-from storage.handling import handling_of, latest_handling_action
+from storage.handling import handling_of
 from storage.ledger.scope import round_of, scoped
 from storage.ledger.words import HANDLING_ZH, STATUS_ZH
 from storage.models import (
@@ -119,7 +119,8 @@ async def ledger_summary(
             col(Complaint.category_code),
             col(Complaint.satisfaction),
             col(Complaint.channel),
-            latest_handling_action(col(Complaint.id)).label("action"),
+            # Stored on the complaint (storage/timeline_facts.py), not looked up per complaint.
+            col(Complaint.handling_action).label("action"),
         ),
         round_id,
         group_id,

@@ -90,6 +90,13 @@ class Complaint(SQLModel, table=True):
             "survey_asked_at",
             "due_on",
             "id",
+            # The timeline facts stored on the row (storage/timeline_facts.py).
+            "acted_at",
+            "answered_at",
+            "first_resolved_at",
+            "last_resolved_at",
+            "handling_action",
+            "last_handoff_id",
         ),
     )
 
@@ -139,6 +146,16 @@ class Complaint(SQLModel, table=True):
     survey_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # 回访's first question, 问题解决了吗: solved / partly / unsolved (None: not answered).
     resolution_state: str | None = None
+    # Its timeline's facts, stored when they happen (storage/timeline_facts.py, issue 12): the
+    # group's first act, its first answer from new, its first and last resolution, its latest
+    # handling event's action, and its latest dispatch of kind handoff (no foreign key: the
+    # hand-off row points back at the complaint).
+    acted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handling_action: str | None = None
+    last_handoff_id: int | None = None
 
 
 class FollowUp(SQLModel, table=True):

@@ -45,11 +45,30 @@ class Handoff(SQLModel, table=True):
     """
 
     __tablename__ = "handoff"
-    __table_args__ = (Index("ix_handoff_department_handed", "department_id", "handed_at"),)
+    __table_args__ = (
+        Index("ix_handoff_department_handed", "department_id", "handed_at"),
+        # A group's hand-offs for its 响应率 of departments (storage/rates.py), read from the
+        # index alone: not the round's every hand-off joined to the group's complaints.
+        Index(
+            "ix_handoff_group",
+            "group_id",
+            "kind",
+            "department_id",
+            "handed_at",
+            "signed_at",
+            "done_at",
+            "returned_at",
+            "return_outcome",
+            "ended_at",
+            "id",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     department_id: int = Field(foreign_key="department.id")
+    # The complaint's group, copied when the dispatch starts (a complaint keeps its group).
+    group_id: int | None = Field(default=None, foreign_key="inspection_group.id")
     kind: str = Field(default=HandoffKind.handoff)
     handed_at: datetime = Field(sa_type=UTCDateTime)
     # The due date as handed off (the complaint's due_on moves with an approved 延期).

@@ -69,12 +69,13 @@ from storage.schedule.digest import LIST_MAX, sweep_digests
 from storage.schedule.due import sweep_due
 from storage.schedule.housekeeping import sweep_drafts, sweep_housekeeping
 from storage.schedule.memory import FINAL_CATCH_UP, ROUND_KINDS, Rounds, SweepReport, rounds_near
-from storage.schedule.report_counts import FIRST_ANSWERS, NO_ANSWER, SATISFACTIONS
+from storage.schedule.report_counts import NO_ANSWER, SATISFACTIONS
 from storage.schedule.reports import round_report, sweep_weekly, week_of_round
 from storage.schedule.round_life import sweep_round_life
 from storage.schedule.run import SWEEPS, Sweep, run_all, run_reports
 from storage.schedule.signing import sweep_signing
 from storage.schedule.surveys import SURVEY_CLOSE_AFTER, SURVEY_REMINDER_AFTER, sweep_surveys
+from storage.timeline_facts import FIRST_ANSWERS
 
 __all__ = [
     "DAYTIME",

@@ -9,19 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal_column
+from sqlalchemy import Float, and_, case, cast, func, literal_column, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.handling import HANDLING, handling_of, latest_handling_action
+from storage.handling import HANDLING, handling_of
 from storage.models import Channel, Complaint, ComplaintStatus, TimelineEvent
 from storage.triage import NOT_OPEN
 
 S = ComplaintStatus
 NO_ANSWER = "no_answer"
-# Events that end "new": the group's first answer to a complaint.
-FIRST_ANSWERS = frozenset({"accepted", "immediate", "handed_off", "transferred", "rejected"})
 SATISFACTIONS = ("satisfied", "basic", "unsatisfied", NO_ANSWER)
 
 
@@ -59,21 +57,20 @@ async def complaint_counts(
     group (total, open); how many were filed in [since, until)."""
     filed = col(Complaint.filed_at)
     new = and_(filed >= since, filed < until) if since is not None else literal_column("0") == 1
-    each: Any = _scope(
-        sa_select(
-            col(Complaint.group_id),
-            col(Complaint.status),
-            col(Complaint.category_code),
-            col(Complaint.satisfaction),
-            col(Complaint.channel),
-            latest_handling_action(col(Complaint.id)).label("action"),
-            case((new, 1), else_=0).label("in_week"),
-        ),
-        round_id,
-        group_id,
-    ).subquery()
-    keys = tuple(each.c)
-    statement: Any = sa_select(*keys, func.count()).group_by(*keys)
+    keys = (
+        col(Complaint.group_id),
+        col(Complaint.status),
+        col(Complaint.category_code),
+        col(Complaint.satisfaction),
+        col(Complaint.channel),
+        # Stored on the complaint (storage/timeline_facts.py), not looked up per complaint.
+        col(Complaint.handling_action),
+    )
+    # Grouped by plain columns (a hash of a few hundred groups); the week's counted with
+    # FILTER, not grouped by a CASE the planner takes for one group per complaint.
+    statement: Any = _scope(
+        sa_select(*keys, func.count().filter(new), func.count()), round_id, group_id
+    ).group_by(*keys)
     counts = Counts()
     for gid, status, code, rated, channel, action, in_week, n in (
         await session.exec(statement)
@@ -91,8 +88,7 @@ async def complaint_counts(
         group[0] += n
         if status not in NOT_OPEN:
             group[1] += n
-        if in_week:
-            counts.new_in_week += n
+        counts.new_in_week += in_week
     return counts
 
 
@@ -122,29 +118,43 @@ async def answer_times(
 ) -> Times:
     """Per complaint, its first answer (a FIRST_ANSWERS event from new) and first resolution;
     their medians from filing, and the complaints resolved in [since, until)."""
-    action, at = col(TimelineEvent.action), col(TimelineEvent.at)
-    answered = func.min(at).filter(
-        and_(action.in_(sorted(FIRST_ANSWERS)), col(TimelineEvent.from_status) == S.new)
-    )
-    resolved = func.min(at).filter(action == "resolved")
-    in_week = (
-        and_(action == "resolved", at >= since, at < until)
-        if since is not None
-        else literal_column("0") == 1
-    )
+    # The moments are stored on the complaint (storage/timeline_facts.py): the group's rows of
+    # ix_complaint_counts, not the round's timeline.
+    first, last = col(Complaint.first_resolved_at), col(Complaint.last_resolved_at)
+    if since is not None:
+        # A "resolved" event in [since, until): the first or the last is in it; or, resolved
+        # before and again after it, an event in between (looked up for those few only: a
+        # CASE's branches are tried in order, so the timeline is not probed for the rest).
+        between = (
+            sa_select(literal_column("1"))
+            .select_from(TimelineEvent)
+            .where(
+                col(TimelineEvent.complaint_id) == col(Complaint.id),
+                col(TimelineEvent.action) == "resolved",
+                col(TimelineEvent.at) >= since,
+                col(TimelineEvent.at) < until,
+            )
+            .exists()
+        )
+        in_week: Any = case(
+            (first.is_(None), 0),
+            (and_(first >= since, first < until), 1),
+            (and_(last >= since, last < until), 1),
+            (and_(first < since, last >= until, between), 1),
+            else_=0,
+        )
+    else:
+        in_week = literal_column("0")
     each: Any = _scope(
         sa_select(
             col(Complaint.filed_at).label("filed_at"),
-            answered.label("answered"),
-            resolved.label("resolved"),
-            func.max(case((in_week, 1), else_=0)).label("in_week"),
-        )
-        .select_from(TimelineEvent)
-        .join(Complaint, col(Complaint.id) == col(TimelineEvent.complaint_id))
-        .where(action.in_([*sorted(FIRST_ANSWERS), "resolved"])),
+            col(Complaint.answered_at).label("answered"),
+            first.label("resolved"),
+            in_week.label("in_week"),
+        ).where(or_(col(Complaint.answered_at).is_not(None), first.is_not(None))),
         round_id,
         group_id,
-    ).group_by(col(Complaint.id), col(Complaint.filed_at))
+    )
     if session.get_bind().dialect.name == "postgresql":
         return await _times_in_postgresql(session, each.subquery())
     accept: list[float] = []

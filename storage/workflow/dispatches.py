@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Complaint, Handoff, HandoffKind, ReturnOutcome
+from storage.timeline_facts import note_handoff
 
 
 async def current(session: AsyncSession, complaint_id: int) -> Handoff | None:
@@ -98,6 +99,7 @@ async def start(
     row = Handoff(
         complaint_id=complaint.id,
         department_id=complaint.department_id,
+        group_id=complaint.group_id,
         kind=kind,
         handed_at=now,
         due_on=complaint.due_on,
@@ -105,4 +107,5 @@ async def start(
     )
     session.add(row)
     await session.flush()
+    await note_handoff(session, complaint.id, row)
     return row

@@ -24,6 +24,7 @@ from storage.models import (
     ReturnOutcome,
     TimelineEvent,
 )
+from storage.timeline_facts import note_event
 from storage.typed_text import tidy, visible_length
 from storage.workflow import dispatches
 from storage.workflow.base import FINISHED, TEXT_MAX, Actor, Outcome, Press, Refusal
@@ -173,6 +174,8 @@ async def record(
     )
     session.add(event)
     await session.flush()
+    # The complaint's stored facts (first act, resolutions, handling) in the same transaction.
+    await note_event(session, complaint, action, from_status, now)
     return event
 
 

@@ -1,0 +1,147 @@
+"""The timeline facts stored on a complaint (storage/timeline_facts.py) are what its timeline and
+hand-offs give, after each kind of event, and after migration 0022 fills them in (issue 12)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlmodel import col, select
+
+from storage import workflow
+from storage.db import Database
+from storage.migrate import alembic_config
+from storage.models import Complaint, Handoff
+from storage.timeline_facts import FACTS, derived_facts, stored_facts
+from tests.helpers.factories import G3_CHAT, World, example_world, file
+from tests.helpers.rates_round import DUE, INSPECTOR, hours, play_rates_round
+
+
+@pytest.fixture
+async def world(database: Database) -> World:
+    return await example_world(database)
+
+
+async def facts(world: World) -> dict[int, dict[str, Any]]:
+    """The stored facts by complaint, after checking that they are the derived ones."""
+    async with world.database.transaction() as session:
+        stored = await stored_facts(session, world.round_id)
+        derived = await derived_facts(session, world.round_id)
+    assert stored == derived
+    async with world.database.transaction() as session:
+        groups = (
+            await session.exec(
+                select(Handoff.group_id, Complaint.group_id).join(
+                    Complaint, col(Complaint.id) == col(Handoff.complaint_id)
+                )
+            )
+        ).all()
+    # Each hand-off carries its complaint's group.
+    assert all(mine == its for mine, its in groups)
+    return {cid: dict(zip(FACTS, values, strict=True)) for cid, values in stored.items()}
+
+
+async def press(world: World, action: Any, cid: int, at: float, **values: Any) -> None:
+    """An inspector's press in g3 `at` hours after NOW, which must succeed."""
+    async with world.database.transaction() as session:
+        outcome = await action(
+            session=session,
+            complaint_id=cid,
+            chat_id=G3_CHAT,
+            actor=INSPECTOR,
+            now=hours(at),
+            **values,
+        )
+    assert outcome.ok, (action, outcome)
+
+
+async def answer(world: World, cid: int, state: str, at: float) -> None:
+    """The resident's answer to 问题解决了吗."""
+    async with world.database.transaction() as session:
+        outcome = await workflow.answer_resolution(
+            session=session,
+            complaint_id=cid,
+            resident_telegram_id=1001,
+            now=hours(at),
+            state=state,
+        )
+    assert outcome.ok, outcome
+
+
+async def test_the_rates_round_acts_and_hand_offs(world: World) -> None:
+    played = await play_rates_round(world)
+    found = await facts(world)
+    a, h, d, e = (found[played.ids[k]] for k in "AHDE")
+    # A: accepted at 2 h (from new), handed off at 3 h.
+    assert (a["acted_at"], a["answered_at"]) == (hours(2), hours(2))
+    assert a["handling_action"] == "handed_off" and a["last_handoff_id"] is not None
+    # H: handed off twice: its last hand-off is the second (to water).
+    assert h["last_handoff_id"] > a["last_handoff_id"]
+    async with world.database.transaction() as session:
+        handed = (await session.exec(select(Handoff.group_id))).all()
+    assert len(handed) >= 5 and None not in handed
+    assert d["handling_action"] == "rejected"
+    assert e == dict.fromkeys(FACTS)
+
+
+async def test_resolved_reopened_resolved_again_and_a_reconsidered_rejection(
+    world: World,
+) -> None:
+    row = await file(world.database, 1001)
+    cid = row.id
+    assert cid is not None
+    assert (await facts(world))[cid] == dict.fromkeys(FACTS)
+    await press(world, workflow.accept, cid, 1, expected="new")
+    await press(
+        world, workflow.resolve, cid, 5, expected="accepted", note="修好", photo_file_id=None
+    )
+    found = (await facts(world))[cid]
+    assert (found["first_resolved_at"], found["last_resolved_at"]) == (hours(5), hours(5))
+    await answer(world, cid, "unsolved", 6)
+    await press(
+        world, workflow.resolve, cid, 9, expected="accepted", note="再修", photo_file_id=None
+    )
+    found = (await facts(world))[cid]
+    assert (found["first_resolved_at"], found["last_resolved_at"]) == (hours(5), hours(9))
+    assert (found["acted_at"], found["answered_at"]) == (hours(1), hours(1))
+
+    other = await file(world.database, 1002)
+    oid = other.id
+    assert oid is not None
+    await press(world, workflow.reject, oid, 2, expected="new", reason="不属于巡察受理范围。")
+    assert (await facts(world))[oid]["handling_action"] == "rejected"
+    await press(world, workflow.reconsider, oid, 3, expected="rejected")
+    found = (await facts(world))[oid]
+    # The reconsidered rejection is undone (storage/handling.py); the first act stays.
+    assert found["handling_action"] == "accepted"
+    assert (found["acted_at"], found["answered_at"]) == (hours(2), hours(2))
+    await press(world, workflow.order_immediate, oid, 4, expected="accepted", due_on=DUE)
+    assert (await facts(world))[oid]["handling_action"] == "immediate"
+
+
+async def test_migration_0022_fills_them_in(world: World, database_url: str) -> None:
+    played = await play_rates_round(world)
+    row = await file(world.database, 1001, now=hours(0))
+    assert row.id is not None
+    await press(world, workflow.accept, row.id, 1, expected="new")
+    await press(
+        world, workflow.resolve, row.id, 2, expected="accepted", note="修", photo_file_id=None
+    )
+    await answer(world, row.id, "unsolved", 3)
+    await press(
+        world, workflow.resolve, row.id, 4, expected="accepted", note="修", photo_file_id=None
+    )
+    before = await facts(world)
+    await world.database.dispose()
+    config = alembic_config(database_url)
+    await asyncio.to_thread(command.downgrade, config, "0021")
+    await asyncio.to_thread(command.upgrade, config, "0022")
+    # Filled in from the timeline and the hand-offs: the same as recorded as they happened.
+    assert await facts(world) == before
+    assert before[played.ids["A"]]["acted_at"] == hours(2)
+    assert before[row.id]["last_resolved_at"] - before[row.id]["first_resolved_at"] == timedelta(
+        hours=2
+    )
