@@ -114,13 +114,14 @@ async def ledger_summary(
     # by every combination of status, category, satisfaction, channel and latest handling
     # event's action; a few hundred rows, added up below.
     each: Any = scoped(
+        # In ix_complaint_counts' order, so the group's entries come grouped already (no
+        # sort); the handling is stored on the complaint (storage/timeline_facts.py).
         sa_select(
             col(Complaint.status),
-            col(Complaint.category_code),
-            col(Complaint.satisfaction),
-            col(Complaint.channel),
-            # Stored on the complaint (storage/timeline_facts.py), not looked up per complaint.
             col(Complaint.handling_action).label("action"),
+            col(Complaint.satisfaction),
+            col(Complaint.category_code),
+            col(Complaint.channel),
         ),
         round_id,
         group_id,
@@ -132,7 +133,7 @@ async def ledger_summary(
     by_handling = {key: 0 for key in HANDLING_ZH}
     satisfaction = {key: 0 for key in ("satisfied", "basic", "unsatisfied")}
     by_channel = {channel.value: 0 for channel in Channel}
-    for status, code, rated, channel, action, n in rows:
+    for status, action, rated, code, channel, n in rows:
         by_status[status] = by_status.get(status, 0) + n
         per_code[code] = per_code.get(code, 0) + n
         handling = handling_of(status, action)

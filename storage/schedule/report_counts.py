@@ -57,22 +57,23 @@ async def complaint_counts(
     group (total, open); how many were filed in [since, until)."""
     filed = col(Complaint.filed_at)
     new = and_(filed >= since, filed < until) if since is not None else literal_column("0") == 1
+    # In ix_complaint_counts' order, so the group's entries come grouped already (no sort);
+    # the handling is stored on the complaint (storage/timeline_facts.py).
     keys = (
         col(Complaint.group_id),
         col(Complaint.status),
-        col(Complaint.category_code),
-        col(Complaint.satisfaction),
-        col(Complaint.channel),
-        # Stored on the complaint (storage/timeline_facts.py), not looked up per complaint.
         col(Complaint.handling_action),
+        col(Complaint.satisfaction),
+        col(Complaint.category_code),
+        col(Complaint.channel),
     )
-    # Grouped by plain columns (a hash of a few hundred groups); the week's counted with
-    # FILTER, not grouped by a CASE the planner takes for one group per complaint.
+    # The week's counted with FILTER, not grouped by a CASE the planner takes for one group
+    # per complaint.
     statement: Any = _scope(
         sa_select(*keys, func.count().filter(new), func.count()), round_id, group_id
     ).group_by(*keys)
     counts = Counts()
-    for gid, status, code, rated, channel, action, in_week, n in (
+    for gid, status, action, rated, code, channel, in_week, n in (
         await session.exec(statement)
     ).all():
         counts.total += n
