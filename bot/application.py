@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -28,6 +29,21 @@ log = logging.getLogger(__name__)
 
 # How often an update is retried when the database itself fails (not the handler).
 DB_ATTEMPTS = 3
+
+# Set by the intake around an update followed, in the same batch, by another item of its
+# album (UpdateScope.album_follows).
+album_follows: ContextVar[bool] = ContextVar("album_follows", default=False)
+
+
+def same_album(update: Update, following: Update) -> bool:
+    """Whether two updates are items of one album (media group) sent to the bot."""
+    message, other = update.message, following.message
+    return (
+        message is not None
+        and other is not None
+        and message.media_group_id is not None
+        and message.media_group_id == other.media_group_id
+    )
 
 
 def _alone() -> bool:
@@ -145,7 +161,10 @@ class XunchaApplication(Application):
                     log.info("update %s was already handled; ignoring it", update.update_id)
                     return "duplicate"
                 scope = UpdateScope(
-                    session=session, now=now, default_language=self.default_language
+                    session=session,
+                    now=now,
+                    default_language=self.default_language,
+                    album_follows=album_follows.get(),
                 )
                 token = current_scope.set(scope)
                 try:

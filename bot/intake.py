@@ -27,7 +27,13 @@ from telegram.error import Conflict, EndPointNotFound, InvalidToken, NetworkErro
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
-from bot.application import UpdateNotProcessed, XunchaApplication, chat_key
+from bot.application import (
+    UpdateNotProcessed,
+    XunchaApplication,
+    album_follows,
+    chat_key,
+    same_album,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +80,9 @@ async def handle_batch(app: XunchaApplication, batch: list[Update]) -> int | Non
         by_chat[chat_key(update)].append(update)
 
     async def handle_chat(updates: list[Update]) -> int | None:
-        for update in updates:
+        for index, update in enumerate(updates):
+            # Each chat runs in its own task (gather), so the mark stays with this update.
+            album_follows.set(index + 1 < len(updates) and same_album(update, updates[index + 1]))
             try:
                 await app.process_update(update)
             except UpdateNotProcessed:

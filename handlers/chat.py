@@ -61,6 +61,11 @@ class Chat:
         return self.update.message
 
     @property
+    def album_follows(self) -> bool:
+        """Another item of this update's album follows at once: it answers for both."""
+        return self.context.scope.album_follows
+
+    @property
     def pressed(self) -> Message | None:
         """The bot's message whose button was pressed, if it is still accessible."""
         query = self.update.callback_query

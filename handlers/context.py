@@ -29,6 +29,9 @@ class UpdateScope:
     after_commit: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     wrote_outbox: bool = False
     error: BaseException | None = None
+    # Another item of the same album (media group) follows this update in the batch being
+    # handled: the last one answers for all (one message instead of one a photo).
+    album_follows: bool = False
 
 
 current_scope: ContextVar[UpdateScope] = ContextVar("current_scope")

@@ -246,7 +246,8 @@ async def _supplement(visit: Visit, prompt: Prompt) -> None:
     details["voice"] = bool(details.get("voice")) or voice is not None
     # A new dict: the JSON column does not notice changes made in place.
     prompt.details = details
-    visit.say("after.supplement.sent", number=escape(outcome.complaint.number))
+    if not visit.album_follows:
+        visit.say("after.supplement.sent", number=escape(outcome.complaint.number))
 
 
 async def _open_prompt(update: Update, context: BotContext) -> Prompt | None:

@@ -31,6 +31,8 @@ DESCRIPTION_PROBLEMS = {
 
 async def hint(visit: Visit, key: str | None = None) -> None:
     """Input the current step cannot use: say what it takes, and ask again."""
+    if visit.album_follows:
+        return
     if visit.draft is None:
         visit.say("help.pointer")
         return
@@ -336,7 +338,8 @@ async def on_photo(visit: Visit) -> None:
         caption=message.caption,
         now=visit.now,
     )
-    described(visit, result)
+    if not visit.album_follows:
+        described(visit, result)
 
 
 @resident_handler(after_expiry=False)

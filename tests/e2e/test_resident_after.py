@@ -128,7 +128,9 @@ async def test_more_material_goes_under_the_card_and_anonymous_stays_anonymous(
 
     # Over the limits: a second voice message, a 6th photo, too long a text; nothing sent.
     assert "只能补充一条语音" in texts(await someone.voice())
-    await someone.album(4)
+    # An album is answered once, for all its photos.
+    (sent,) = await someone.album(4)
+    assert "已补充到反映" in (sent.text or "")
     inspector.new_messages()
     assert "最多补充 5 张照片" in texts(await someone.photo())
     assert "文字太长了" in texts(await someone.say("长" * 2001))
