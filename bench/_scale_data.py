@@ -256,7 +256,7 @@ async def load(connection: Any, complaints: int, residents: int, seed: int = 12)
         linked,
     )
     # The timeline facts stored on each complaint (storage/timeline_facts.py), filled in by the
-    # same statements as migration 0022 (COPY bypasses the workflow that keeps them).
+    # same statements as migrations 0022 and 0024 (COPY bypasses the workflow that keeps them).
     for statement in _fill_in_facts():
         await connection.execute(statement)
     print(f"  loaded in {time.perf_counter() - began:.0f} s; VACUUM ANALYZE", flush=True)
@@ -306,13 +306,19 @@ def _finish(
 
 
 def _fill_in_facts() -> list[str]:
-    """Migration 0022's statements that fill in the stored facts on PostgreSQL."""
+    """Migrations 0022's and 0024's statements that fill in the stored facts on PostgreSQL."""
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).parents[1] / "storage/migrations/versions/0022_timeline_facts.py"
-    spec = importlib.util.spec_from_file_location("migration_0022", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return list(module.POSTGRESQL)
+    def migration(name: str) -> Any:
+        path = Path(__file__).parents[1] / "storage/migrations/versions" / name
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return [
+        *migration("0022_timeline_facts.py").POSTGRESQL,
+        migration("0024_last_handoff_department.py").FILL_IN,
+    ]

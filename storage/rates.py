@@ -134,7 +134,14 @@ async def _complaint_counts(
     # counts come from ix_complaint_counts alone, not from a probe of the timeline per
     # complaint; grouped by plain columns (a hash of a few hundred groups) and 响应 counted
     # with FILTER, not grouped by a CASE the planner takes for one group per complaint.
-    keys = (col(Complaint.group_id), col(Complaint.village_id), *_survey_columns())
+    keys = (
+        col(Complaint.group_id),
+        col(Complaint.village_id),
+        # A department's 解决率 and 满意率 in the same pass (_handoff_counts takes out the
+        # complaints sent back to the group with its consent).
+        col(Complaint.last_handoff_department_id),
+        *_survey_columns(),
+    )
     merged, responded, awaiting = _complaint_responses(now)
     statement: Any = sa_select(*keys, merged, responded, awaiting, func.count().label("n")).where(
         col(Complaint.round_id) == round_id
@@ -164,20 +171,21 @@ async def _handoff_counts(
             Complaint, col(Complaint.id) == col(Handoff.complaint_id)
         ).where(*scope)
     responses = responses.group_by(col(Handoff.department_id), verdict)
-    # Each complaint's last hand-off is stored on it (storage/timeline_facts.py): the group's
-    # complaints from ix_complaint_counts joined to the hand-offs they name (ix_handoff_group).
-    keys = (col(Handoff.department_id), *_survey_columns())
+    # The complaints' 回访 by the department of their last hand-off are counted with the
+    # rest (_complaint_counts); here those whose last hand-off the group took back with
+    # consent, to take out: a few, each found from its hand-off by the complaint's key.
+    keys = (col(Complaint.last_handoff_department_id), *_survey_columns())
     surveys: Any = (
         sa_select(*keys, func.count().label("n"))
-        .select_from(Complaint)
-        .join(Handoff, col(Handoff.id) == col(Complaint.last_handoff_id))
-        .where(
-            *scope,
-            or_(
-                col(Handoff.return_outcome).is_(None),
-                col(Handoff.return_outcome) != ReturnOutcome.accepted,
+        .select_from(Handoff)
+        .join(
+            Complaint,
+            and_(
+                col(Complaint.id) == col(Handoff.complaint_id),
+                col(Complaint.last_handoff_id) == col(Handoff.id),
             ),
         )
+        .where(*scope, col(Handoff.return_outcome) == ReturnOutcome.accepted)
         .group_by(*keys)
     )
     return (
@@ -220,6 +228,11 @@ async def round_rates(
 
     overall = Rates()
     for row in counts:
+        by_last_handoff = departments.get(row.last_handoff_department_id)
+        if by_last_handoff is not None:
+            _count_survey(
+                by_last_handoff.rates, row.asked, row.resolution_state, row.satisfaction, row.n
+            )
         units = [overall]
         units += [found.rates for found in (groups.get(row.group_id),) if found is not None]
         units += [found.rates for found in (villages.get(row.village_id),) if found is not None]
@@ -238,9 +251,10 @@ async def round_rates(
             _count_response(unit.rates, row.verdict, row.n)
         _count_response(handoffs, row.verdict, row.n)
     for row in surveys:
-        unit = departments.get(row.department_id)
+        unit = departments.get(row.last_handoff_department_id)
         if unit is not None:
-            _count_survey(unit.rates, row.asked, row.resolution_state, row.satisfaction, row.n)
+            # Sent back with the group's consent: not the department's (counted above).
+            _count_survey(unit.rates, row.asked, row.resolution_state, row.satisfaction, -row.n)
 
     return RoundRates(
         overall=overall,

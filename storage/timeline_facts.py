@@ -6,7 +6,8 @@ reports count a group's complaints from ix_complaint_counts, not from the event 
 - first_resolved_at, last_resolved_at: its first and last "resolved" event (median hours to a
   resolution; resolved in a week, storage/schedule/report_counts.py);
 - handling_action: the action of its latest handling event (storage/handling.py);
-- last_handoff_id: its latest dispatch of kind handoff (a department's 解决率 and 满意率);
+- last_handoff_id, last_handoff_department_id: its latest dispatch of kind handoff and that
+  dispatch's department (a department's 解决率 and 满意率);
   and each hand-off carries the complaint's group (Handoff.group_id, ix_handoff_group).
 
 Written in the transaction that records the event (storage/workflow/steps.py's record) or
@@ -38,6 +39,7 @@ FACTS = (
     "last_resolved_at",
     "handling_action",
     "last_handoff_id",
+    "last_handoff_department_id",
 )
 
 
@@ -104,7 +106,7 @@ async def note_handoff(session: AsyncSession, complaint_id: int, row: Handoff) -
     await session.exec(
         update(Complaint)
         .where(col(Complaint.id) == complaint_id)
-        .values(last_handoff_id=row.id)
+        .values(last_handoff_id=row.id, last_handoff_department_id=row.department_id)
         .execution_options(synchronize_session=False)
     )
 
@@ -142,6 +144,8 @@ async def derived_facts(session: AsyncSession, round_id: int) -> dict[int, tuple
         .group_by(col(Handoff.complaint_id))
     )
     last_handoff = dict((await session.exec(handoffs)).all())
+    of_handoffs: Any = sa_select(col(Handoff.id), col(Handoff.department_id))
+    department_of = dict((await session.exec(of_handoffs)).all())
     ids: Any = sa_select(col(Complaint.id)).where(col(Complaint.round_id) == round_id)
     derived: dict[int, tuple[Any, ...]] = {}
     for (complaint_id,) in (await session.exec(ids)).all():
@@ -153,6 +157,7 @@ async def derived_facts(session: AsyncSession, round_id: int) -> dict[int, tuple
             _utc(last),
             actions.get(event_id),
             last_handoff.get(complaint_id),
+            department_of.get(last_handoff.get(complaint_id)),
         )
     return derived
 

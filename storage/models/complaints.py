@@ -91,6 +91,7 @@ class Complaint(SQLModel, table=True):
             "resolution_state",
             "survey_asked_at",
             "village_id",
+            "last_handoff_department_id",
             "answered_at",
             "first_resolved_at",
             "last_resolved_at",
@@ -156,6 +157,8 @@ class Complaint(SQLModel, table=True):
     last_resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     handling_action: str | None = None
     last_handoff_id: int | None = None
+    # That hand-off's department (a department's 解决率 and 满意率 counted with the rest).
+    last_handoff_department_id: int | None = None
 
 
 class FollowUp(SQLModel, table=True):

@@ -11,13 +11,21 @@ import pytest
 from alembic import command
 from sqlmodel import col, select
 
-from storage import workflow
+from storage import rates, workflow
 from storage.db import Database
 from storage.migrate import alembic_config
 from storage.models import Complaint, Handoff
 from storage.timeline_facts import FACTS, derived_facts, stored_facts
 from tests.helpers.factories import G3_CHAT, World, example_world, file
-from tests.helpers.rates_round import DUE, INSPECTOR, hours, play_rates_round
+from tests.helpers.rates_round import (
+    DUE,
+    INSPECTOR,
+    READ_AT,
+    hours,
+    play_rates_round,
+    set_handoff,
+    set_survey,
+)
 
 
 @pytest.fixture
@@ -145,3 +153,33 @@ async def test_migration_0022_fills_them_in(world: World, database_url: str) -> 
     assert before[row.id]["last_resolved_at"] - before[row.id]["first_resolved_at"] == timedelta(
         hours=2
     )
+
+
+async def test_a_last_hand_off_taken_back_with_consent_leaves_the_department_s_survey(
+    world: World,
+) -> None:
+    """A department's 解决率 and 满意率 count the 回访 of complaints whose last hand-off was
+    to it, not of one the group took back with its consent (counted with the rest, then
+    taken out: storage/rates.py)."""
+    played = await play_rates_round(world)
+    k = played.ids["K"]
+
+    async def water() -> Any:
+        async with world.database.transaction() as session:
+            figures = await rates.round_rates(
+                session=session, round_id=world.round_id, now=READ_AT
+            )
+        by_id = {unit.id: unit.rates for unit in figures.departments}
+        return by_id[world.department_id("water")], figures.overall
+
+    before, overall_before = await water()
+    await set_survey(world, k, resolution_state="solved", satisfaction="satisfied")
+    counted, overall = await water()
+    # K's last hand-off is to water and still waiting for the group: its answers count there.
+    assert counted.resolution["solved"] == before.resolution["solved"] + 1
+    assert overall.resolution["solved"] == overall_before.resolution["solved"] + 1
+    await set_handoff(world, k, "water", return_outcome="accepted")
+    taken_back, overall_after = await water()
+    assert taken_back.resolution == before.resolution
+    assert taken_back.satisfaction == before.satisfaction
+    assert overall_after.resolution == overall.resolution
