@@ -1,10 +1,11 @@
 """The ledger (台账) as a file: XLSX (a 台账 sheet, a 汇总 summary sheet and a 热点 sheet) or CSV.
 
 Rows are written as they stream from `storage.ledger.ledger_rows`, a batch at a time: the
-XLSX workbook is in openpyxl's write-only mode and the CSV is written as it goes, so memory does
-not grow with the number of complaints. The writing happens in a worker thread, a batch after
-the other (never two at once), so the event loop stays free. The file appears under its name
-only once complete (it is written next to it and renamed).
+XLSX sheet is deflated into the file as it comes (handlers/xlsx.py) and the CSV is written as
+it goes, so memory does not grow with the number of complaints. The writing happens in a
+worker thread, a batch after the other (never two at once) while the next is read, so the
+event loop stays free. The file appears under its name only once complete (it is written next
+to it and renamed).
 
 The ledger is a Chinese document whatever a chat's language, like the office's own 台账: its
 headers are fixed here, not in the message catalogs. The note that stands in for the withheld
@@ -19,20 +20,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import functools
 import os
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
+from handlers import xlsx
 from handlers.i18n import t
 from handlers.ledger_rates import rates_summary
 from storage.ledger import (
@@ -83,9 +79,11 @@ WIDTHS = (
     *(18, 8, 16, 8, 12, 10),
 )
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-# Rows are written in batches of this many, each in a worker thread: openpyxl takes about half
-# a millisecond a row, which would otherwise hold up the event loop for a large round.
+# Rows are written in batches of this many, each in a worker thread: a row takes tens of
+# microseconds, which would otherwise hold up the event loop for a large round.
 BATCH = 500
+# The 汇总 sheet's (label, text) rows: the text wraps.
+WRAP_SECOND = {1: xlsx.WRAP}
 # A spreadsheet takes a value starting with one of these for a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -161,30 +159,6 @@ def csv_value(value: Any) -> str:
     return text
 
 
-def _xlsx_value(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """A ledger value as an XLSX cell value (text that looks like a formula stays text)."""
-    if isinstance(value, datetime):
-        return _naive(value)
-    if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if text.startswith("="):
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.data_type = "s"
-            return cell
-        return text
-    return value
-
-
-def _bold(sheet: WriteOnlyWorksheet, values: tuple[Any, ...] | list[Any]) -> list[Any]:
-    """A row of bold cells."""
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
-
-
 def summary_lines(
     summary: LedgerSummary, exported_at: datetime | None
 ) -> list[tuple[Any, ...] | str | list[str]]:
@@ -243,29 +217,66 @@ async def _batches(rows: AsyncIterable[LedgerRow]) -> AsyncIterator[list[LedgerR
         yield batch
 
 
-def _append_rows(sheet: WriteOnlyWorksheet, batch: list[LedgerRow]) -> None:
+async def _write_batches(
+    rows: AsyncIterable[LedgerRow], write: Callable[[list[LedgerRow]], None]
+) -> int:
+    """Write the rows a batch at a time in a worker thread, while the next batch is read;
+    return how many there were.
+
+    One batch is written at a time, in order; reading the next meanwhile lets the database
+    (and, in the thread, deflating the file) work beside the Python of the other side. At
+    most two batches are held.
+    """
+    count = 0
+    writing: asyncio.Future[None] | None = None
+    try:
+        async for batch in _batches(rows):
+            if writing is not None:
+                await writing
+            writing = asyncio.ensure_future(asyncio.to_thread(write, batch))
+            count += len(batch)
+        if writing is not None:
+            await writing
+    except BaseException:
+        # The file is closed after a failure: never while a batch is still being written.
+        if writing is not None and not writing.done():
+            await asyncio.wait([writing])
+        raise
+    return count
+
+
+def _append_rows(sheet: xlsx.Sheet, batch: list[LedgerRow]) -> None:
     """Add complaint rows to the 台账 sheet."""
     for row in batch:
-        sheet.append([_xlsx_value(sheet, value) for value in cells(row)])
+        sheet.row(cells(row))
 
 
-def _append_summary(
-    sheet: WriteOnlyWorksheet, lines: list[tuple[Any, ...] | str | list[str]]
-) -> None:
+def _append_summary(sheet: xlsx.Sheet, lines: list[tuple[Any, ...] | str | list[str]]) -> None:
     """Fill the 汇总 sheet."""
     for line in lines:
         if isinstance(line, str):
-            sheet.append(_bold(sheet, [line, "件数"]))
-            continue
-        if isinstance(line, list):
-            sheet.append(_bold(sheet, line))
-            continue
-        cells = [_xlsx_value(sheet, value) for value in line]
-        if len(cells) == 2 and isinstance(cells[1], str):
-            cell = WriteOnlyCell(sheet, value=cells[1])
-            cell.alignment = Alignment(wrap_text=True)
-            cells[1] = cell
-        sheet.append(cells)
+            sheet.row([line, "件数"], xlsx.BOLD)
+        elif isinstance(line, list):
+            sheet.row(line, xlsx.BOLD)
+        elif not line:
+            sheet.skip()
+        elif len(line) == 2 and isinstance(line[1], str):
+            sheet.row(line, styles=WRAP_SECOND)
+        else:
+            sheet.row(line)
+
+
+def _write_tail(
+    workbook: xlsx.Workbook, summary: LedgerSummary, exported_at: datetime | None
+) -> None:
+    """The 汇总 and 热点 sheets, and the rest of the file."""
+    totals = workbook.sheet(SUMMARY_SHEET, (28, 60))
+    _append_summary(totals, summary_lines(summary, exported_at))
+    hot = workbook.sheet(HOTSPOT_SHEET, HOTSPOT_WIDTHS)
+    hot.row(HOTSPOT_HEADERS, xlsx.BOLD)
+    for payload in summary.hotspots:
+        hot.row(hotspot_cells(payload))
+    workbook.close()
 
 
 async def _write_xlsx(
@@ -275,41 +286,28 @@ async def _write_xlsx(
     exported_at: datetime | None,
 ) -> int:
     """Write the workbook; return the number of complaint rows."""
-    workbook = Workbook(write_only=True)
-    ledger = workbook.create_sheet(LEDGER_SHEET)
-    totals = workbook.create_sheet(SUMMARY_SHEET)
-    ledger.freeze_panes = "A2"
-    for index, width in enumerate(WIDTHS, start=1):
-        ledger.column_dimensions[get_column_letter(index)].width = width
-    totals.column_dimensions["A"].width = 28
-    totals.column_dimensions["B"].width = 60
-    ledger.append(_bold(ledger, HEADERS))
-    count = 0
-    async for batch in _batches(rows):
-        await asyncio.to_thread(_append_rows, ledger, batch)
-        count += len(batch)
-    _append_summary(totals, summary_lines(summary, exported_at))
-    hot = workbook.create_sheet(HOTSPOT_SHEET)
-    for index, width in enumerate(HOTSPOT_WIDTHS, start=1):
-        hot.column_dimensions[get_column_letter(index)].width = width
-    hot.append(_bold(hot, HOTSPOT_HEADERS))
-    for payload in summary.hotspots:
-        hot.append([_xlsx_value(hot, value) for value in hotspot_cells(payload)])
-    await asyncio.to_thread(workbook.save, target)
+    workbook = xlsx.Workbook(target)
+    try:
+        ledger = workbook.sheet(LEDGER_SHEET, WIDTHS, freeze_header=True)
+        ledger.row(HEADERS, xlsx.BOLD)
+        count = await _write_batches(rows, functools.partial(_append_rows, ledger))
+        await asyncio.to_thread(_write_tail, workbook, summary, exported_at)
+    except BaseException:
+        workbook.abandon()
+        raise
     return count
 
 
 async def _write_csv(target: Path, rows: AsyncIterable[LedgerRow]) -> int:
     """Write the CSV (UTF-8 with a BOM, so that Excel reads the Chinese); return the rows."""
-    count = 0
     with target.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADERS)
-        async for batch in _batches(rows):
-            lines = [[csv_value(value) for value in cells(row)] for row in batch]
-            await asyncio.to_thread(writer.writerows, lines)
-            count += len(batch)
-    return count
+
+        def write(batch: list[LedgerRow]) -> None:
+            writer.writerows([csv_value(value) for value in cells(row)] for row in batch)
+
+        return await _write_batches(rows, write)
 
 
 async def write_ledger(
