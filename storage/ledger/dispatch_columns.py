@@ -24,36 +24,49 @@ from storage.models import Complaint, Handoff
 WIDTH = 5
 
 
-def join_dispatches(statement: Any) -> Any:
-    """The ledger query with this module's columns added at its end."""
-    totals = (
+def _scoped(statement: Any, round_id: int, group_id: int | None) -> Any:
+    """A Handoff subquery's statement kept to the round's complaints (one group's, when given):
+    without it every dispatch in the database is grouped for one group's ledger."""
+    statement = statement.join(Complaint, col(Complaint.id) == col(Handoff.complaint_id)).where(
+        col(Complaint.round_id) == round_id
+    )
+    if group_id is not None:
+        statement = statement.where(col(Complaint.group_id) == group_id)
+    return statement
+
+
+def join_dispatches(statement: Any, round_id: int, group_id: int | None = None) -> Any:
+    """The ledger query with this module's columns added at its end (the round's complaints,
+    or one group's)."""
+    totals = _scoped(
         sa_select(
             col(Handoff.complaint_id).label("complaint_id"),
             func.max(col(Handoff.id)).label("latest_id"),
             func.count(col(Handoff.returned_at)).label("returns"),
             func.sum(col(Handoff.extended_days)).label("extended"),
-        )
-        .group_by(col(Handoff.complaint_id))
-        .subquery()
+        ),
+        round_id,
+        group_id,
     )
-    last_return = (
+    totals = totals.group_by(col(Handoff.complaint_id)).subquery()
+    last_return = _scoped(
         sa_select(
             col(Handoff.complaint_id).label("complaint_id"),
             func.max(col(Handoff.id)).label("handoff_id"),
-        )
-        .where(col(Handoff.returned_at).is_not(None))
-        .group_by(col(Handoff.complaint_id))
-        .subquery()
+        ).where(col(Handoff.returned_at).is_not(None)),
+        round_id,
+        group_id,
     )
-    last_approval = (
+    last_return = last_return.group_by(col(Handoff.complaint_id)).subquery()
+    last_approval = _scoped(
         sa_select(
             col(Handoff.complaint_id).label("complaint_id"),
             func.max(col(Handoff.id)).label("handoff_id"),
-        )
-        .where(col(Handoff.extended_days) > 0)
-        .group_by(col(Handoff.complaint_id))
-        .subquery()
+        ).where(col(Handoff.extended_days) > 0),
+        round_id,
+        group_id,
     )
+    last_approval = last_approval.group_by(col(Handoff.complaint_id)).subquery()
     # Any: SQLModel types an aliased model's attributes as plain values.
     latest: Any = aliased(Handoff)
     returned: Any = aliased(Handoff)

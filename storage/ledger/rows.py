@@ -205,7 +205,7 @@ async def ledger_rows(
         .outerjoin(handling_event, handling_event.id == last.c.event_id)
         .outerjoin(target, target.id == col(Complaint.merged_into_id))
     )
-    joined: Any = join_dispatches(statement)
+    joined: Any = join_dispatches(statement, round_id, group_id)
     # Numbers are zero-padded to four digits; seq orders them past 9999 too.
     statement = scoped(joined, round_id, group_id).order_by(col(Complaint.seq))
     if where:
