@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.handling import handling_of, last_handling_events
+from storage.handling import handling_of
 from storage.ladder import DUE, Ladder, ladder_of, overdue_days
 from storage.ledger import dispatch_columns
 from storage.ledger.dispatch_columns import join_dispatches
@@ -30,7 +30,7 @@ from storage.ledger.words import (
     STATUS_ZH,
     YES,
 )
-from storage.models import Category, Complaint, ComplaintStatus, Department, TimelineEvent, Village
+from storage.models import Category, Complaint, ComplaintStatus, Department, Village
 
 # Statuses resolved (the resolution is the current one).
 SETTLED = (ComplaintStatus.resolved, ComplaintStatus.closed)
@@ -161,9 +161,6 @@ async def ledger_rows(
     marks = Marks(ladder_of(round_), now.astimezone(zone).date() if now is not None else None)
     # Any: SQLModel types an aliased model's attributes as plain values.
     target: Any = aliased(Complaint)
-    last = last_handling_events(round_id, group_id)
-    # Any: SQLModel types an aliased model's attributes as plain values.
-    handling_event: Any = aliased(TimelineEvent)
     statement = (
         sa_select(
             col(Complaint.number),
@@ -178,7 +175,9 @@ async def ledger_rows(
             col(Complaint.reporter_name),
             col(Complaint.reporter_phone),
             col(Complaint.status),
-            handling_event.action,
+            # The latest handling event's action, stored on the row (storage/timeline_facts.py):
+            # no join of the timeline.
+            col(Complaint.handling_action),
             col(Department.name),
             col(Complaint.due_on),
             col(Complaint.resolved_at),
@@ -201,8 +200,6 @@ async def ledger_rows(
             ),
         )
         .outerjoin(Department, col(Department.id) == col(Complaint.department_id))
-        .outerjoin(last, last.c.complaint_id == col(Complaint.id))
-        .outerjoin(handling_event, handling_event.id == last.c.event_id)
         .outerjoin(target, target.id == col(Complaint.merged_into_id))
     )
     joined: Any = join_dispatches(statement, round_id, group_id)
