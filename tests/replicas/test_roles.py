@@ -76,7 +76,16 @@ async def test_one_leader_and_a_standby_that_takes_over_when_it_is_killed(
             "leader: took the leader's lock",
         ]
         emu.send_text(resident, "/help")
-        await emu.wait_until(lambda: len(emu.bot_messages(resident.id)) == 2, timeout=30)
+        await emu.wait_until(
+            lambda: any("/help — " in (m.text or "") for m in emu.bot_messages(resident.id)),
+            timeout=30,
+        )
+        # The reply to /start was on its way when the leader was killed, or already marked
+        # sent: the new leader sends it again at most once (one double per chat and takeover,
+        # docs/DESIGN.md "Replicas").
+        texts = [m.text for m in emu.bot_messages(resident.id)]
+        assert 1 <= texts.count(texts[0]) <= 2, texts
+        assert len(texts) <= 3, texts
 
         # The killed one comes back as a standby.
         await first.start()
