@@ -16,13 +16,13 @@ from storage.db import Database
 from storage.migrate import alembic_config
 from storage.models import Complaint, Handoff
 from storage.timeline_facts import FACTS, derived_facts, stored_facts
-from tests.helpers.factories import G3_CHAT, World, example_world, file
+from tests.helpers.factories import World, example_world, file
 from tests.helpers.rates_round import (
     DUE,
-    INSPECTOR,
     READ_AT,
     hours,
     play_rates_round,
+    press,
     set_handoff,
     set_survey,
 )
@@ -50,20 +50,6 @@ async def facts(world: World) -> dict[int, dict[str, Any]]:
     # Each hand-off carries its complaint's group.
     assert all(mine == its for mine, its in groups)
     return {cid: dict(zip(FACTS, values, strict=True)) for cid, values in stored.items()}
-
-
-async def press(world: World, action: Any, cid: int, at: float, **values: Any) -> None:
-    """An inspector's press in g3 `at` hours after NOW, which must succeed."""
-    async with world.database.transaction() as session:
-        outcome = await action(
-            session=session,
-            complaint_id=cid,
-            chat_id=G3_CHAT,
-            actor=INSPECTOR,
-            now=hours(at),
-            **values,
-        )
-    assert outcome.ok, (action, outcome)
 
 
 async def answer(world: World, cid: int, state: str, at: float) -> None:
