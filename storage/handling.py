@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_
-from sqlalchemy import select as sa_select
+from sqlalchemy import and_, literal_column, or_
 from sqlmodel import col
 
-from storage.models import Complaint, ComplaintStatus, TimelineEvent
+from storage.models import ComplaintStatus, TimelineEvent
 
 S = ComplaintStatus
 
@@ -34,7 +33,7 @@ def is_handling_event(action: str, from_status: str | None) -> bool:
     return action in HANDLING or (action == "accepted" and from_status == S.rejected)
 
 
-def _handling_event() -> Any:
+def handling_event() -> Any:
     """Where-clause of the handling events (is_handling_event), written out, not bound: so
     that the planner, even with a prepared statement's generic plan, sees the partial index's
     condition (ix_timeline_event_handling)."""
@@ -46,20 +45,3 @@ def _handling_event() -> Any:
             col(TimelineEvent.from_status) == literal_column("'rejected'"),
         ),
     )
-
-
-def last_handling_events(round_id: int, group_id: int | None = None) -> Any:
-    """Per complaint of the round (of one group's, when given), the id of its latest handling
-    event (a subquery)."""
-    statement: Any = (
-        sa_select(
-            col(TimelineEvent.complaint_id).label("complaint_id"),
-            func.max(col(TimelineEvent.id)).label("event_id"),
-        )
-        .join(Complaint, col(Complaint.id) == col(TimelineEvent.complaint_id))
-        .where(col(Complaint.round_id) == round_id, _handling_event())
-    )
-    if group_id is not None:
-        # A group's /stats or ledger: without it the whole round's timeline is grouped.
-        statement = statement.where(col(Complaint.group_id) == group_id)
-    return statement.group_by(col(TimelineEvent.complaint_id)).subquery("last_handling")

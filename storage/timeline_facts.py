@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.handling import HANDLING, is_handling_event
+from storage.handling import handling_event, is_handling_event
 from storage.models import GROUP_ACTIONS, Complaint, ComplaintStatus, Handoff, HandoffKind
 from storage.models import TimelineEvent as E
 
@@ -111,13 +111,6 @@ async def note_handoff(session: AsyncSession, complaint_id: int, row: Handoff) -
     )
 
 
-def _handling_event() -> Any:
-    """Where-clause of the handling events (is_handling_event) in SQL."""
-    return (col(E.action).in_(HANDLING)) | (
-        (col(E.action) == "accepted") & (col(E.from_status) == ComplaintStatus.rejected)
-    )
-
-
 async def derived_facts(session: AsyncSession, round_id: int) -> dict[int, tuple[Any, ...]]:
     """Each complaint's FACTS as its timeline and hand-offs give them: {id: values}."""
     action, at = col(E.action), col(E.at)
@@ -128,7 +121,7 @@ async def derived_facts(session: AsyncSession, round_id: int) -> dict[int, tuple
             func.min(case((and_(action.in_(FIRST_ANSWERS), col(E.from_status) == "new"), at))),
             func.min(case((action == "resolved", at))),
             func.max(case((action == "resolved", at))),
-            func.max(case((_handling_event(), col(E.id)))),
+            func.max(case((handling_event(), col(E.id)))),
         )
         .join(Complaint, col(Complaint.id) == col(E.complaint_id))
         .where(col(Complaint.round_id) == round_id)
