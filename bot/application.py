@@ -35,17 +35,6 @@ DB_ATTEMPTS = 3
 album_follows: ContextVar[bool] = ContextVar("album_follows", default=False)
 
 
-def same_album(update: Update, following: Update) -> bool:
-    """Whether two updates are items of one album (media group) sent to the bot."""
-    message, other = update.message, following.message
-    return (
-        message is not None
-        and other is not None
-        and message.media_group_id is not None
-        and message.media_group_id == other.media_group_id
-    )
-
-
 def _alone() -> bool:
     """An application without replicas always leads."""
     return True

@@ -27,13 +27,7 @@ from telegram.error import Conflict, EndPointNotFound, InvalidToken, NetworkErro
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
-from bot.application import (
-    UpdateNotProcessed,
-    XunchaApplication,
-    album_follows,
-    chat_key,
-    same_album,
-)
+from bot.application import UpdateNotProcessed, XunchaApplication, album_follows, chat_key
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +65,17 @@ def update_id_of(data: Any) -> int | None:
     """The update_id of a raw update, if it has one."""
     update_id = data.get("update_id") if isinstance(data, dict) else None
     return update_id if isinstance(update_id, int) else None
+
+
+def same_album(update: Update, following: Update) -> bool:
+    """Whether two updates are items of one album (media group) sent to the bot."""
+    message, other = update.message, following.message
+    return (
+        message is not None
+        and other is not None
+        and message.media_group_id is not None
+        and message.media_group_id == other.media_group_id
+    )
 
 
 async def handle_batch(app: XunchaApplication, batch: list[Update]) -> int | None:
