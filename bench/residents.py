@@ -384,6 +384,14 @@ def batch_size(emu: BotApiEmulator, since: int) -> float:
     return sum(sizes) / len(sizes) if sizes else 0.0
 
 
+def calls_per_update(emu: BotApiEmulator, since: int, updates: int) -> dict[str, float]:
+    """Bot API calls per update, by method, from request `since` on (every getUpdates too)."""
+    counts: dict[str, int] = {}
+    for record in emu.server.requests[since:]:
+        counts[record.method] = counts.get(record.method, 0) + 1
+    return {method: n / updates for method, n in sorted(counts.items(), key=lambda m: -m[1])}
+
+
 def own_cpu() -> float:
     """CPU time of this process (the emulator and the residents)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -449,6 +457,7 @@ class Run:
     load: str = ""
     batch: float = 0.0
     driver_cpu_per_update: float = 0.0
+    calls: dict[str, float] = field(default_factory=dict)
 
 
 async def measure(
@@ -483,6 +492,7 @@ async def measure(
                 updates = sum(len(r.steps) for r in residents)
                 run.cpu_per_update = used / updates
                 run.batch = batch_size(emu, since)
+                run.calls = calls_per_update(emu, since, updates)
                 run.driver_cpu_per_update = (own_cpu() - mine) / updates
                 run.updates_per_second = updates / (finished - started)
                 if backends is not None and server and database:
@@ -619,6 +629,10 @@ def _cpu_rows(runs: list[Run]) -> None:
     row("  echo", _spread([e.batch for e in echo], 1))
     row("  echo queued", _spread([e.batch for e in queued], 1))
     row("emulator + residents CPU (ms)", _spread([r.driver_cpu_per_update for r in runs]))
+    calls = runs[0].calls
+    row("Bot API calls per update, run 1", f"{sum(calls.values()):.2f}")
+    for method, share in calls.items():
+        row(f"  {method}", f"{share:.2f}")
 
 
 def _reply_rows(scenario: str, runs: list[Run]) -> None:

@@ -14,7 +14,7 @@ from bot import jobs
 from bot.application import XunchaApplication
 from bot.bot_api import proxy_url
 from bot.config import Settings
-from bot.metrics import CountingRequest, Metrics
+from bot.metrics import CountingRequest, Metrics, kept_connections
 from handlers import bot_membership, console_link, members
 from handlers.context import BotContext
 from handlers.group import migration
@@ -42,8 +42,16 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .context_types(ContextTypes(context=BotContext))
-        # PTB's own defaults (HTTPXRequest, 256 connections; 1 for getUpdates), counted.
-        .request(CountingRequest(metrics, connection_pool_size=256, proxy=proxy))
+        # PTB's own defaults (HTTPXRequest, 256 connections; 1 for getUpdates), counted; only
+        # KEPT_CONNECTIONS stay open between calls (bot/metrics.py).
+        .request(
+            CountingRequest(
+                metrics,
+                connection_pool_size=256,
+                proxy=proxy,
+                httpx_kwargs={"limits": kept_connections(256)},
+            )
+        )
         .get_updates_request(CountingRequest(metrics, connection_pool_size=1, proxy=proxy))
         # Updates come from our own intake (bot/intake.py), which confirms them to
         # Telegram only after they are committed; PTB's Updater would confirm them first.

@@ -15,6 +15,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import inline_sqlite
+
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -35,8 +37,13 @@ def async_url(url: str) -> URL:
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
 
 
-def _prepare_sqlite(engine: AsyncEngine) -> None:
-    """WAL, busy timeout, BEGIN IMMEDIATE for writers (never 'locked'), deferred for snapshots."""
+def _prepare_sqlite(engine: AsyncEngine, *, inline: bool) -> None:
+    """WAL, busy timeout, BEGIN IMMEDIATE for writers (never 'locked'), deferred for snapshots.
+
+    `inline`: the engine calls SQLite on the event loop's thread (storage/inline_sqlite.py), so
+    a lock is never waited for inside SQLite, where it would block the loop.
+    """
+    busy_timeout = inline_sqlite.INLINE_BUSY_TIMEOUT_MS if inline else SQLITE_BUSY_TIMEOUT_MS
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -44,7 +51,7 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -63,7 +70,10 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("PRAGMA query_only=OFF")
         # A deferred transaction that later writes can fail with SQLITE_BUSY without waiting
         # for the busy timeout; taking the write lock up front makes it wait instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if inline:
+            inline_sqlite.begin_immediate(conn)
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:
@@ -107,17 +117,29 @@ class Database:
             # No JIT: its compiling costs a few hundred ms on every large count (/stats, the
             # reports, a round of a million complaints) and saves nothing on queries this size.
             kwargs["connect_args"] = {"server_settings": {"jit": "off"}}
-        self.engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _prepare_sqlite(self.engine)
+            # Transactions call SQLite on the loop's thread (storage/inline_sqlite.py); long
+            # reads (snapshots) go through aiosqlite's thread, which leaves the loop free.
+            self.engine = create_async_engine(
+                self.url.set(drivername=f"sqlite+{inline_sqlite.DRIVER}"), **kwargs
+            )
+            _prepare_sqlite(self.engine, inline=True)
+            in_memory = self.url.database in (None, "", ":memory:")
+            self._reader_engine = (
+                self.engine if in_memory else create_async_engine(self.url, **kwargs)
+            )
+            if self._reader_engine is not self.engine:
+                _prepare_sqlite(self._reader_engine, inline=False)
         else:
+            self.engine = create_async_engine(self.url, **kwargs)
+            self._reader_engine = self.engine
             _ping_when_idle(self.engine)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
-        # The same pool, seen through options that make every transaction a read-only snapshot.
+        # Options that make every transaction a read-only snapshot.
         if self.is_sqlite:
-            readers = self.engine.execution_options(**{SNAPSHOT_OPTION: True})
+            readers = self._reader_engine.execution_options(**{SNAPSHOT_OPTION: True})
         else:
             readers = self.engine.execution_options(
                 isolation_level="REPEATABLE READ", postgresql_readonly=True
@@ -157,3 +179,5 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self._reader_engine is not self.engine:
+            await self._reader_engine.dispose()
