@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
@@ -53,6 +54,16 @@ def chat_key(update: Update) -> int:
     return 0
 
 
+class ImmediateSender(Protocol):
+    """What the application asks of the outbox sender (bot/sender.py) for an update's rows."""
+
+    async def prepare(self, session: AsyncSession, chat_ids: Iterable[int]) -> Mapping[int, Any]:
+        """In the update's transaction: read the chats' first rows, ready to send."""
+
+    def deliver_now(self, chat_ids: Iterable[int], prepared: Mapping[int, Any]) -> None:
+        """After the commit: send the chats' rows now, from what `prepare` read."""
+
+
 class UpdateNotProcessed(Exception):
     """The update's effects could not be committed; it must not be confirmed to Telegram."""
 
@@ -73,9 +84,10 @@ class XunchaApplication(Application):
     may_lead: Callable[[], bool]
     # Residents sending faster than a person types (bot/flood.py), counted in this process.
     flood_gate: FloodGate
-    # The running sender's way to take chats at once (bot/sender.py `deliver_now`); None in a
-    # process that does not send now (a standby): the wake-up is all it does.
-    deliver_now: Callable[[frozenset[int]], None] | None = None
+    # The running sender, which takes an update's chats at once (bot/sender.py `prepare`,
+    # `deliver_now`); None in a process that does not send now (a standby): the wake-up is
+    # all it does.
+    sender: ImmediateSender | None = None
 
     def attach(
         self,
@@ -165,10 +177,12 @@ class XunchaApplication(Application):
                 if scope.error is not None:
                     raise _HandlerFailed from scope.error
                 due = outbox.due_after_commit(session)
+                # Read here, the first row of each chat goes out right after the commit.
+                prepared = await self.sender.prepare(session, due) if due and self.sender else {}
         except _HandlerFailed:
             await self._after_failure(update)
             return "failed"
-        await self._finish(scope, due)
+        await self._finish(scope, due, prepared)
         return "handled"
 
     def _flood_verdict(self, update: Update) -> Verdict:
@@ -218,13 +232,15 @@ class XunchaApplication(Application):
             due = outbox.due_after_commit(session)
         await self._finish(scope, due)
 
-    async def _finish(self, scope: UpdateScope, due: frozenset[int]) -> None:
+    async def _finish(
+        self, scope: UpdateScope, due: frozenset[int], prepared: Mapping[int, Any] | None = None
+    ) -> None:
         """After commit: hand the chats whose rows are due to the sender (or wake it) and run
         deferred actions."""
-        if due and self.deliver_now is not None:
+        if due and self.sender is not None:
             # The rows are committed, so a crash loses nothing; sent now, not at the next look
             # at the whole outbox (which still takes anything this misses).
-            self.deliver_now(due)
+            self.sender.deliver_now(due, prepared or {})
         elif scope.wrote_outbox or due:
             self.outbox_wakeup.set()
         for action in scope.after_commit:

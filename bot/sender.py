@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 
 from bot.delivery import Delivery, deliver
@@ -28,6 +30,20 @@ IDLE_POLL_SECONDS = 1.0
 
 # A job delivered in full: what the next read's transaction records first.
 Sent = tuple[Job, Delivery, dict[int, int]]
+
+
+# Worker starts counted per chat for `prepare`, forgotten (all at once) past this many chats.
+MAX_COUNTED_CHATS = 10_000
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A chat's first due row, read and rendered inside the transaction that wrote it."""
+
+    job: Job
+    # Which worker start of the chat it was read after (`OutboxSender._epoch`): another
+    # worker started since may have sent the row already, and then it is not used.
+    epoch: tuple[int, int]
 
 
 class NotLeading(Exception):
@@ -63,6 +79,9 @@ class OutboxSender:
         # Chats told of new rows while their worker runs: it looks once more before it ends.
         self._again: set[int] = set()
         self._running = False
+        # Worker starts per chat, and how often that count was forgotten (`_epoch`).
+        self._starts: dict[int, int] = {}
+        self._forgotten = 0
 
     @property
     def busy(self) -> bool:
@@ -93,20 +112,53 @@ class OutboxSender:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
-    def deliver_now(self, chat_ids: Iterable[int]) -> None:
+    async def prepare(self, session: AsyncSession, chat_ids: Iterable[int]) -> dict[int, Prepared]:
+        """Inside the transaction that wrote these chats' rows: read and render each idle
+        chat's first due row, so that its worker sends it right after the commit instead of
+        reading it again in a transaction of its own (`deliver_now`)."""
+        if not self._running or not self.may_send():
+            return {}
+        now = self.clock.now()
+        prepared: dict[int, Prepared] = {}
+        for chat_id in chat_ids:
+            if self.busy_with(chat_id):
+                continue
+            row = await outbox_delivery.next_due(session=session, chat_id=chat_id, now=now)
+            if row is None or row.kind == outbox.LEDGER:
+                continue
+            job = await render_job(session, row, self.limits)
+            prepared[chat_id] = Prepared(job, self._epoch(chat_id))
+        return prepared
+
+    def deliver_now(
+        self, chat_ids: Iterable[int], prepared: Mapping[int, Prepared] | None = None
+    ) -> None:
         """Send these chats' due rows now (an update's rows, just committed), without waiting
-        for the next look at the whole outbox; a chat's running worker looks once more."""
+        for the next look at the whole outbox; a chat's running worker looks once more.
+
+        `prepared`: what `prepare` read in that transaction, used while no other worker of
+        the chat started since."""
         if not self._running or not self.may_send():
             return
         for chat_id in chat_ids:
             if self.busy_with(chat_id):
                 self._again.add(chat_id)
-            else:
-                self._start(chat_id)
+                continue
+            ready = (prepared or {}).get(chat_id)
+            fresh = ready is not None and ready.epoch == self._epoch(chat_id)
+            self._start(chat_id, ready.job if ready is not None and fresh else None)
 
-    def _start(self, chat_id: int) -> None:
-        """A worker for the chat (there is none running)."""
-        task = asyncio.create_task(self._work_chat(chat_id), name=f"outbox-chat-{chat_id}")
+    def _epoch(self, chat_id: int) -> tuple[int, int]:
+        """Which worker start of the chat is the latest (changes with every start)."""
+        return self._forgotten, self._starts.get(chat_id, 0)
+
+    def _start(self, chat_id: int, first: Job | None = None) -> None:
+        """A worker for the chat (there is none running), with its first job if read."""
+        if len(self._starts) >= MAX_COUNTED_CHATS:
+            self._starts.clear()
+            self._forgotten += 1
+        self._starts[chat_id] = self._starts.get(chat_id, 0) + 1
+        task = asyncio.create_task(self._work_chat(chat_id, first), name=f"outbox-chat-{chat_id}")
         self._workers[chat_id] = task
 
         def forget(done: asyncio.Task[None]) -> None:
@@ -136,10 +188,10 @@ class OutboxSender:
             if not self.busy_with(chat_id):
                 self._start(chat_id)
 
-    async def _work_chat(self, chat_id: int) -> None:
-        """Send one chat's due rows in order until none is due."""
+    async def _work_chat(self, chat_id: int, first: Job | None = None) -> None:
+        """Send one chat's due rows in order until none is due (from `first`, when read)."""
         try:
-            job = await self._next(chat_id)
+            job = first if first is not None else await self._next(chat_id)
             while job is not None:
                 if not self.may_send():
                     return

@@ -192,14 +192,14 @@ class BotService:
             return
         self._sender_task = asyncio.create_task(self.sender.run(), name="outbox-sender")
         # An update's replies go out right after its commit (the sender asks may_send too).
-        self.app.deliver_now = self.sender.deliver_now
+        self.app.sender = self.sender
         self.app.outbox_wakeup.set()
         jobs.sweep_soon(self.app)
 
     def _halt(self) -> None:
         """Stop sending now (an in-flight call is cut off; its row stays pending) and polling."""
         if self.app is not None:
-            self.app.deliver_now = None
+            self.app.sender = None
         if self._leading is not None:
             self._leading.cancel()
         if self._sender_task is not None:
@@ -276,7 +276,7 @@ class BotService:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._intake_task, timeout=30)
         if self.app is not None:
-            self.app.deliver_now = None
+            self.app.sender = None
         for task in (self._leading, self._sender_task, self._election_task):
             if task is not None:
                 task.cancel()

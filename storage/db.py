@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A pooled PostgreSQL connection idle for longer than this is pinged before it is used again.
 PING_AFTER_IDLE_SECONDS = 10.0
+# Connections per process on PostgreSQL: kept, and opened beyond those at busy moments.
+PG_POOL_SIZE = 15
+PG_MAX_OVERFLOW = 10
 # Execution option marking the engine view that `Database.snapshot` reads through.
 SNAPSHOT_OPTION = "xuncha_snapshot"
 
@@ -117,6 +120,13 @@ class Database:
             # No JIT: its compiling costs a few hundred ms on every large count (/stats, the
             # reports, a round of a million complaints) and saves nothing on queries this size.
             kwargs["connect_args"] = {"server_settings": {"jit": "off"}}
+            # Connections kept in the pool, and how many more a crowd may open. SQLAlchemy's
+            # 5 were too few: a batch of updates and the sender's workers hold more at once,
+            # and each connection above the pool's size was opened (a connect, a login,
+            # SQLAlchemy's set-up, every statement prepared again) and closed again for each
+            # transaction. Three processes at most stay under PostgreSQL's 100 connections.
+            kwargs["pool_size"] = PG_POOL_SIZE
+            kwargs["max_overflow"] = PG_MAX_OVERFLOW
         if self.is_sqlite:
             # Transactions call SQLite on the loop's thread (storage/inline_sqlite.py); long
             # reads (snapshots) go through aiosqlite's thread, which leaves the loop free.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,18 +46,29 @@ async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage 
     return (await session.exec(statement)).first()
 
 
-async def next_due(*, session: AsyncSession, chat_id: int, now: datetime) -> OutboxMessage | None:
-    """The chat's next row if it may go now: not waiting out a retry, not for a lost chat."""
+@functools.cache
+def _next_due(lost_chats_too: bool) -> Any:
+    """The chat's next row (parameter `chat_id`); built once: building it cost more than
+    SQLite took to run it. `lost_chats_too`: whether a row for a lost chat may be it."""
     statement = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.chat_id == chat_id)
+        .where(
+            OutboxMessage.status == OutboxStatus.pending,
+            col(OutboxMessage.chat_id) == bindparam("chat_id"),
+        )
         .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
         .limit(1)
     )
-    if chat_id < 0:
-        # Only group chats are ever lost (a resident who blocked the bot fails for good).
+    if not lost_chats_too:
         statement = statement.where(col(OutboxMessage.chat_id).not_in(lost_chat_ids()))
-    row = (await session.exec(statement)).first()
+    return statement
+
+
+async def next_due(*, session: AsyncSession, chat_id: int, now: datetime) -> OutboxMessage | None:
+    """The chat's next row if it may go now: not waiting out a retry, not for a lost chat."""
+    # Only group chats are ever lost (a resident who blocked the bot fails for good).
+    statement = _next_due(lost_chats_too=chat_id >= 0)
+    row = (await session.exec(statement, params={"chat_id": chat_id})).first()
     if row is None or row.next_attempt_at > now:
         return None
     return row
@@ -83,6 +96,28 @@ async def record_payload(*, session: AsyncSession, row_id: int, payload: dict[st
     )
 
 
+@functools.cache
+def _mark_sent(*, with_payload: bool, same_chat: bool) -> Any:
+    """Mark a row sent; built once, as `_next_due`. Parameters `sent_row_id`, `sent_now`,
+    `sent_message_id`, `sent_payload`, `sent_chat_id` (an UPDATE's may not bear the names of
+    its columns)."""
+    columns = sa_inspect(OutboxMessage).columns
+    values: dict[str, Any] = {
+        "status": OutboxStatus.sent,
+        "sent_at": bindparam("sent_now", type_=columns["sent_at"].type),
+        "message_id": bindparam("sent_message_id", type_=columns["message_id"].type),
+        "attempts": OutboxMessage.attempts + 1,
+    }
+    if with_payload:
+        values["payload"] = bindparam("sent_payload", type_=columns["payload"].type)
+    statement = update(OutboxMessage).where(col(OutboxMessage.id) == bindparam("sent_row_id"))
+    if same_chat:
+        statement = statement.where(col(OutboxMessage.chat_id) == bindparam("sent_chat_id"))
+    # No object of the row is in this session (the sender's rows come from earlier ones):
+    # nothing to bring up to date in it.
+    return statement.values(**values).execution_options(synchronize_session=False)
+
+
 async def mark_sent(
     *,
     session: AsyncSession,
@@ -94,22 +129,17 @@ async def mark_sent(
 ) -> bool:
     """Record a successful delivery (with the payload when given); False when `chat_id` is
     given and the row is no longer addressed to it (it moved while being sent: not marked)."""
-    values: dict[str, Any] = {
-        "status": OutboxStatus.sent,
-        "sent_at": now,
-        "message_id": message_id,
-        "attempts": OutboxMessage.attempts + 1,
+    statement = _mark_sent(with_payload=payload is not None, same_chat=chat_id is not None)
+    params: dict[str, Any] = {
+        "sent_row_id": row_id,
+        "sent_now": now,
+        "sent_message_id": message_id,
     }
     if payload is not None:
-        values["payload"] = payload
-    statement = update(OutboxMessage).where(col(OutboxMessage.id) == row_id)
+        params["sent_payload"] = payload
     if chat_id is not None:
-        statement = statement.where(col(OutboxMessage.chat_id) == chat_id)
-    # No object of the row is in this session (the sender's rows come from earlier ones):
-    # nothing to bring up to date in it.
-    result = await session.exec(
-        statement.values(**values).execution_options(synchronize_session=False)
-    )
+        params["sent_chat_id"] = chat_id
+    result = await session.exec(statement, params=params)
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
