@@ -44,6 +44,8 @@ class Prepared:
     # Which worker start of the chat it was read after (`OutboxSender._epoch`): another
     # worker started since may have sent the row already, and then it is not used.
     epoch: tuple[int, int]
+    # Whether another row of the chat was pending behind it.
+    more: bool
 
 
 class NotLeading(Exception):
@@ -123,11 +125,11 @@ class OutboxSender:
         for chat_id in chat_ids:
             if self.busy_with(chat_id):
                 continue
-            row = await outbox_delivery.next_due(session=session, chat_id=chat_id, now=now)
+            row, more = await outbox_delivery.due_head(session=session, chat_id=chat_id, now=now)
             if row is None or row.kind == outbox.LEDGER:
                 continue
             job = await render_job(session, row, self.limits)
-            prepared[chat_id] = Prepared(job, self._epoch(chat_id))
+            prepared[chat_id] = Prepared(job, self._epoch(chat_id), more)
         return prepared
 
     def deliver_now(
@@ -145,20 +147,25 @@ class OutboxSender:
                 self._again.add(chat_id)
                 continue
             ready = (prepared or {}).get(chat_id)
-            fresh = ready is not None and ready.epoch == self._epoch(chat_id)
-            self._start(chat_id, ready.job if ready is not None and fresh else None)
+            if ready is not None and ready.epoch == self._epoch(chat_id):
+                self._start(chat_id, ready.job, more=ready.more)
+            else:
+                self._start(chat_id)
 
     def _epoch(self, chat_id: int) -> tuple[int, int]:
         """Which worker start of the chat is the latest (changes with every start)."""
         return self._forgotten, self._starts.get(chat_id, 0)
 
-    def _start(self, chat_id: int, first: Job | None = None) -> None:
-        """A worker for the chat (there is none running), with its first job if read."""
+    def _start(self, chat_id: int, first: Job | None = None, *, more: bool = True) -> None:
+        """A worker for the chat (there is none running), with its first job if read (and
+        whether other rows were pending behind it)."""
         if len(self._starts) >= MAX_COUNTED_CHATS:
             self._starts.clear()
             self._forgotten += 1
         self._starts[chat_id] = self._starts.get(chat_id, 0) + 1
-        task = asyncio.create_task(self._work_chat(chat_id, first), name=f"outbox-chat-{chat_id}")
+        task = asyncio.create_task(
+            self._work_chat(chat_id, first, more=more), name=f"outbox-chat-{chat_id}"
+        )
         self._workers[chat_id] = task
 
         def forget(done: asyncio.Task[None]) -> None:
@@ -188,8 +195,12 @@ class OutboxSender:
             if not self.busy_with(chat_id):
                 self._start(chat_id)
 
-    async def _work_chat(self, chat_id: int, first: Job | None = None) -> None:
+    async def _work_chat(
+        self, chat_id: int, first: Job | None = None, *, more: bool = True
+    ) -> None:
         """Send one chat's due rows in order until none is due (from `first`, when read)."""
+        # Whether to look for a next row after the first: not when `first` was the only one.
+        look = first is None or more
         try:
             job = first if first is not None else await self._next(chat_id)
             while job is not None:
@@ -198,7 +209,8 @@ class OutboxSender:
                 outcome, card_messages = await self._send(job)
                 if outcome.kind == "sent":
                     # Recorded in the transaction that reads the chat's next row.
-                    job = await self._next(chat_id, sent=(job, outcome, card_messages))
+                    job = await self._next(chat_id, sent=(job, outcome, card_messages), look=look)
+                    look = True
                     continue
                 await self._record(job, outcome, card_messages)
                 if outcome.kind in ("retry", "migrated", "forbidden"):
@@ -213,13 +225,21 @@ class OutboxSender:
             # The next dispatch starts a new worker for this chat; the row is still pending.
             log.exception("outbox worker for chat %s failed", chat_id)
 
-    async def _next(self, chat_id: int, sent: Sent | None = None) -> Job | None:
+    async def _next(
+        self, chat_id: int, sent: Sent | None = None, *, look: bool = True
+    ) -> Job | None:
         """Record a delivered job (if any) and read the chat's next due row, rendered from the
-        state now, in one transaction; None when nothing is due."""
+        state now, in one transaction; None when nothing is due.
+
+        `look=False`: the chat had no other row when the sent one was read (`prepare`), so
+        none is read unless this process wrote one since (`_again`); rows of other processes
+        wait for the next look at the whole outbox, as they do for a chat with no worker.
+        """
         while True:
+            look = look or chat_id in self._again
             self._again.discard(chat_id)
             try:
-                moved, row, job = await self._record_and_read(chat_id, sent)
+                moved, row, job = await self._record_and_read(chat_id, sent, look=look)
             except Exception:
                 if sent is None:
                     raise
@@ -238,17 +258,20 @@ class OutboxSender:
                 return await self._prepare_ledger(row)
             if job is not None or chat_id not in self._again:
                 return job
-            sent = None
+            sent, look = None, True
 
     async def _record_and_read(
-        self, chat_id: int, sent: Sent | None
+        self, chat_id: int, sent: Sent | None, *, look: bool = True
     ) -> tuple[bool, OutboxMessage | None, Job | None]:
-        """One transaction: record `sent`, then read and render the chat's next due row (the
-        ledger is rendered later, outside it); (whether the sent row had moved, row, job)."""
+        """One transaction: record `sent`, then (if `look`) read and render the chat's next due
+        row (the ledger is rendered later, outside it); (whether the sent row had moved, row,
+        job)."""
         async with self.database.transaction() as session:
             now = self.clock.now()
             if sent is not None and not await record_sent(session, *sent, now):
                 return True, None, None
+            if not look:
+                return False, None, None
             row = await outbox_delivery.next_due(session=session, chat_id=chat_id, now=now)
             if row is None or row.kind == outbox.LEDGER:
                 return False, row, None

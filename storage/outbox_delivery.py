@@ -47,7 +47,7 @@ async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage 
 
 
 @functools.cache
-def _next_due(lost_chats_too: bool) -> Any:
+def _next_due(lost_chats_too: bool, limit: int = 1) -> Any:
     """The chat's next row (parameter `chat_id`); built once: building it cost more than
     SQLite took to run it. `lost_chats_too`: whether a row for a lost chat may be it."""
     statement = (
@@ -57,7 +57,7 @@ def _next_due(lost_chats_too: bool) -> Any:
             col(OutboxMessage.chat_id) == bindparam("chat_id"),
         )
         .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
-        .limit(1)
+        .limit(limit)
     )
     if not lost_chats_too:
         statement = statement.where(col(OutboxMessage.chat_id).not_in(lost_chat_ids()))
@@ -72,6 +72,18 @@ async def next_due(*, session: AsyncSession, chat_id: int, now: datetime) -> Out
     if row is None or row.next_attempt_at > now:
         return None
     return row
+
+
+async def due_head(
+    *, session: AsyncSession, chat_id: int, now: datetime
+) -> tuple[OutboxMessage | None, bool]:
+    """The chat's next row if it may go now (as `next_due`), and whether another row of the
+    chat is pending behind it."""
+    statement = _next_due(lost_chats_too=chat_id >= 0, limit=2)
+    rows = (await session.exec(statement, params={"chat_id": chat_id})).all()
+    if not rows or rows[0].next_attempt_at > now:
+        return None, len(rows) > 1
+    return rows[0], len(rows) > 1
 
 
 async def chat_of_row(*, session: AsyncSession, row_id: int) -> int | None:

@@ -63,6 +63,31 @@ async def test_replies_to_quick_messages_all_arrive_in_order(tmp_path: Path) -> 
         await _assert_sent_in_row_order(harness, resident.id)
 
 
+async def test_a_reply_written_while_the_chats_last_one_is_on_its_way_follows_it(
+    tmp_path: Path,
+) -> None:
+    async with running_bot(tmp_path) as harness:
+        await asyncio.sleep(0.2)
+        resident = harness.emu.add_user(first_name="村民")
+        # The first reply is on its way (its worker waits for Telegram's answer)...
+        harness.emu.hold("sendMessage")
+        harness.emu.send_text(resident, "/help")
+        await harness.emu.wait_for_request("sendMessage", timeout=10)
+        # ...when the second update's reply is committed behind it.
+        harness.emu.send_text(resident, "/help")
+        for _ in range(500):
+            if await _pending_rows(harness, resident.id) == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert await _pending_rows(harness, resident.id) == 2
+        harness.emu.release("sendMessage")
+        # The worker was told of it: no wait for the sender's look a minute later.
+        await harness.emu.wait_until(
+            lambda: len(harness.emu.bot_messages(resident)) >= 2, timeout=10
+        )
+        await _assert_sent_in_row_order(harness, resident.id)
+
+
 async def test_rows_of_the_poll_and_of_updates_to_one_chat_keep_their_order(
     tmp_path: Path,
 ) -> None:
@@ -151,6 +176,17 @@ async def _send_now(harness: BotHarness, chat_id: int, method: str, params: dict
         sent = await session.get(OutboxMessage, row_id)
         assert sent is not None and sent.message_id is not None
         return sent.message_id
+
+
+async def _pending_rows(harness: BotHarness, chat_id: int) -> int:
+    """How many of the chat's rows are not sent yet."""
+    async with harness.database.transaction() as session:
+        rows = await session.exec(
+            select(OutboxMessage.id).where(
+                OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.pending
+            )
+        )
+        return len(rows.all())
 
 
 async def _assert_sent_in_row_order(harness: BotHarness, chat_id: int) -> None:
