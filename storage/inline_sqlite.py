@@ -13,6 +13,10 @@ What makes that safe:
   asleep on the event loop, not blocked in SQLite (another process may hold it for seconds).
 - Long reads (exports, reports: `Database.snapshot`) do not come here: they go through
   aiosqlite, whose thread keeps the loop free while SQLite reads.
+
+What it costs: the loop waits while SQLite works, and that includes the WAL's automatic
+checkpoint, which a commit runs about every 4 MB written and which syncs the database file to
+disk (on a slow disk, a pause of that sync's length).
 """
 
 from __future__ import annotations
