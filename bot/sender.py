@@ -132,9 +132,7 @@ class OutboxSender:
             prepared[chat_id] = Prepared(job, self._epoch(chat_id), more)
         return prepared
 
-    def deliver_now(
-        self, chat_ids: Iterable[int], prepared: Mapping[int, Prepared] | None = None
-    ) -> None:
+    def deliver_now(self, chat_ids: Iterable[int], prepared: Mapping[int, Prepared]) -> None:
         """Send these chats' due rows now (an update's rows, just committed), without waiting
         for the next look at the whole outbox; a chat's running worker looks once more.
 
@@ -146,7 +144,7 @@ class OutboxSender:
             if self.busy_with(chat_id):
                 self._again.add(chat_id)
                 continue
-            ready = (prepared or {}).get(chat_id)
+            ready = prepared.get(chat_id)
             if ready is not None and ready.epoch == self._epoch(chat_id):
                 self._start(chat_id, ready.job, more=ready.more)
             else:

@@ -35,21 +35,11 @@ async def due_chats(*, session: AsyncSession, now: datetime, limit: int = 100) -
     return [chat_id for chat_id, _ in rows]
 
 
-async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage | None:
-    """The next row of a chat: by priority, then strictly in the order written."""
-    statement = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.chat_id == chat_id)
-        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
-        .limit(1)
-    )
-    return (await session.exec(statement)).first()
-
-
 @functools.cache
-def _next_due(lost_chats_too: bool, limit: int = 1) -> Any:
-    """The chat's next row (parameter `chat_id`); built once: building it cost more than
-    SQLite took to run it. `lost_chats_too`: whether a row for a lost chat may be it."""
+def _chat_rows(lost_chats_too: bool, limit: int) -> Any:
+    """A chat's next pending rows (parameter `chat_id`), by priority, then strictly in the
+    order written; built once: building it cost more than SQLite took to run it.
+    `lost_chats_too`: whether rows for a lost chat count."""
     statement = (
         select(OutboxMessage)
         .where(
@@ -64,14 +54,28 @@ def _next_due(lost_chats_too: bool, limit: int = 1) -> Any:
     return statement
 
 
+async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage | None:
+    """The next row of a chat: by priority, then strictly in the order written."""
+    statement = _chat_rows(lost_chats_too=True, limit=1)
+    return (await session.exec(statement, params={"chat_id": chat_id})).first()
+
+
+async def _due(
+    session: AsyncSession, chat_id: int, now: datetime, limit: int
+) -> tuple[OutboxMessage | None, bool]:
+    """The chat's next row if it may go now, and whether another is pending behind it (only
+    seen with `limit` 2)."""
+    # Only group chats are ever lost (a resident who blocked the bot fails for good).
+    statement = _chat_rows(lost_chats_too=chat_id >= 0, limit=limit)
+    rows = (await session.exec(statement, params={"chat_id": chat_id})).all()
+    head = rows[0] if rows and rows[0].next_attempt_at <= now else None
+    return head, len(rows) > 1
+
+
 async def next_due(*, session: AsyncSession, chat_id: int, now: datetime) -> OutboxMessage | None:
     """The chat's next row if it may go now: not waiting out a retry, not for a lost chat."""
-    # Only group chats are ever lost (a resident who blocked the bot fails for good).
-    statement = _next_due(lost_chats_too=chat_id >= 0)
-    row = (await session.exec(statement, params={"chat_id": chat_id})).first()
-    if row is None or row.next_attempt_at > now:
-        return None
-    return row
+    head, _ = await _due(session, chat_id, now, limit=1)
+    return head
 
 
 async def due_head(
@@ -79,11 +83,7 @@ async def due_head(
 ) -> tuple[OutboxMessage | None, bool]:
     """The chat's next row if it may go now (as `next_due`), and whether another row of the
     chat is pending behind it."""
-    statement = _next_due(lost_chats_too=chat_id >= 0, limit=2)
-    rows = (await session.exec(statement, params={"chat_id": chat_id})).all()
-    if not rows or rows[0].next_attempt_at > now:
-        return None, len(rows) > 1
-    return rows[0], len(rows) > 1
+    return await _due(session, chat_id, now, limit=2)
 
 
 async def chat_of_row(*, session: AsyncSession, row_id: int) -> int | None:
@@ -110,7 +110,7 @@ async def record_payload(*, session: AsyncSession, row_id: int, payload: dict[st
 
 @functools.cache
 def _mark_sent(*, with_payload: bool, same_chat: bool) -> Any:
-    """Mark a row sent; built once, as `_next_due`. Parameters `sent_row_id`, `sent_now`,
+    """Mark a row sent; built once, as `_chat_rows`. Parameters `sent_row_id`, `sent_now`,
     `sent_message_id`, `sent_payload`, `sent_chat_id` (an UPDATE's may not bear the names of
     its columns)."""
     columns = sa_inspect(OutboxMessage).columns
