@@ -12,9 +12,9 @@ import handlers.resident
 import handlers.stats
 from bot import jobs
 from bot.application import XunchaApplication
-from bot.bot_api import proxy_url
+from bot.bot_api import api_request
 from bot.config import Settings
-from bot.metrics import CountingRequest, Metrics, kept_connections
+from bot.metrics import CountingRequest, Metrics
 from handlers import bot_membership, console_link, members
 from handlers.context import BotContext
 from handlers.group import migration
@@ -33,8 +33,10 @@ def build_application(
     """Build the bot's Application with every handler registered, in order."""
     # One registry per application (bot/metrics.py); every Bot API call is counted on its way.
     metrics = Metrics()
-    # TELEGRAM_PROXY_URL on both request objects (getUpdates has its own).
-    proxy = proxy_url(settings)
+    # PTB's pool sizes (256 connections; 1 for getUpdates) over aiohttp, or httpx through
+    # TELEGRAM_PROXY_URL (bot/bot_api.py); every call counted.
+    calls = CountingRequest(metrics, api_request(settings, 256))
+    polls = CountingRequest(metrics, api_request(settings, 1))
     application = (
         ApplicationBuilder()
         .application_class(XunchaApplication)
@@ -42,17 +44,8 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .context_types(ContextTypes(context=BotContext))
-        # PTB's own defaults (HTTPXRequest, 256 connections; 1 for getUpdates), counted; only
-        # KEPT_CONNECTIONS stay open between calls (bot/metrics.py).
-        .request(
-            CountingRequest(
-                metrics,
-                connection_pool_size=256,
-                proxy=proxy,
-                httpx_kwargs={"limits": kept_connections(256)},
-            )
-        )
-        .get_updates_request(CountingRequest(metrics, connection_pool_size=1, proxy=proxy))
+        .request(calls)
+        .get_updates_request(polls)
         # Updates come from our own intake (bot/intake.py), which confirms them to
         # Telegram only after they are committed; PTB's Updater would confirm them first.
         .updater(None)
@@ -65,6 +58,7 @@ def build_application(
         default_language=settings.default_language,
         metrics=metrics,
         may_lead=may_lead,
+        requests=(calls, polls),
     )
     application.bot_data["daily_complaint_limit"] = settings.daily_complaint_limit
     application.bot_data["admin_ids"] = frozenset(settings.admin_ids)

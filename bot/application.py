@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application
+from telegram.request import BaseRequest
 
 from bot.flood import FloodGate, Verdict
 from bot.metrics import Metrics
@@ -88,6 +89,8 @@ class XunchaApplication(Application):
     # `deliver_now`); None in a process that does not send now (a standby): the wake-up is
     # all it does.
     sender: ImmediateSender | None = None
+    # The bot's two HTTP clients (calls, getUpdates), as build_application made them.
+    requests: tuple[BaseRequest, ...] = ()
 
     def attach(
         self,
@@ -97,8 +100,11 @@ class XunchaApplication(Application):
         default_language: str,
         metrics: Metrics,
         may_lead: Callable[[], bool] | None = None,
+        requests: Sequence[BaseRequest] = (),
     ) -> None:
-        """Give the application what the units of work need, and the metrics they feed."""
+        """Give the application what the units of work need, the metrics they feed, and the
+        bot's HTTP clients (closed here if initialize fails)."""
+        self.requests = tuple(requests)
         self.may_lead = may_lead or _alone
         self.database = database
         self.clock = clock
@@ -106,6 +112,15 @@ class XunchaApplication(Application):
         self.outbox_wakeup = asyncio.Event()
         self.metrics = metrics
         self.flood_gate = FloodGate(clock)
+
+    async def initialize(self) -> None:
+        """PTB's initialize; if it fails (getMe: no network, a refused token), the HTTP clients
+        it opened are closed again: PTB's shutdown skips an application never initialized."""
+        try:
+            await super().initialize()
+        except BaseException:
+            await asyncio.gather(*(r.shutdown() for r in self.requests), return_exceptions=True)
+            raise
 
     async def process_update(self, update: object) -> None:
         """Handle an update exactly once: its effects and its replies commit together."""

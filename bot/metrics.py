@@ -9,10 +9,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
 from prometheus_client import CollectorRegistry, Counter, Enum, Gauge, Histogram
 from telegram.error import TelegramError, TimedOut
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.leader import Role
 from storage.health import OutboxHealth
@@ -170,38 +169,40 @@ class Metrics:
         self.outbox_oldest.set(health.oldest_pending_age or 0.0)
 
 
-# Connections kept open between Bot API calls. httpcore looks at every open connection, with a
-# poll of its socket, each time a call starts or ends: with the 200 a crowd of residents opened
-# (PTB keeps all of them), that was a sixth of the CPU of each call. A few dozen serve Telegram's
-# 30 messages a second; a burst beyond them opens more, closed once idle.
-KEPT_CONNECTIONS = 16
-
-
-def kept_connections(pool_size: int) -> httpx.Limits:
-    """httpx limits: up to `pool_size` connections at once, KEPT_CONNECTIONS kept when idle."""
-    return httpx.Limits(max_connections=pool_size, max_keepalive_connections=KEPT_CONNECTIONS)
-
-
-class CountingRequest(HTTPXRequest):
-    """PTB's HTTP request path, counting every Bot API call by method and result.
+class CountingRequest(BaseRequest):
+    """A Bot API request path (AiohttpRequest, or HTTPXRequest through a proxy) that counts
+    every call by method and result.
 
     It wraps do_request, BaseRequest's extension point: the HTTP status is counted before PTB
     turns it into an exception (BaseRequest.post is final).
     """
 
-    def __init__(self, metrics: Metrics, **kwargs: Any) -> None:
-        """HTTPXRequest with `kwargs`, recording into `metrics`."""
-        super().__init__(**kwargs)
+    def __init__(self, metrics: Metrics, inner: BaseRequest) -> None:
+        """Count the calls `inner` makes into `metrics`."""
         self.metrics = metrics
+        self.inner = inner
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The inner request's default read timeout."""
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        """Open the inner request's connections."""
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        """Close the inner request's connections."""
+        await self.inner.shutdown()
 
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
-        """Make the request as HTTPXRequest does; count it, whatever became of it."""
+        """Make the request through the inner one; count it, whatever became of it."""
         # POST .../bot<token>/sendMessage; a GET is a file download (getFile is a POST).
         api_method = url.rsplit("/", 1)[-1] if method == "POST" else "file"
         try:
-            code, payload = await super().do_request(url, method, *args, **kwargs)
+            code, payload = await self.inner.do_request(url, method, *args, **kwargs)
         except Exception as exc:
             self.metrics.api_call(api_method, call_result(None, exc))
             raise
@@ -213,7 +214,7 @@ class CountingRequest(HTTPXRequest):
 def _retry_after(payload: bytes) -> float | None:
     """The retry_after of a 429's JSON body, if it has one."""
     try:
-        parameters = HTTPXRequest.parse_json_payload(payload).get("parameters") or {}
+        parameters = BaseRequest.parse_json_payload(payload).get("parameters") or {}
         value = parameters.get("retry_after")
     except (TelegramError, AttributeError):
         return None

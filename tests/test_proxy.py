@@ -10,17 +10,20 @@ from urllib.parse import urlsplit
 import pytest
 from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.app import build_application
 from bot.bot_api import plain_bot
 from bot.config import Settings
+from bot.metrics import CountingRequest
 from emulator import BotApiEmulator
 from tests.helpers.harness import TOKEN
 
 
 def proxy_of(request: object) -> object:
-    """The proxy PTB gives httpx for this request object."""
-    assert isinstance(request, HTTPXRequest)
-    return request._client_kwargs["proxy"]
+    """The proxy PTB gives httpx for this request object (the running bot's are counted)."""
+    inner = request.inner if isinstance(request, CountingRequest) else request
+    assert isinstance(inner, HTTPXRequest)
+    return inner._client_kwargs["proxy"]
 
 
 @pytest.mark.parametrize("proxy", ["http://127.0.0.1:7890", "socks5://127.0.0.1:1080"])
@@ -32,9 +35,13 @@ def test_the_proxy_reaches_both_request_objects_of_the_bot(proxy: str) -> None:
         assert proxy_of(get_updates) == proxy and proxy_of(other) == proxy
 
 
-def test_without_a_proxy_none_is_set() -> None:
-    bot = build_application(Settings(_env_file=None, telegram_bot_token=TOKEN)).bot
-    assert all(proxy_of(request) is None for request in bot._request)
+def test_without_a_proxy_the_bot_calls_through_aiohttp_and_one_off_calls_through_httpx() -> None:
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN)
+    running = build_application(settings).bot._request
+    assert all(
+        isinstance(r, CountingRequest) and isinstance(r.inner, AiohttpRequest) for r in running
+    )
+    assert all(proxy_of(request) is None for request in plain_bot(settings)._request)
 
 
 @pytest.mark.parametrize("wrong", ["127.0.0.1:7890", "ftp://host:21", "socks5://host"])
