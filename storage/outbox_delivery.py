@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, update
-from sqlalchemy import inspect as sa_inspect
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -113,21 +112,24 @@ def _mark_sent(*, with_payload: bool, same_chat: bool) -> Any:
     """Mark a row sent; built once, as `_chat_rows`. Parameters `sent_row_id`, `sent_now`,
     `sent_message_id`, `sent_payload`, `sent_chat_id` (an UPDATE's may not bear the names of
     its columns)."""
-    columns = sa_inspect(OutboxMessage).columns
-    values: dict[str, Any] = {
-        "status": OutboxStatus.sent,
-        "sent_at": bindparam("sent_now", type_=columns["sent_at"].type),
-        "message_id": bindparam("sent_message_id", type_=columns["message_id"].type),
-        "attempts": OutboxMessage.attempts + 1,
-    }
-    if with_payload:
-        values["payload"] = bindparam("sent_payload", type_=columns["payload"].type)
-    statement = update(OutboxMessage).where(col(OutboxMessage.id) == bindparam("sent_row_id"))
-    if same_chat:
-        statement = statement.where(col(OutboxMessage.chat_id) == bindparam("sent_chat_id"))
+    # On the table, not the class: an ORM UPDATE goes through the ORM's bulk-update path, and
+    # this statement runs for every message sent (478 against 272 µs a transaction, SQLite).
     # No object of the row is in this session (the sender's rows come from earlier ones):
     # nothing to bring up to date in it.
-    return statement.values(**values).execution_options(synchronize_session=False)
+    table: Any = OutboxMessage.__table__  # type: ignore[attr-defined]
+    columns = table.c
+    values: dict[str, Any] = {
+        "status": OutboxStatus.sent,
+        "sent_at": bindparam("sent_now", type_=columns.sent_at.type),
+        "message_id": bindparam("sent_message_id", type_=columns.message_id.type),
+        "attempts": columns.attempts + 1,
+    }
+    if with_payload:
+        values["payload"] = bindparam("sent_payload", type_=columns.payload.type)
+    statement = update(table).where(columns.id == bindparam("sent_row_id"))
+    if same_chat:
+        statement = statement.where(columns.chat_id == bindparam("sent_chat_id"))
+    return statement.values(**values)
 
 
 async def mark_sent(
