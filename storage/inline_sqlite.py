@@ -195,12 +195,16 @@ def begin_immediate(connection: Any) -> None:
     """
     deadline = time.monotonic() + WRITE_LOCK_WAIT_SECONDS
     pause = 0.005
+    # Straight to sqlite3: SQLAlchemy's statement machinery around a bare BEGIN cost more than
+    # SQLite took to run it, once per transaction.
+    raw = connection.connection.dbapi_connection
+    assert isinstance(raw, InlineConnection)
     while True:
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            raw._db.execute("BEGIN IMMEDIATE")
             return
-        except exc.OperationalError as error:
+        except sqlite3.OperationalError as error:
             if "locked" not in str(error).lower() or time.monotonic() >= deadline:
-                raise
+                raise exc.OperationalError("BEGIN IMMEDIATE", (), error) from error
         await_(asyncio.sleep(pause))
         pause = min(pause * 2, 0.1)
