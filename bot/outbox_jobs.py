@@ -115,6 +115,12 @@ async def record_sent(
     return True
 
 
+def is_one_write(job: Job, _outcome: Delivery, card_messages: dict[int, int]) -> bool:
+    """Whether recording the job is its row's mark alone (no card messages, nothing covered,
+    no progress to keep): `record_sent` then writes one statement."""
+    return not card_messages and not job.shown and not job.covered and job.made == 1
+
+
 async def record_cards(session: AsyncSession, job: Job, card_messages: dict[int, int]) -> None:
     """Remember the card messages a job made and what its card messages show now."""
     chat_id = job.row.chat_id

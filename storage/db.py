@@ -147,6 +147,16 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # PostgreSQL: sessions whose every statement commits on its own (`single_write`).
+        self._autocommit = (
+            None
+            if self.is_sqlite
+            else async_sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                class_=AsyncSession,
+                expire_on_commit=False,
+            )
+        )
         # Options that make every transaction a read-only snapshot.
         if self.is_sqlite:
             readers = self._reader_engine.execution_options(**{SNAPSHOT_OPTION: True})
@@ -167,6 +177,22 @@ class Database:
                 yield session
         else:
             async with self._sessions() as session, session.begin():
+                yield session
+
+    @asynccontextmanager
+    async def single_write(self) -> AsyncIterator[AsyncSession]:
+        """A session for one write statement that needs no transaction around it.
+
+        On PostgreSQL the statement commits on its own: no BEGIN and no COMMIT, two round
+        trips of three (the sender records most messages this way, issue 12). On SQLite it is
+        an ordinary `transaction()`: a statement of its own would wait for the write lock
+        inside SQLite, on the event loop's thread (storage/inline_sqlite.py).
+        """
+        if self._autocommit is None:
+            async with self.transaction() as session:
+                yield session
+        else:
+            async with self._autocommit() as session, session.begin():
                 yield session
 
     @asynccontextmanager

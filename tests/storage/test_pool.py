@@ -57,3 +57,34 @@ async def test_a_connection_in_steady_use_is_not_pinged_and_a_dead_one_fails_onc
     with pytest.raises(DBAPIError):
         await _backend_pid(pg_database)
     assert await _backend_pid(pg_database) != first
+
+
+async def _seen(database: Database, update_id: int) -> bool:
+    """Whether another transaction sees the processed_update row `update_id`."""
+    async with database.transaction() as session:
+        statement = text("SELECT count(*) FROM processed_update WHERE update_id = :id")
+        return int((await session.exec(statement, params={"id": update_id})).one()[0]) == 1  # type: ignore[call-overload]
+
+
+async def test_a_single_write_commits_by_itself_and_leaves_transactions_transactional(
+    pg_database: Database,
+) -> None:
+    insert = text("INSERT INTO processed_update (update_id, processed_at) VALUES (:id, now())")
+
+    class Later(Exception):
+        """A failure after the write."""
+
+    with pytest.raises(Later):
+        async with pg_database.single_write() as session:
+            await session.exec(insert, params={"id": 1})  # type: ignore[call-overload]
+            # Committed already: another connection sees it while this session is open.
+            assert await _seen(pg_database, 1)
+            raise Later
+    assert await _seen(pg_database, 1)
+    # Every pooled connection goes back to ordinary transactions: a failed one writes nothing.
+    for update_id in range(2, 2 + storage_db.PG_POOL_SIZE + 1):
+        with pytest.raises(Later):
+            async with pg_database.transaction() as session:
+                await session.exec(insert, params={"id": update_id})  # type: ignore[call-overload]
+                raise Later
+        assert not await _seen(pg_database, update_id)
