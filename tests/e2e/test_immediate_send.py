@@ -167,7 +167,7 @@ async def _send_now(harness: BotHarness, chat_id: int, method: str, params: dict
         row = outbox.enqueue_call(
             session=session, chat_id=chat_id, method=method, params=params, now=datetime.now(UTC)
         )
-        await session.flush()
+        await outbox.write_queued(session=session)
         row_id = row.id
     assert harness.runtime.app is not None
     harness.runtime.app.outbox_wakeup.set()

@@ -41,7 +41,7 @@ async def test_a_chat_waiting_out_a_retry_takes_no_worker(database: Database) ->
         )
         outbox.enqueue_call(session=session, chat_id=1, method="sendMessage", params={}, now=NOW)
         outbox.enqueue_call(session=session, chat_id=2, method="sendMessage", params={}, now=NOW)
-        await session.flush()
+        await outbox.write_queued(session=session)
         await session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == waiting.id)
