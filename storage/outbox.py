@@ -86,24 +86,15 @@ def _enqueue(
 
 # Where a session keeps the rows queued in its transaction and not yet written (`_write_new`).
 _NEW_ROWS = "outbox_new_rows"
-_COLUMNS = (
-    "created_at",
-    "chat_id",
-    "kind",
-    "payload",
-    "complaint_id",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "priority",
-)
 
 
 @functools.cache
-def _insert_rows() -> Any:
-    """INSERT of new rows, ids returned in the order given; built once."""
+def _insert_rows() -> tuple[Any, tuple[str, ...]]:
+    """INSERT of new rows, ids returned in the order given, and the columns it writes (every
+    one but the id, as the ORM's flush wrote them); built once."""
     table: Any = OutboxMessage.__table__  # type: ignore[attr-defined]
-    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    columns = tuple(column.name for column in table.c if not column.primary_key)
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True), columns
 
 
 def _write_new(session: Session) -> None:
@@ -117,8 +108,9 @@ def _write_new(session: Session) -> None:
     rows = session.info.pop(_NEW_ROWS, None)
     if not rows:
         return
-    values = [{name: getattr(row, name) for name in _COLUMNS} for row in rows]
-    ids = session.execute(_insert_rows(), values).scalars().all()
+    statement, columns = _insert_rows()
+    values = [{name: getattr(row, name) for name in columns} for row in rows]
+    ids = session.execute(statement, values).scalars().all()
     for row, row_id in zip(rows, ids, strict=True):
         row.id = row_id
 
