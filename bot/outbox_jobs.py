@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery import Delivery
@@ -117,8 +118,23 @@ async def record_sent(
 
 def is_one_write(job: Job, _outcome: Delivery, card_messages: dict[int, int]) -> bool:
     """Whether recording the job is its row's mark alone (no card messages, nothing covered,
-    no progress to keep): `record_sent` then writes one statement."""
+    no progress to keep): `record_sent_alone` then records it as `record_sent` would."""
     return not card_messages and not job.shown and not job.covered and job.made == 1
+
+
+async def record_sent_alone(
+    connection: AsyncConnection, job: Job, outcome: Delivery, now: datetime
+) -> bool:
+    """`record_sent` of a job that `is_one_write`: its row's mark, on a bare connection
+    (`Database.single_write`); False when the row moved to another chat while being sent."""
+    assert job.row.id is not None
+    return await outbox.mark_sent(
+        session=connection,
+        row_id=job.row.id,
+        now=now,
+        message_id=outcome.message_id,
+        chat_id=job.row.chat_id,
+    )
 
 
 async def record_cards(session: AsyncSession, job: Job, card_messages: dict[int, int]) -> None:

@@ -14,7 +14,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 
 from bot.delivery import Delivery, deliver
-from bot.outbox_jobs import Job, is_one_write, record_cards, record_sent, render_job
+from bot.outbox_jobs import (
+    Job,
+    is_one_write,
+    record_cards,
+    record_sent,
+    record_sent_alone,
+    render_job,
+)
 from bot.ratelimit import RateLimits
 from handlers import outbox_views
 from handlers.calls import readdress
@@ -266,8 +273,10 @@ class OutboxSender:
         job)."""
         if not look and sent is not None and is_one_write(*sent):
             # Nothing to read after it: one statement, committed on its own.
-            async with self.database.single_write() as session:
-                return not await record_sent(session, *sent, self.clock.now()), None, None
+            job, outcome, _cards = sent
+            async with self.database.single_write() as connection:
+                recorded = await record_sent_alone(connection, job, outcome, self.clock.now())
+            return not recorded, None, None
         async with self.database.transaction() as session:
             now = self.clock.now()
             if sent is not None and not await record_sent(session, *sent, now):

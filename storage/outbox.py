@@ -12,6 +12,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import outbox_delivery
 from storage.models import (
     CardMessage,
     Complaint,
@@ -113,6 +114,7 @@ def _write_new(session: Session) -> None:
     ids = session.execute(statement, values).scalars().all()
     for row, row_id in zip(rows, ids, strict=True):
         row.id = row_id
+    outbox_delivery.note_written(session, rows)
 
 
 async def write_queued(*, session: AsyncSession) -> None:

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -77,12 +79,56 @@ async def next_due(*, session: AsyncSession, chat_id: int, now: datetime) -> Out
     return head
 
 
+@functools.cache
+def _chat_heads(lost_chats_too: bool) -> Any:
+    """The id and next attempt of a chat's next two pending rows (parameter `chat_id`), in
+    `_chat_rows`' order; built once."""
+    table: Any = OutboxMessage.__table__  # type: ignore[attr-defined]
+    columns = table.c
+    statement = (
+        select(columns.id, columns.next_attempt_at)
+        .where(columns.status == OutboxStatus.pending, columns.chat_id == bindparam("chat_id"))
+        .order_by(columns.priority, columns.id)
+        .limit(2)
+    )
+    if not lost_chats_too:
+        statement = statement.where(columns.chat_id.not_in(lost_chat_ids()))
+    return statement
+
+
+# Where a session keeps the rows its transaction wrote to the outbox, by id (storage/outbox.py
+# writes them without the ORM, so the session's identity map does not hold them).
+_WRITTEN = "outbox_written_rows"
+
+
+def note_written(session: Session, rows: list[OutboxMessage]) -> None:
+    """Remember rows this transaction wrote (with their ids), for `due_head`."""
+    written = session.info.setdefault(_WRITTEN, {})
+    for row in rows:
+        written[row.id] = row
+
+
 async def due_head(
     *, session: AsyncSession, chat_id: int, now: datetime
 ) -> tuple[OutboxMessage | None, bool]:
     """The chat's next row if it may go now (as `next_due`), and whether another row of the
-    chat is pending behind it."""
-    return await _due(session, chat_id, now, limit=2)
+    chat is pending behind it.
+
+    Called in the transaction that wrote the chat's new rows, whose head is nearly always one
+    of them: only ids are read then, and the row is the one written, not loaded again (its
+    loading cost more than the rest of the statement, issue 12).
+    """
+    statement = _chat_heads(lost_chats_too=chat_id >= 0)
+    heads = (await session.exec(statement, params={"chat_id": chat_id})).all()
+    more = len(heads) > 1
+    if not heads or heads[0].next_attempt_at > now:
+        return None, more
+    row_id = heads[0].id
+    written: dict[int, OutboxMessage] = session.info.get(_WRITTEN, {})
+    row = written.get(row_id)
+    if row is None:
+        row = await session.get(OutboxMessage, row_id)
+    return row, more
 
 
 async def chat_of_row(*, session: AsyncSession, row_id: int) -> int | None:
@@ -134,7 +180,7 @@ def _mark_sent(*, with_payload: bool, same_chat: bool) -> Any:
 
 async def mark_sent(
     *,
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     row_id: int,
     now: datetime,
     message_id: int | None,
@@ -142,7 +188,10 @@ async def mark_sent(
     payload: dict[str, Any] | None = None,
 ) -> bool:
     """Record a successful delivery (with the payload when given); False when `chat_id` is
-    given and the row is no longer addressed to it (it moved while being sent: not marked)."""
+    given and the row is no longer addressed to it (it moved while being sent: not marked).
+
+    On a session or, for a mark that is all a transaction writes, a bare connection
+    (`Database.single_write`)."""
     statement = _mark_sent(with_payload=payload is not None, same_chat=chat_id is not None)
     params: dict[str, Any] = {
         "sent_row_id": row_id,
@@ -153,7 +202,10 @@ async def mark_sent(
         params["sent_payload"] = payload
     if chat_id is not None:
         params["sent_chat_id"] = chat_id
-    result = await session.exec(statement, params=params)
+    if isinstance(session, AsyncConnection):
+        result: Any = await session.execute(statement, params)
+    else:
+        result = await session.exec(statement, params=params)
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 

@@ -75,8 +75,8 @@ async def test_a_single_write_commits_by_itself_and_leaves_transactions_transact
         """A failure after the write."""
 
     with pytest.raises(Later):
-        async with pg_database.single_write() as session:
-            await session.exec(insert, params={"id": 1})  # type: ignore[call-overload]
+        async with pg_database.single_write() as connection:
+            await connection.execute(insert, {"id": 1})
             # Committed already: another connection sees it while this session is open.
             assert await _seen(pg_database, 1)
             raise Later
