@@ -36,23 +36,35 @@ async def due_chats(*, session: AsyncSession, now: datetime, limit: int = 100) -
     return [chat_id for chat_id, _ in rows]
 
 
-@functools.cache
-def _chat_rows(lost_chats_too: bool, limit: int) -> Any:
-    """A chat's next pending rows (parameter `chat_id`), by priority, then strictly in the
-    order written; built once: building it cost more than SQLite took to run it.
-    `lost_chats_too`: whether rows for a lost chat count."""
+def _in_chat_order(what: Any, lost_chats_too: bool, limit: int) -> Any:
+    """`what` (the row, or some of its columns) of a chat's next pending rows (parameter
+    `chat_id`), by priority, then strictly in the order written. `lost_chats_too`: whether
+    rows for a lost chat count."""
+    table: Any = OutboxMessage.__table__  # type: ignore[attr-defined]
+    columns = table.c
     statement = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.pending,
-            col(OutboxMessage.chat_id) == bindparam("chat_id"),
-        )
-        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
+        select(*what)
+        .where(columns.status == OutboxStatus.pending, columns.chat_id == bindparam("chat_id"))
+        .order_by(columns.priority, columns.id)
         .limit(limit)
     )
     if not lost_chats_too:
-        statement = statement.where(col(OutboxMessage.chat_id).not_in(lost_chat_ids()))
+        statement = statement.where(columns.chat_id.not_in(lost_chat_ids()))
     return statement
+
+
+@functools.cache
+def _chat_rows(lost_chats_too: bool, limit: int) -> Any:
+    """A chat's next pending rows; built once: building it cost more than SQLite took to run
+    it."""
+    return _in_chat_order((OutboxMessage,), lost_chats_too, limit)
+
+
+@functools.cache
+def _chat_heads(lost_chats_too: bool) -> Any:
+    """The id and next attempt of a chat's next two pending rows; built once."""
+    table: Any = OutboxMessage.__table__  # type: ignore[attr-defined]
+    return _in_chat_order((table.c.id, table.c.next_attempt_at), lost_chats_too, 2)
 
 
 async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage | None:
@@ -61,39 +73,17 @@ async def head_of_chat(*, session: AsyncSession, chat_id: int) -> OutboxMessage 
     return (await session.exec(statement, params={"chat_id": chat_id})).first()
 
 
-async def _due(
-    session: AsyncSession, chat_id: int, now: datetime, limit: int
-) -> tuple[OutboxMessage | None, bool]:
-    """The chat's next row if it may go now, and whether another is pending behind it (only
-    seen with `limit` 2)."""
-    # Only group chats are ever lost (a resident who blocked the bot fails for good).
-    statement = _chat_rows(lost_chats_too=chat_id >= 0, limit=limit)
-    rows = (await session.exec(statement, params={"chat_id": chat_id})).all()
-    head = rows[0] if rows and rows[0].next_attempt_at <= now else None
-    return head, len(rows) > 1
+def _lost_chats_too(chat_id: int) -> bool:
+    """Whether a lost chat's rows may count: only group chats are ever lost (a resident who
+    blocked the bot fails for good)."""
+    return chat_id >= 0
 
 
 async def next_due(*, session: AsyncSession, chat_id: int, now: datetime) -> OutboxMessage | None:
     """The chat's next row if it may go now: not waiting out a retry, not for a lost chat."""
-    head, _ = await _due(session, chat_id, now, limit=1)
-    return head
-
-
-@functools.cache
-def _chat_heads(lost_chats_too: bool) -> Any:
-    """The id and next attempt of a chat's next two pending rows (parameter `chat_id`), in
-    `_chat_rows`' order; built once."""
-    table: Any = OutboxMessage.__table__  # type: ignore[attr-defined]
-    columns = table.c
-    statement = (
-        select(columns.id, columns.next_attempt_at)
-        .where(columns.status == OutboxStatus.pending, columns.chat_id == bindparam("chat_id"))
-        .order_by(columns.priority, columns.id)
-        .limit(2)
-    )
-    if not lost_chats_too:
-        statement = statement.where(columns.chat_id.not_in(lost_chat_ids()))
-    return statement
+    statement = _chat_rows(lost_chats_too=_lost_chats_too(chat_id), limit=1)
+    head = (await session.exec(statement, params={"chat_id": chat_id})).first()
+    return head if head is not None and head.next_attempt_at <= now else None
 
 
 # Where a session keeps the rows its transaction wrote to the outbox, by id (storage/outbox.py
@@ -118,7 +108,7 @@ async def due_head(
     of them: only ids are read then, and the row is the one written, not loaded again (its
     loading cost more than the rest of the statement, issue 12).
     """
-    statement = _chat_heads(lost_chats_too=chat_id >= 0)
+    statement = _chat_heads(lost_chats_too=_lost_chats_too(chat_id))
     heads = (await session.exec(statement, params={"chat_id": chat_id})).all()
     more = len(heads) > 1
     if not heads or heads[0].next_attempt_at > now:
@@ -126,7 +116,9 @@ async def due_head(
     row_id = heads[0].id
     written: dict[int, OutboxMessage] = session.info.get(_WRITTEN, {})
     row = written.get(row_id)
-    if row is None:
+    if row is None or row.chat_id != chat_id:
+        # Not written here, or moved since by a statement of this transaction (a chat's
+        # migration): the row as the database has it.
         row = await session.get(OutboxMessage, row_id)
     return row, more
 
