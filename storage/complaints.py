@@ -135,6 +135,18 @@ async def next_number(*, session: AsyncSession, round_: Round) -> int:
     return int((await session.exec(statement)).scalar_one())
 
 
+async def _filing_resident(session: AsyncSession, resident_id: int) -> Resident:
+    """The resident filing, locked so that two filings of theirs cannot both pass the limit."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite's one writer at a time is the lock; the arrival loaded the resident already,
+        # so the identity map has them and no statement is run (issue 12).
+        resident = await session.get(Resident, resident_id)
+        assert resident is not None
+        return resident
+    statement = select(Resident).where(Resident.id == resident_id).with_for_update()
+    return (await session.exec(statement)).one()
+
+
 async def file_complaint(
     *,
     session: AsyncSession,
@@ -168,9 +180,7 @@ async def file_complaint(
     if category is None:
         return _send_back(draft, DraftStep.category, now)
 
-    # Lock the resident (PostgreSQL) so two filings of one resident cannot both pass the limit.
-    resident_statement = select(Resident).where(Resident.id == resident_id).with_for_update()
-    resident = (await session.exec(resident_statement)).one()
+    resident = await _filing_resident(session, resident_id)
     recorded = draft.recorded_for_group_id is not None
     count = await filed_today(
         session=session, resident_id=resident_id, now=now, timezone=round_.timezone

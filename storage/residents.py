@@ -70,13 +70,15 @@ async def arrive(
         resident, draft, blocked, marked, version = row
         roster_facts.note_version(session, version)
     # `language` is what Telegram's language_code maps to: it does not override a language
-    # the resident chose with /lang. Assigning equal values writes nothing: unchanged
-    # profiles cost no UPDATE (and a changed one is flushed with the step's own changes).
-    resident.first_name = first_name
-    resident.last_name = last_name or ""
-    resident.username = username
+    # the resident chose with /lang. Only changed values are assigned: an assignment, even of
+    # an equal value, makes the resident dirty, and every flush of the update then works
+    # through it (issue 12). A changed profile is flushed with the step's own changes.
+    profile = {"first_name": first_name, "last_name": last_name or "", "username": username}
     if not resident.language_chosen:
-        resident.language = language
+        profile["language"] = language
+    for name, value in profile.items():
+        if getattr(resident, name) != value:
+            setattr(resident, name, value)
     if resident.id is None:
         await session.flush()
     assert resident.id is not None

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Category, Complaint, ComplaintFollower, ComplaintStatus
+from storage.roster import facts as roster_facts
 from storage.similar.text import THRESHOLD, signature, similarity
 from storage.villages import EARTH_RADIUS_KM, distance_km
 
@@ -150,11 +151,9 @@ async def is_sensitive(session: AsyncSession, round_id: int, code: str | None) -
     """Whether a category of the round is sensitive (never matched nor suggested)."""
     if code is None:
         return True
-    category = (
-        await session.exec(
-            select(Category).where(Category.round_id == round_id, Category.code == code)
-        )
-    ).first()
+    # The roster's cached facts: a card rendered at every change need not read them again.
+    categories = (await roster_facts.facts(session)).categories.get(round_id, [])
+    category = next((c for c in categories if c.code == code), None)
     return category is None or category.sensitive
 
 

@@ -325,6 +325,18 @@ async def test_rounds_open_by_their_own_calendar(session: AsyncSession) -> None:
         assert (coverage is not None) is expected
 
 
+async def test_an_unchanged_profile_leaves_the_resident_clean(session: AsyncSession) -> None:
+    profile = {"first_name": "Bo", "last_name": "Li", "username": "bo", "language": "zh"}
+    first = await residents.arrive(session=session, telegram_id=10, now=NOW, **profile)
+    await session.flush()
+    again = await residents.arrive(session=session, telegram_id=10, now=NOW, **profile)
+    # Nothing assigned: no flush of the update has the resident to work through.
+    assert again.resident is first.resident and again.resident not in session.dirty
+    profile["first_name"] = "Bob"
+    renamed = await residents.arrive(session=session, telegram_id=10, now=NOW, **profile)
+    assert renamed.resident in session.dirty and renamed.resident.first_name == "Bob"
+
+
 async def test_arrival_keeps_a_chosen_language(session: AsyncSession) -> None:
     arrival = await residents.arrive(
         session=session,
