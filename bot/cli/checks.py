@@ -4,8 +4,10 @@ because what it needs failed first)."""
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.cli.common import database_label, sqlite_file
 from bot.cli.i18n import say
@@ -33,6 +35,7 @@ class Findings:
     privacy: list[Check] = field(default_factory=list)
     database: list[Check] = field(default_factory=list)
     webhook: list[Check] = field(default_factory=list)
+    console: list[Check] = field(default_factory=list)
     chats: list[Check] = field(default_factory=list)
     outbox: list[Check] = field(default_factory=list)
 
@@ -43,14 +46,15 @@ class Findings:
             *self.privacy,
             *self.database,
             *self.webhook,
+            *self.console,
             *self.chats,
             *self.outbox,
         ]
 
 
 async def run_checks(settings: Settings) -> list[Check]:
-    """Check the token, the Bot API server, privacy mode, the database, the webhook, the linked
-    chats and the outbox."""
+    """Check the token, the Bot API server, privacy mode, the database, the webhook, the
+    console's address, the linked chats and the outbox."""
     from telegram.error import TelegramError
 
     from bot.bot_api import plain_bot
@@ -62,6 +66,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         found.telegram.append(Check(False, say("doctor.token.missing")))
         found.telegram.append(Check(None, say("doctor.server.unchecked", root=settings.api_root)))
     schema_ok = await _database(settings, found)
+    _console(settings, found)
     try:
         if me is not None and bot is not None:
             await _webhook(settings, bot, found)
@@ -172,6 +177,31 @@ async def _webhook(settings: Settings, bot: Any, found: Findings) -> None:
         found.webhook.append(
             Check(False, say("doctor.webhook.error", when=when, error=info.last_error_message))
         )
+
+
+def _console(settings: Settings, found: Findings) -> None:
+    """CONSOLE_URL, when set: https, or plain http only on this machine (login links and the
+    console's session cookie would cross the network readable, with residents' names)."""
+    url = settings.console_url
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        found.console.append(Check(True, say("doctor.console.ok", url=url)))
+    elif _is_loopback(parts.hostname or ""):
+        found.console.append(Check(True, say("doctor.console.local", url=url)))
+    else:
+        found.console.append(Check(False, say("doctor.console.plain", url=url)))
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether a URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 async def _chats(settings: Settings, bot: Any, found: Findings) -> bool:

@@ -76,6 +76,21 @@ async def test_an_unreachable_server_names_the_proxy_settings(bot: BotHarness) -
     assert "Traceback" not in result.output
 
 
+async def test_a_console_over_plain_http_to_another_machine_is_red(bot: BotHarness) -> None:
+    await linked_chat(bot)
+    lan = "http://192.168.1.20:8090/console"
+    plain = await doctor(bot, CONSOLE_URL=lan)
+    assert plain.exit_code == 1, plain.output
+    (line,) = [line for line in check_lines(plain) if line.startswith("❌")]
+    assert line.startswith(f"❌ 工作台地址 {lan} 是 http：登录链接") and "https 反向代理" in line
+    # https, or http only on this machine, is fine; no CONSOLE_URL, no line at all.
+    for url in ("https://bot.example.org/console", "http://127.0.0.1:8090/console"):
+        fine = await doctor(bot, CONSOLE_URL=url)
+        assert fine.exit_code == 0, fine.output
+        assert any(line.startswith(f"✅ 工作台地址：{url}（") for line in check_lines(fine))
+    assert "工作台" not in (await doctor(bot)).output
+
+
 async def test_a_chat_the_bot_was_removed_from(bot: BotHarness) -> None:
     group = await linked_chat(bot)
     bot.emu.kick_bot(group.chat)
