@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import sqlite3
 import statistics
 import sys
@@ -50,6 +51,8 @@ from storage.residents import _arrival  # noqa: E402
 
 TELEGRAM_ID = 42
 CHAT_ID = 42
+# The reply every update sends: a plain sendMessage.
+REPLY = {"chat_id": CHAT_ID, "text": "请选择问题类别"}
 
 
 class Raw:
@@ -89,7 +92,7 @@ def _statements(dialect: Any) -> dict[str, Raw]:
 
 def _row_values(now: datetime) -> dict[str, Any]:
     """An outbox row's columns as `_write_new` writes them (a plain sendMessage)."""
-    payload = {"method": "sendMessage", "params": {"chat_id": CHAT_ID, "text": "请选择问题类别"}}
+    payload = {"method": "sendMessage", "params": REPLY}
     return {
         "created_at": now,
         "chat_id": CHAT_ID,
@@ -106,24 +109,29 @@ def _row_values(now: datetime) -> dict[str, Any]:
     }
 
 
+async def _arrive(session: Any, now: datetime) -> None:
+    """The resident's arrival, as every update of theirs runs it (through SQLAlchemy)."""
+    await residents.arrive(
+        session=session,
+        telegram_id=TELEGRAM_ID,
+        first_name="居民",
+        last_name=None,
+        username=None,
+        language="zh",
+        now=now,
+    )
+
+
 async def through_sqlalchemy(database: Database, update_id: int, now: datetime) -> None:
     """One update's statements as the bot runs them."""
     async with database.transaction() as session:
         await updates.claim(session=session, update_id=update_id, now=now, turn=CHAT_ID)
-        await residents.arrive(
-            session=session,
-            telegram_id=TELEGRAM_ID,
-            first_name="居民",
-            last_name=None,
-            username=None,
-            language="zh",
-            now=now,
-        )
+        await _arrive(session, now)
         outbox.enqueue_call(
             session=session,
             chat_id=CHAT_ID,
             method="sendMessage",
-            params={"chat_id": CHAT_ID, "text": "请选择问题类别"},
+            params=REPLY,
             now=now,
         )
         row, _more = await outbox_delivery.due_head(session=session, chat_id=CHAT_ID, now=now)
@@ -152,15 +160,7 @@ async def on_the_cursor(
         connection = await session.connection()
         claim = {"update_id": update_id, "processed_at": now, "key": CHAT_ID}
         await connection.run_sync(_on_cursor, raw["claim"].sql, raw["claim"].args(claim))
-        await residents.arrive(
-            session=session,
-            telegram_id=TELEGRAM_ID,
-            first_name="居民",
-            last_name=None,
-            username=None,
-            language="zh",
-            now=now,
-        )
+        await _arrive(session, now)
         values = raw["insert"].args(_row_values(now))
         row_id = (await connection.run_sync(_on_cursor, raw["insert"].sql, values))[0][0]
         head = raw["head"].args({"chat_id": CHAT_ID})
@@ -227,7 +227,7 @@ async def raw_postgresql(url: str, raw: dict[str, Raw]) -> Any:
 
 def _json(value: Any) -> str:
     """What SQLAlchemy's JSON processor already made a string stays one."""
-    return value if isinstance(value, str) else __import__("json").dumps(value)
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 @contextlib.asynccontextmanager

@@ -17,9 +17,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Category, Complaint, ComplaintFollower, ComplaintStatus
-from storage.roster import facts as roster_facts
 from storage.similar.text import THRESHOLD, signature, similarity
-from storage.villages import EARTH_RADIUS_KM, distance_km
+from storage.villages import EARTH_RADIUS_KM, categories, distance_km
 
 S = ComplaintStatus
 # Complaints still being dealt with: a resident may join them, a group may merge into them.
@@ -152,8 +151,8 @@ async def is_sensitive(session: AsyncSession, round_id: int, code: str | None) -
     if code is None:
         return True
     # The roster's cached facts: a card rendered at every change need not read them again.
-    categories = (await roster_facts.facts(session)).categories.get(round_id, [])
-    category = next((c for c in categories if c.code == code), None)
+    of_round = await categories(session=session, round_id=round_id)
+    category = next((c for c in of_round if c.code == code), None)
     return category is None or category.sensitive
 
 
