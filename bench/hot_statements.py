@@ -1,6 +1,6 @@
-"""The statements every update runs, through SQLAlchemy as the bot runs them, on the session's
-DBAPI cursor, and through the bare driver: how much of P1's gap (issue 12) a hand-written fast
-path could close.
+"""The statements every update runs, through SQLAlchemy's execution layer, as the bot runs them
+(on the session's DBAPI cursor), and through the bare driver: what the fast path saves, and
+what is left (issue 12, P1).
 
     python bench/hot_statements.py                  # SQLite and PostgreSQL, 3 runs each
     python bench/hot_statements.py --db sqlite --updates 500
@@ -11,10 +11,11 @@ chat's head read to send it after the commit (storage/outbox_delivery.py `due_he
 commit, and the reply's mark as sent in a write of its own (`Database.single_write`). Three
 sides run exactly those statements, on one database, alternately:
 
-- sqlalchemy: the bot's own functions, as every update runs them;
-- cursor: the same transactions and the arrival through SQLAlchemy, but the other statements
-  compiled once and run on the session connection's DBAPI cursor (what a fast path inside
-  the bot's sessions could do: SQLAlchemy's execution layer skipped, its transaction kept);
+- sqlalchemy: the same statements through session.execute and connection.execute, as the bot
+  ran them before storage/fast_sql.py;
+- bot: the bot's own functions, as every update runs them: the same transactions and the
+  arrival through SQLAlchemy, the other statements compiled once and run on the session
+  connection's DBAPI cursor (storage/fast_sql.py);
 - raw: the same SQL on a bare sqlite3 / asyncpg connection of the benchmark's own.
 
 The figure is this process's CPU per update. A conversation step runs more (its draft, the
@@ -122,8 +123,9 @@ async def _arrive(session: Any, now: datetime) -> None:
     )
 
 
-async def through_sqlalchemy(database: Database, update_id: int, now: datetime) -> None:
-    """One update's statements as the bot runs them."""
+async def through_the_bot(database: Database, update_id: int, now: datetime) -> None:
+    """One update's statements as the bot runs them (storage/fast_sql.py for all but the
+    arrival)."""
     async with database.transaction() as session:
         await updates.claim(session=session, update_id=update_id, now=now, turn=CHAT_ID)
         await _arrive(session, now)
@@ -142,32 +144,22 @@ async def through_sqlalchemy(database: Database, update_id: int, now: datetime) 
         )
 
 
-def _on_cursor(connection: Any, sql: str, args: list[Any]) -> list[Any]:
-    """One statement on a SQLAlchemy connection's DBAPI cursor (run_sync: in its greenlet)."""
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(sql, args)
-        return list(cursor.fetchall()) if cursor.description else []
-    finally:
-        cursor.close()
-
-
-async def on_the_cursor(
-    database: Database, raw: dict[str, Raw], update_id: int, now: datetime
-) -> None:
-    """One update's statements in the bot's transactions, on the session's DBAPI cursor."""
+async def through_sqlalchemy(database: Database, update_id: int, now: datetime) -> None:
+    """The same statements through SQLAlchemy's execution layer (session.execute,
+    connection.execute), as the bot ran them before storage/fast_sql.py."""
+    dialect = "sqlite" if database.is_sqlite else "postgresql"
+    insert_rows, _columns = outbox._insert_rows()
     async with database.transaction() as session:
-        connection = await session.connection()
         claim = {"update_id": update_id, "processed_at": now, "key": CHAT_ID}
-        await connection.run_sync(_on_cursor, raw["claim"].sql, raw["claim"].args(claim))
+        await session.exec(updates._claim(dialect), params=claim)
         await _arrive(session, now)
-        values = raw["insert"].args(_row_values(now))
-        row_id = (await connection.run_sync(_on_cursor, raw["insert"].sql, values))[0][0]
-        head = raw["head"].args({"chat_id": CHAT_ID})
-        await connection.run_sync(_on_cursor, raw["head"].sql, head)
-    async with database.single_write() as writing:
-        mark = raw["mark"].args(_mark_values(row_id, now, update_id))
-        await writing.run_sync(_on_cursor, raw["mark"].sql, mark)
+        ids = await session.exec(insert_rows, params=[_row_values(now)])
+        row_id = ids.scalars().one()
+        heads = outbox_delivery._chat_heads(lost_chats_too=False)
+        (await session.exec(heads, params={"chat_id": CHAT_ID})).all()
+    async with database.single_write() as connection:
+        mark = outbox_delivery._mark_sent(with_payload=False, same_chat=True)
+        await connection.execute(mark, _mark_values(row_id, now, update_id))
 
 
 def _mark_values(row_id: int, now: datetime, message_id: int) -> dict[str, Any]:
@@ -242,7 +234,7 @@ async def prepared(kind: str, server: str) -> AsyncIterator[str]:
         yield url
 
 
-SIDES = ("sqlalchemy", "cursor", "raw")
+SIDES = ("sqlalchemy", "bot", "raw")
 
 
 async def one_run(kind: str, server: str, updates_per_side: int) -> dict[str, float]:
@@ -265,7 +257,7 @@ async def one_run(kind: str, server: str, updates_per_side: int) -> dict[str, fl
             raw_run, closing = await raw_postgresql(url, raw)
         sides = {
             "sqlalchemy": lambda update_id: through_sqlalchemy(database, update_id, now),
-            "cursor": lambda update_id: on_the_cursor(database, raw, update_id, now),
+            "bot": lambda update_id: through_the_bot(database, update_id, now),
             "raw": lambda update_id: raw_run(update_id, now),
         }
         spent = dict.fromkeys(SIDES, 0.0)

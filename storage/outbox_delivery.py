@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.fast_sql import FastStatement
 from storage.models import OutboxMessage, OutboxStatus
 from storage.serving import lost_chat_ids
 
@@ -98,6 +99,9 @@ def note_written(session: Session, rows: list[OutboxMessage]) -> None:
         written[row.id] = row
 
 
+_HEADS = {lost: FastStatement.of(_chat_heads(lost_chats_too=lost)) for lost in (False, True)}
+
+
 async def due_head(
     *, session: AsyncSession, chat_id: int, now: datetime
 ) -> tuple[OutboxMessage | None, bool]:
@@ -108,12 +112,12 @@ async def due_head(
     of them: only ids are read then, and the row is the one written, not loaded again (its
     loading cost more than the rest of the statement, issue 12).
     """
-    statement = _chat_heads(lost_chats_too=_lost_chats_too(chat_id))
-    heads = (await session.exec(statement, params={"chat_id": chat_id})).all()
+    fast = _HEADS[_lost_chats_too(chat_id)]
+    heads = await fast.rows(session, {"chat_id": chat_id})
     more = len(heads) > 1
-    if not heads or heads[0].next_attempt_at > now:
+    if not heads or heads[0][1] > now:
         return None, more
-    row_id = heads[0].id
+    row_id = heads[0][0]
     written: dict[int, OutboxMessage] = session.info.get(_WRITTEN, {})
     row = written.get(row_id)
     if row is None or row.chat_id != chat_id:
@@ -170,6 +174,13 @@ def _mark_sent(*, with_payload: bool, same_chat: bool) -> Any:
     return statement.values(**values)
 
 
+_MARKS = {
+    (payload, chat): FastStatement.of(_mark_sent(with_payload=payload, same_chat=chat))
+    for payload in (False, True)
+    for chat in (False, True)
+}
+
+
 async def mark_sent(
     *,
     session: AsyncSession | AsyncConnection,
@@ -184,7 +195,6 @@ async def mark_sent(
 
     On a session or, for a mark that is all a transaction writes, a bare connection
     (`Database.single_write`)."""
-    statement = _mark_sent(with_payload=payload is not None, same_chat=chat_id is not None)
     params: dict[str, Any] = {
         "sent_row_id": row_id,
         "sent_now": now,
@@ -194,11 +204,9 @@ async def mark_sent(
         params["sent_payload"] = payload
     if chat_id is not None:
         params["sent_chat_id"] = chat_id
-    if isinstance(session, AsyncConnection):
-        result: Any = await session.execute(statement, params)
-    else:
-        result = await session.exec(statement, params=params)
-    return int(getattr(result, "rowcount", 0) or 0) == 1
+    fast = _MARKS[(payload is not None, chat_id is not None)]
+    _rows, count = await fast.execute(session, params)
+    return count == 1
 
 
 async def mark_retry(

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.fast_sql import FastStatement
 from storage.models import ProcessedUpdate
 
 
@@ -51,6 +52,9 @@ def _claim(dialect: str) -> Any:
     return statement.on_conflict_do_nothing().returning(table.c.update_id)
 
 
+_CLAIM = FastStatement(_claim)
+
+
 async def claim(*, session: AsyncSession, update_id: int, now: datetime, turn: int) -> bool:
     """Take the chat's turn (`take_turn`, key `turn`) and mark the update handled, first thing
     in its transaction and in one statement; False when it already was handled.
@@ -60,9 +64,8 @@ async def claim(*, session: AsyncSession, update_id: int, now: datetime, turn: i
     ON CONFLICT looks at rows committed after the statement began, which a plain SELECT under
     the same lock would not see.
     """
-    statement = _claim(session.get_bind().dialect.name)
     params = {"update_id": update_id, "processed_at": now, "key": turn}
-    return (await session.exec(statement, params=params)).first() is not None
+    return bool(await _CLAIM.rows(session, params))
 
 
 def mark_processed(*, session: AsyncSession, update_id: int, now: datetime) -> None:

@@ -21,6 +21,6 @@ def test_it_measures_all_three_ways_on_sqlite() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    for side in ("sqlalchemy", "cursor", "raw"):
+    for side in ("sqlalchemy", "bot", "raw"):
         line = re.search(rf"^\s+{side}\s+([\d.]+) /", done.stdout, re.MULTILINE)
         assert line is not None and float(line.group(1)) > 0, done.stdout

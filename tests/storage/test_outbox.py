@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -51,3 +52,32 @@ async def test_a_chat_waiting_out_a_retry_takes_no_worker(database: Database) ->
         assert await outbox.due_chats(session=session, now=NOW) == [2]
         later = NOW + timedelta(minutes=6)
         assert await outbox.due_chats(session=session, now=later) == [1, 2]
+
+
+async def test_a_queued_row_is_the_row_sqlmodel_would_make_and_is_stored_so(
+    database: Database,
+) -> None:
+    values: dict[str, Any] = {
+        "created_at": NOW,
+        "chat_id": 5,
+        "kind": outbox.API,
+        "payload": {"method": "sendMessage", "params": {"text": "一"}},
+        "complaint_id": None,
+        "next_attempt_at": NOW,
+        "priority": 1,
+    }
+    made = outbox.new_row(**values)
+    assert made.model_dump() == OutboxMessage(**values).model_dump()
+    assert made.model_fields_set == set(values)
+    async with database.transaction() as session:
+        queued = outbox.enqueue_call(
+            session=session, chat_id=5, method="sendMessage", params={"text": "一"}, now=NOW
+        )
+        await outbox.write_queued(session=session)
+        assert queued.id is not None
+        # Nothing of it for the ORM to write again.
+        assert not session.new and not session.dirty
+    async with database.transaction() as session:
+        stored = await session.get(OutboxMessage, queued.id)
+        assert stored is not None
+        assert stored.model_dump() == queued.model_dump()
